@@ -1,0 +1,55 @@
+package dev.distill.platform.topics;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** The one place that creates topics: idempotent, so every service may call it at start-up. */
+public final class TopicAdmin {
+  private TopicAdmin() {}
+
+  /**
+   * Creates the topics that do not exist yet; existing ones are left as they are.
+   *
+   * @param replication replication factor (1 on the embedded broker, 3 on a real cluster)
+   * @return the names that were created
+   */
+  public static List<String> ensure(Admin admin, Topics topics, short replication)
+      throws InterruptedException {
+    try {
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      List<NewTopic> missing = new ArrayList<>();
+      for (Topic<?, ?> t : topics.all()) {
+        if (!existing.contains(t.name())) {
+          missing.add(new NewTopic(t.name(), t.partitions(), replication).configs(t.configs()));
+        }
+      }
+      if (missing.isEmpty()) {
+        return List.of();
+      }
+      List<String> created = new ArrayList<>();
+      var result = admin.createTopics(missing);
+      for (var e : result.values().entrySet()) {
+        try {
+          e.getValue().get(30, TimeUnit.SECONDS);
+          created.add(e.getKey());
+        } catch (ExecutionException ex) {
+          // another service created it between our list and create: that is fine
+          if (!(ex.getCause() instanceof TopicExistsException)) {
+            throw ex;
+          }
+        }
+      }
+      return created;
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new IllegalStateException("cannot create topics: " + cause.getMessage(), cause);
+    }
+  }
+}

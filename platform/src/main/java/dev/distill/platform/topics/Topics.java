@@ -1,0 +1,89 @@
+package dev.distill.platform.topics;
+
+import dev.distill.contract.proto.DeviceReport;
+import dev.distill.contract.proto.ModelVersion;
+import dev.distill.contract.proto.Rollout;
+import dev.distill.contract.proto.Sample;
+import dev.distill.contract.proto.SoftTarget;
+import dev.distill.contract.wire.SoftTargets;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The topic catalog: every topic of the system, with its serdes and creation settings, under
+ * one configurable prefix (default {@code distill}).
+ */
+public record Topics(
+    Topic<String, Sample> samples,
+    Topic<String, byte[]> samplesDlq,
+    Topic<String, SoftTarget> softTargets,
+    Topic<String, byte[]> softTargetsDlq,
+    Topic<String, ModelVersion> studentModels,
+    Topic<String, DeviceReport> deviceReports,
+    Topic<String, Rollout> rollouts) {
+
+  public static final String DEFAULT_PREFIX = "distill";
+  /** Legal Kafka topic characters; the prefix is followed by a dot. */
+  public static final Pattern PREFIX_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+  /**
+   * Models travel inline (ONNX bytes plus resume state): a 784-800-800-10 student is about
+   * 5 MB, three times that with Adam's moments. Producers and consumers must allow as much.
+   */
+  public static final int MODEL_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+  public static Topics defaults() {
+    return withPrefix(DEFAULT_PREFIX, 4);
+  }
+
+  /**
+   * @param dataPartitions partitions of the sample and soft-target topics: the teacher-scorer's
+   *     parallelism
+   */
+  public static Topics withPrefix(String prefix, int dataPartitions) {
+    if (!PREFIX_PATTERN.matcher(prefix).matches()) {
+      throw new IllegalArgumentException("topic prefix '" + prefix + "' must match " + PREFIX_PATTERN);
+    }
+    var str = Serdes.String();
+    var bytes = Serdes.ByteArray();
+    Map<String, String> delete = Map.of("cleanup.policy", "delete");
+    Map<String, String> compact =
+        Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "60000");
+    return new Topics(
+        new Topic<>(prefix + ".samples", str, new SampleSerde(), dataPartitions, delete),
+        new Topic<>(prefix + ".samples.dlq", str, bytes, 1, delete),
+        new Topic<>(
+            prefix + ".soft-targets",
+            str,
+            new ProtoSerde<>(SoftTargets.TYPE, SoftTarget.parser(), SoftTargets::validate),
+            dataPartitions,
+            delete),
+        new Topic<>(prefix + ".soft-targets.dlq", str, bytes, 1, delete),
+        new Topic<>(
+            prefix + ".student-models",
+            str,
+            new ProtoSerde<>(ModelVersion.getDescriptor().getFullName(), ModelVersion.parser(), m -> {}),
+            1,
+            Map.of(
+                "cleanup.policy", "compact",
+                "min.compaction.lag.ms", "60000",
+                "max.message.bytes", Integer.toString(MODEL_MAX_MESSAGE_BYTES))),
+        new Topic<>(
+            prefix + ".device-reports",
+            str,
+            new ProtoSerde<>(DeviceReport.getDescriptor().getFullName(), DeviceReport.parser(), r -> {}),
+            dataPartitions,
+            delete),
+        new Topic<>(
+            prefix + ".rollouts",
+            str,
+            new ProtoSerde<>(Rollout.getDescriptor().getFullName(), Rollout.parser(), r -> {}),
+            1,
+            compact));
+  }
+
+  public List<Topic<?, ?>> all() {
+    return List.of(samples, samplesDlq, softTargets, softTargetsDlq, studentModels, deviceReports, rollouts);
+  }
+}
