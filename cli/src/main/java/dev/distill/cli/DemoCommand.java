@@ -1,0 +1,109 @@
+package dev.distill.cli;
+
+import dev.distill.contract.data.DataHome;
+import dev.distill.contract.data.Dataset;
+import dev.distill.contract.data.DatasetFetcher;
+import dev.distill.contract.data.Datasets;
+import dev.distill.contract.data.FetchResult;
+import dev.distill.contract.data.LabelledImages;
+import dev.distill.contract.data.Split;
+import dev.distill.contract.proto.Sample;
+import dev.distill.kafka.EmbeddedKafka;
+import dev.distill.platform.config.ConfigReader;
+import dev.distill.platform.config.KafkaSettings;
+import dev.distill.platform.ingest.DatasetProducer;
+import dev.distill.platform.ingest.KafkaClients;
+import dev.distill.platform.lifecycle.GracefulShutdown;
+import dev.distill.platform.topics.TopicAdmin;
+import dev.distill.platform.topics.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The whole system on this machine: data, a real Kafka broker, and the stream. It grows with
+ * the services; today it fetches the data set, starts the embedded broker, creates the topics
+ * and streams the training split into the samples topic.
+ */
+@Command(name = "demo", description = "Run the pipeline on this machine with an embedded Kafka broker.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--dataset", defaultValue = "mnist", description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE}).")
+  String dataset;
+
+  @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Stream at most N samples; 0 = the whole training split.")
+  long limit;
+
+  @Option(names = "--follow", description = "Keep the broker running after the stream, for more samples (Ctrl-C stops).")
+  boolean follow;
+
+  @Override
+  public Integer call() throws Exception {
+    Dataset d = Dataset.parse(dataset);
+    System.out.println("distill demo: " + d.cliName() + " through a real Kafka broker on this machine");
+    System.out.println("logs: " + Logging.logFile());
+
+    DataHome home = DataHome.resolve();
+    FetchResult fetched = new DatasetFetcher(home).fetch(d, Optional.empty());
+    System.out.println("data:  " + fetched.summary());
+    LabelledImages train = Datasets.load(home, d, Split.TRAIN);
+
+    Path kafkaDir = Paths.demo().resolve("kafka");
+    deleteRecursively(kafkaDir); // every demo run starts from empty topics
+    GracefulShutdown shutdown = GracefulShutdown.onSignal("demo", Duration.ofSeconds(30));
+    try {
+      EmbeddedKafka broker = shutdown.register("kafka",
+          EmbeddedKafka.builder().dataDir(kafkaDir).port(0).controllerPort(0).build());
+      broker.start();
+      System.out.println("kafka: broker at " + broker.bootstrapServers() + " (data in " + kafkaDir + ")");
+
+      KafkaSettings kafka = KafkaSettings.read(ConfigReader.from(Map.of(
+          KafkaSettings.BOOTSTRAP, broker.bootstrapServers())));
+      Topics topics = kafka.topics();
+      try (Admin admin = Admin.create(kafka.clientProperties())) {
+        TopicAdmin.ensure(admin, topics, (short) 1);
+      }
+
+      long total = limit == 0 ? train.count() : Math.min(limit, train.count());
+      Progress progress = new Progress(System.out, "samples", total);
+      DatasetProducer.Summary sent;
+      try (KafkaProducer<String, Sample> producer = KafkaClients.producer(kafka, topics.samples(), "distill-demo")) {
+        sent = new DatasetProducer(producer, topics.samples(), Clock.systemUTC())
+            .send(train, new DatasetProducer.Options(total, 0, 1L, 1.0), progress::update);
+      }
+      progress.finish(sent.sent());
+      System.out.printf(Locale.ROOT, "%nstreamed %,d %s training samples into %s in %.1f s (%,.0f samples/s)%n",
+          sent.sent(), d.cliName(), topics.samples().name(), sent.elapsedMillis() / 1000.0, sent.ratePerSecond());
+      if (follow) {
+        System.out.println("broker stays up at " + broker.bootstrapServers()
+            + ": try `./distill produce --bootstrap-servers " + broker.bootstrapServers()
+            + " --split test`. Ctrl-C stops.");
+        shutdown.await();
+      }
+    } finally {
+      shutdown.close();
+    }
+    return 0;
+  }
+
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
