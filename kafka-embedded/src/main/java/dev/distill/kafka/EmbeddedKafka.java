@@ -80,7 +80,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private EmbeddedKafka(Builder builder) {
         this.dataDir = builder.dataDir.toAbsolutePath().normalize();
         this.host = builder.host;
-        int[] picked = pickMissingPorts(builder.port, builder.controllerPort);
+        int[] picked = FreePorts.pickUnlessGiven(builder.port, builder.controllerPort);
         this.port = picked[0];
         this.controllerPort = picked[1];
         if (port == controllerPort) {
@@ -178,6 +178,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         server = null;
         LOG.info("Stopping Kafka broker at {}", bootstrapServers());
         shutdownQuietly(running);
+    }
+
+    static void requireOverridable(String brokerPropertyKey) {
+        if (MANAGED_PROPERTIES.contains(brokerPropertyKey)) {
+            throw new IllegalArgumentException(brokerPropertyKey
+                    + " is managed by EmbeddedKafka (it fixes the node's identity or storage); use the builder");
+        }
     }
 
     Path kafkaLogDir() {
@@ -345,17 +352,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static int[] pickMissingPorts(int port, int controllerPort) {
-        if (port != 0 && controllerPort != 0) {
-            return new int[] {port, controllerPort};
-        }
-        int[] free = FreePorts.pick(2);
-        int chosenPort = port != 0 ? port : (free[0] != controllerPort ? free[0] : free[1]);
-        int chosenControllerPort = controllerPort != 0 ? controllerPort
-                : (free[1] != chosenPort ? free[1] : free[0]);
-        return new int[] {chosenPort, chosenControllerPort};
-    }
-
     /** Configures an {@link EmbeddedKafka}; only the data dir is required. */
     public static final class Builder {
         private Path dataDir;
@@ -409,9 +405,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         public Builder brokerProperty(String key, String value) {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value");
-            if (MANAGED_PROPERTIES.contains(key)) {
-                throw new IllegalArgumentException(key + " is managed by EmbeddedKafka; use the builder instead");
-            }
+            requireOverridable(key);
             extraProperties.put(key, value);
             return this;
         }

@@ -52,6 +52,28 @@ public final class FreePorts {
         }
     }
 
+    /**
+     * {@code {port, controllerPort}} with every 0 replaced by a free port that differs from the other one.
+     */
+    static int[] pickUnlessGiven(int port, int controllerPort) {
+        if (port != 0 && controllerPort != 0) {
+            return new int[] {port, controllerPort};
+        }
+        int[] free = pick(2);
+        int chosenPort = port != 0 ? port : firstOtherThan(free, controllerPort);
+        int chosenControllerPort = controllerPort != 0 ? controllerPort : firstOtherThan(free, chosenPort);
+        return new int[] {chosenPort, chosenControllerPort};
+    }
+
+    private static int firstOtherThan(int[] candidates, int taken) {
+        for (int candidate : candidates) {
+            if (candidate != taken) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("no free port other than " + taken);
+    }
+
     /** Whether something could bind {@code host:port} right now (i.e. no one is listening there). */
     public static boolean isFree(String host, int port) {
         try (ServerSocket socket = new ServerSocket()) {
