@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Entry point of the child JVM started by {@link KafkaBrokerProcess}: runs an {@link EmbeddedKafka} until
@@ -24,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 public final class BrokerMain {
 
     static final String READY_PREFIX = "READY bootstrap=";
+    static final String FAILED_PREFIX = "FAILED to start Kafka broker: ";
 
     private BrokerMain() {
     }
@@ -46,7 +46,7 @@ public final class BrokerMain {
             Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "kafka-broker-shutdown"));
             kafka.start();
         } catch (RuntimeException e) {
-            System.err.println("FAILED to start Kafka broker: " + e.getMessage());
+            System.err.println(FAILED_PREFIX + e.getMessage());
             e.printStackTrace(System.err);
             System.exit(1);
             return;
@@ -57,7 +57,7 @@ public final class BrokerMain {
         // An orphaned broker would hold its ports and burn CPU on a shared box until someone notices.
         parentPid.ifPresent(BrokerMain::exitWhenParentExits);
 
-        new CountDownLatch(1).await();
+        kafka.awaitClosed();
     }
 
     private static void exitWhenParentExits(long pid) {

@@ -40,7 +40,16 @@ import org.slf4j.LoggerFactory;
  * process (see {@link KafkaBrokerProcess}). Ports are fixed when the instance is built (port 0 picks a free
  * one then), so {@link #start()} after {@link #close()} brings the broker back on the same address.
  *
- * <p>Not for a service's runtime: it is the demo's and the integration tests' broker.
+ * <pre>{@code
+ * EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir).port(9092).build().start();
+ * Runtime.getRuntime().addShutdownHook(new Thread(kafka::close));
+ * System.out.println(kafka.bootstrapServers());
+ * kafka.awaitClosed();   // until Ctrl-C
+ * }</pre>
+ *
+ * <p>Like any Kafka server, the broker halts the whole JVM ({@code Exit.halt}) if its metadata log hits a
+ * fatal fault; a test that must survive a broker crash uses {@link KafkaBrokerProcess} instead.
+ * Not for a service's runtime: it is the demo's and the integration tests' broker.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -175,9 +184,23 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (running == null) {
             return;
         }
-        server = null;
         LOG.info("Stopping Kafka broker at {}", bootstrapServers());
-        shutdownQuietly(running);
+        try {
+            shutdownQuietly(running);
+        } finally {
+            server = null;
+            notifyAll();
+        }
+    }
+
+    /**
+     * Blocks until the broker is stopped by {@link #close()} from another thread, typically a shutdown hook:
+     * lets a {@code main} run the broker until Ctrl-C. Returns at once if the broker is not running.
+     */
+    public synchronized void awaitClosed() throws InterruptedException {
+        while (server != null) {
+            wait();
+        }
     }
 
     static void requireOverridable(String brokerPropertyKey) {

@@ -54,6 +54,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             "broker.heartbeat.interval.ms", "1000");
     private static final Pattern READY_LINE =
             Pattern.compile("^" + Pattern.quote(BrokerMain.READY_PREFIX) + "(\\S+)", Pattern.MULTILINE);
+    private static final Pattern FAILED_LINE =
+            Pattern.compile("^" + Pattern.quote(BrokerMain.FAILED_PREFIX) + ".*$", Pattern.MULTILINE);
     private static final int LOG_TAIL_LINES = 40;
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBrokerProcess.class);
 
@@ -241,7 +243,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
                 if (!process.isAlive()) {
                     readNewOutput(logFile, readOffset, output);
                     throw new KafkaStartupException("Kafka broker process exited with code " + process.exitValue()
-                            + " before it was ready; last lines of " + logFile + ":\n" + tail(output));
+                            + " before it was ready" + failureLine(output) + "; last lines of " + logFile + ":\n"
+                            + tail(output));
                 }
                 if (System.nanoTime() > deadline) {
                     process.destroyForcibly();
@@ -273,6 +276,16 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + logFile, e);
         }
+    }
+
+    /** The child's own one-line diagnosis, which a long Kafka stack trace may push out of the tail. */
+    private static String failureLine(CharSequence output) {
+        Matcher failed = FAILED_LINE.matcher(output);
+        String line = null;
+        while (failed.find()) {
+            line = failed.group();
+        }
+        return line == null ? "" : ": " + line.strip();
     }
 
     private static String tail(CharSequence output) {

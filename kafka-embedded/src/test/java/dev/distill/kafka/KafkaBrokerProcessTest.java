@@ -6,6 +6,7 @@ import static dev.distill.kafka.KafkaTestClients.createTopic;
 import static dev.distill.kafka.KafkaTestClients.idempotentProducer;
 import static dev.distill.kafka.KafkaTestClients.pollUntil;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,6 +61,21 @@ class KafkaBrokerProcessTest {
         }
         assertThat(dataDir.resolve(KafkaBrokerProcess.LOG_FILE_NAME)).content()
                 .contains(BrokerMain.READY_PREFIX);
+    }
+
+    @Test
+    void startFailsWithTheTailOfTheChildLogWhenTheBrokerCannotStart() {
+        KafkaBrokerProcess broker = KafkaBrokerProcess.builder()
+                .dataDir(dataDir)
+                .brokerProperty("num.io.threads", "not-a-number")
+                .build();
+
+        assertThatThrownBy(broker::start)
+                .isInstanceOf(KafkaStartupException.class)
+                .hasMessageContaining("exited with code 1")
+                .hasMessageContaining("num.io.threads");
+        assertThat(broker.isAlive()).isFalse();
+        broker.close();
     }
 
     private static void sendAndAwaitAcks(KafkaProducer<String, String> producer, String topic, int from, int to)
