@@ -84,6 +84,8 @@ final class DemoCommand implements Callable<Integer> {
       progress.finish(sent.sent());
       System.out.printf(Locale.ROOT, "%nstreamed %,d %s training samples into %s in %.1f s (%,.0f samples/s)%n",
           sent.sent(), d.cliName(), topics.samples().name(), sent.elapsedMillis() / 1000.0, sent.ratePerSecond());
+      System.out.println("running now: data set, broker, producer; the teacher-scorer, student-trainer and "
+          + "edge-publisher join the demo as they are built");
       if (follow) {
         System.out.println("broker stays up at " + broker.bootstrapServers()
             + ": try `./distill produce --bootstrap-servers " + broker.bootstrapServers()

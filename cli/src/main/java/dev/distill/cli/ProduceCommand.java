@@ -8,7 +8,9 @@ import dev.distill.contract.proto.Sample;
 import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.ingest.DatasetProducer;
 import dev.distill.platform.ingest.KafkaClients;
+import dev.distill.platform.topics.TopicAdmin;
 import dev.distill.platform.topics.Topics;
+import org.apache.kafka.clients.admin.Admin;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -48,6 +50,9 @@ final class ProduceCommand implements Callable<Integer> {
     LabelledImages data = Datasets.load(d, s);
     KafkaSettings settings = kafka.settings();
     Topics topics = settings.topics();
+    try (Admin admin = Admin.create(settings.clientProperties())) {
+      TopicAdmin.ensure(admin, topics, settings.replicationFactor());
+    }
     long total = limit == 0 ? data.count() : Math.min(limit, data.count());
     System.out.printf(Locale.ROOT, "producing %,d %s/%s samples to %s at %s%n",
         total, d.cliName(), s.cliName(), topics.samples().name(), settings.bootstrapServers());

@@ -18,6 +18,7 @@ final class Progress {
   private final boolean tty;
   private final long start = System.nanoTime();
   private long lastDraw;
+  private long lastDone = -1;
 
   Progress(PrintStream out, String label, long total) {
     this.out = out;
@@ -31,7 +32,11 @@ final class Progress {
     if (done < total && now - lastDraw < (tty ? TTY_INTERVAL_NANOS : PLAIN_INTERVAL_NANOS)) {
       return;
     }
+    if (done == lastDone) {
+      return;
+    }
     lastDraw = now;
+    lastDone = done;
     String line = render(done, now);
     if (tty) {
       out.print("\r" + line + "\u001b[K");
