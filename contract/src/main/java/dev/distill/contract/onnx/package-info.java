@@ -1,0 +1,9 @@
+/**
+ * Writing ONNX models from Java: {@link dev.distill.contract.onnx.OnnxGraph} chains the layers
+ * this project trains (Gemm, Conv, pooling, reshapes, ReLU) and {@link
+ * dev.distill.contract.onnx.OnnxModel} adds provenance metadata and serializes the file. ONNX
+ * is the interchange format at both ends: teachers are scored in ONNX Runtime, students run on
+ * devices in ONNX Runtime. Written by field number on protobuf's wire format, so no copy of
+ * onnx.proto is needed.
+ */
+package dev.distill.contract.onnx;
