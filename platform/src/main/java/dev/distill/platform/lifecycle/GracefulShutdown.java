@@ -64,30 +64,37 @@ public final class GracefulShutdown implements AutoCloseable {
       parts.clear();
     }
     long deadline = System.nanoTime() + timeout.toNanos();
-    ExecutorService closer = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, name + "-closer");
-      t.setDaemon(true);
-      return t;
-    });
+    // a part that overran the budget must not rob the rest of their close call entirely
+    long floor = Math.min(TimeUnit.SECONDS.toNanos(1), timeout.toNanos() / 10);
     try {
       for (Named n : toClose) {
-        long left = deadline - System.nanoTime();
+        long wait = Math.max(deadline - System.nanoTime(), floor);
+        // one thread per part: a part stuck in a non-interruptible call cannot block the next
+        ExecutorService closer = Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, name + "-close-" + n.name());
+          t.setDaemon(true);
+          return t;
+        });
         Future<?> f = closer.submit(() -> {
           n.part().close();
           return null;
         });
         try {
-          f.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+          f.get(wait, TimeUnit.NANOSECONDS);
           log.info("{}: closed {}", name, n.name());
         } catch (TimeoutException e) {
           log.warn("{}: {} did not close within the shutdown budget of {}", name, n.name(), timeout);
           f.cancel(true);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          f.cancel(true);
         } catch (Exception e) {
           log.warn("{}: closing {} failed: {}", name, n.name(), e.toString());
+        } finally {
+          closer.shutdownNow();
         }
       }
     } finally {
-      closer.shutdownNow();
       stopped.countDown();
     }
   }
