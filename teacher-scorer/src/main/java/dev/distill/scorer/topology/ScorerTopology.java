@@ -39,8 +39,7 @@ public final class ScorerTopology {
     // same transaction instead of an error in the deserializer
     t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.samples().name());
     t.addProcessor(PROCESSOR, () -> new ScoringProcessor(options, teachers, metrics, clock), SOURCE);
-    // caching: a record buffered and scored between two commits costs one tombstone in the
-    // changelog, not its whole bytes
+    // caching: only what is pending at a commit reaches the changelog (see package-info)
     t.addStateStore(
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BUFFER_STORE), Serdes.Long(), Serdes.ByteArray())
             .withCachingEnabled()

@@ -39,7 +39,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
   private static final byte[] PROTOBUF = ContentType.PROTOBUF.mime().getBytes(StandardCharsets.UTF_8);
 
   /** A buffered record; {@code sample} is null when the record was found unscorable on restore. */
-  private record Pending(long seq, RawRecord raw, Sample sample, UnscorableSampleException rejected, long arrivalMs) {}
+  private record Pending(RawRecord raw, Sample sample, UnscorableSampleException rejected, long arrivalMs) {}
 
   private final ScoringOptions options;
   private final TeacherProvider teachers;
@@ -48,8 +48,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
   private final SoftTargetEncoder encoder;
   private final List<Pending> pending = new ArrayList<>();
   private ProcessorContext<Object, Object> context;
+  /** Slot i holds pending record i; slots from pending.size() on are empty. */
   private KeyValueStore<Long, byte[]> buffer;
-  private long nextSeq;
   private FloatBuffer features = FloatBuffer.allocate(0);
 
   ScoringProcessor(ScoringOptions options, TeacherProvider teachers, ScoringMetrics metrics, Clock clock) {
@@ -75,7 +75,6 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
    */
   private void restore() {
     pending.clear();
-    nextSeq = 0;
     try (KeyValueIterator<Long, byte[]> it = buffer.all()) {
       while (it.hasNext()) {
         KeyValue<Long, byte[]> kv = it.next();
@@ -88,8 +87,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
           rejected = e; // e.g. the size limit was lowered since: it still gets its one output
         }
         // arrival 0: overdue, so the first punctuation scores them
-        pending.add(new Pending(kv.key, raw, sample, rejected, 0L));
-        nextSeq = kv.key + 1;
+        pending.add(new Pending(raw, sample, rejected, 0L));
       }
     }
     metrics.buffered(pending.size());
@@ -110,9 +108,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
       deadLetter(raw, e);
       return;
     }
-    long seq = nextSeq++;
-    buffer.put(seq, raw.toBytes());
-    pending.add(new Pending(seq, raw, sample, null, context.currentSystemTimeMs()));
+    buffer.put((long) pending.size(), raw.toBytes());
+    pending.add(new Pending(raw, sample, null, context.currentSystemTimeMs()));
     metrics.buffered(1);
     if (pending.size() >= options.maxBatch()) {
       flush();
@@ -169,8 +166,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
         }
       }
     }
-    for (Pending p : pending) {
-      buffer.delete(p.seq());
+    for (long slot = 0; slot < n; slot++) {
+      buffer.delete(slot);
     }
     pending.clear();
     metrics.buffered(-n);

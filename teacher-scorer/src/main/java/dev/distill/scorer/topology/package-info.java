@@ -11,9 +11,10 @@
  * the consumed input offsets. All of it becomes visible (to {@code read_committed} readers and to
  * a later restore), or none of it.
  *
- * <p>A record that can be scored is put into the buffer store (key: a per-task sequence number;
- * value: the record exactly as it arrived) in the call that reads it, and deleted from the store
- * in the call that forwards its soft target. So at every commit, for each input record up to the
+ * <p>A record that can be scored is put into the buffer store (key: its slot in the task's
+ * pending batch; value: the record exactly as it arrived) in the call that reads it, and the
+ * batch's slots are deleted in the call that forwards its soft targets. So the store always holds
+ * exactly the pending records, and at every commit, for each input record up to the
  * committed offset, either its output is committed or the record is in the committed buffer:
  * never both, never neither. (A record that cannot be decoded gets its dead letter at once and
  * never enters the buffer.)
@@ -35,8 +36,10 @@
  *       (in {@code process}) or when the oldest record has waited the maximum wait (a {@code
  *       WALL_CLOCK_TIME} punctuator). No other thread forwards anything.
  *   <li>The store is cached; Streams flushes the cache into the store and its changelog before
- *       every commit, in the same transaction. A record buffered and scored between two commits
- *       thus costs one tombstone in the changelog rather than a copy of its bytes.
+ *       every commit, in the same transaction. Slots are reused batch after batch, so between two
+ *       commits the changelog gets at most one entry per slot (the record pending in it, or a
+ *       tombstone), however many batches went through: a record buffered and scored between two
+ *       commits costs the changelog nothing.
  *   <li>A batch holds a lease on one teacher version from its first row to its last output, so a
  *       hot swap lands between batches. A record re-scored after a crash may get a newer version
  *       than the aborted attempt used; only the committed soft target exists, and it names the

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -41,6 +42,10 @@ public final class MnistStream implements AutoCloseable {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    // one request in flight: right after a topic is created the first batch can bounce
+    // (NOT_LEADER_OR_FOLLOWER) while a later one lands, and the idempotent producer then retries
+    // the first into OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout (KAFKA-14359)
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
   }
 
@@ -66,6 +71,7 @@ public final class MnistStream implements AutoCloseable {
 
   /** Sends samples {@code [from, to)}, at most {@code perSecond} a second (0: no limit). */
   public void send(int from, int to, double perSecond) throws InterruptedException {
+    AtomicReference<Exception> failure = new AtomicReference<>();
     long start = System.nanoTime();
     for (int i = from; i < to; i++) {
       if (perSecond > 0) {
@@ -76,9 +82,16 @@ public final class MnistStream implements AutoCloseable {
         }
       }
       Sample s = sample(i);
-      producer.send(new ProducerRecord<>(topic, s.getId(), s.toByteArray()));
+      producer.send(new ProducerRecord<>(topic, s.getId(), s.toByteArray()), (md, e) -> {
+        if (e != null) {
+          failure.compareAndSet(null, e);
+        }
+      });
     }
     producer.flush();
+    if (failure.get() != null) {
+      throw new IllegalStateException("the broker refused a sample", failure.get());
+    }
   }
 
   /** Sends one raw record, e.g. a malformed one. */

@@ -240,7 +240,7 @@ class ScorerTopologyTest {
   @Test
   void aFullBatchIsScoredAtOnceAndItsSamplesWaitInTheChangeloggedStoreUntilThen() {
     start(options(20, 0, 5, LONG), MLP);
-    List<Sample> samples = images(5);
+    List<Sample> samples = images(7);
     samples.subList(0, 4).forEach(this::send);
 
     assertThat(out.isEmpty()).isTrue();
@@ -255,6 +255,9 @@ class ScorerTopologyTest {
     assertThat(registry.get(ScoringMetrics.BATCH_SIZE).summary().count()).isEqualTo(1);
     assertThat(registry.get(ScoringMetrics.BATCH_SIZE).summary().totalAmount()).isEqualTo(5);
     assertThat(registry.get(ScoringMetrics.BUFFERED).gauge().value()).isZero();
+
+    samples.subList(5, 7).forEach(this::send);
+    assertThat(ids(buffer)).as("the next batch reuses the slots").containsExactly("s-5", "s-6");
   }
 
   private static List<String> ids(KeyValueStore<Long, byte[]> buffer) {

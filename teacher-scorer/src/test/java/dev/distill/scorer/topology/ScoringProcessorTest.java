@@ -35,7 +35,7 @@ class ScoringProcessorTest {
   @TempDir Path dir;
 
   @Test
-  void samplesRestoredIntoTheBufferAreScoredFirstAndNumberingContinuesAfterThem() {
+  void samplesRestoredIntoTheBufferAreScoredFirstAndNewSamplesQueueBehindThem() {
     TeacherStore teachers = new TeacherStore(dir.resolve("teachers"));
     TestModels.publish(teachers, "mnist", TestModels.mlp(1, 784, 16, 10));
     LiveTeacher live = new LiveTeacher(TeacherPoller.loadLatest(teachers, "mnist", new OnnxTeacherLoader(1, ExecutionProvider.CPU)));
@@ -53,9 +53,9 @@ class ScoringProcessorTest {
     Sample a = TestSamples.image("a", 1, 1);
     Sample b = TestSamples.image("b", 2, 2);
     Header trace = new RecordHeader("trace-id", "t-1".getBytes(StandardCharsets.UTF_8));
-    buffer.put(41L, new RawRecord(a.getId().getBytes(StandardCharsets.UTF_8), a.toByteArray(), new Header[] {trace},
+    buffer.put(0L, new RawRecord(a.getId().getBytes(StandardCharsets.UTF_8), a.toByteArray(), new Header[] {trace},
         "distill.samples", 3, 1000, 11).toBytes());
-    buffer.put(42L, new RawRecord(b.getId().getBytes(StandardCharsets.UTF_8), b.toByteArray(), new Header[0],
+    buffer.put(1L, new RawRecord(b.getId().getBytes(StandardCharsets.UTF_8), b.toByteArray(), new Header[0],
         "distill.samples", 3, 1001, 12).toBytes());
 
     ScoringProcessor processor = new ScoringProcessor(
@@ -69,7 +69,7 @@ class ScoringProcessorTest {
     List<Long> keysWhileWaiting = keys(buffer);
     context.scheduledPunctuators().get(0).getPunctuator().punctuate(context.currentSystemTimeMs());
 
-    assertThat(keysWhileWaiting).containsExactly(41L, 42L, 43L);
+    assertThat(keysWhileWaiting).containsExactly(0L, 1L, 2L);
     List<Record<?, ?>> forwarded = context.forwarded(ScorerTopology.SOFT_TARGETS).stream()
         .<Record<?, ?>>map(MockProcessorContext.CapturedForward::record).toList();
     assertThat(forwarded).extracting(r -> ((SoftTarget) r.value()).getSampleId()).containsExactly("a", "b", "c");
