@@ -70,7 +70,7 @@ public final class ScorerService implements AutoCloseable {
   public static ScorerService start(ScorerSettings s, Clock clock, PrometheusMeterRegistry registry) {
     log.info("starting the scorer: {}", s);
     TeacherStore store = new TeacherStore(s.teacherStore());
-    OnnxTeacherLoader loader = new OnnxTeacherLoader(s.ortThreads(), s.executionProvider());
+    OnnxTeacherLoader loader = new OnnxTeacherLoader(s.ortThreads(), s.ortSpinning(), s.executionProvider());
     LiveTeacher live = new LiveTeacher(TeacherPoller.loadLatest(store, s.teacherId(), loader));
     Deque<AutoCloseable> parts = new ArrayDeque<>();
     parts.push(live);

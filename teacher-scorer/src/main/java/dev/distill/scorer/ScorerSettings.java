@@ -24,6 +24,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param stateDir where Streams keeps task directories (the buffer store itself is in memory and
  *     restored from its changelog)
  * @param ortThreads ONNX Runtime intra-op threads per session (inter-op is 1)
+ * @param ortSpinning whether idle intra-op threads spin-wait between runs
  */
 public record ScorerSettings(
     KafkaSettings kafka,
@@ -35,6 +36,7 @@ public record ScorerSettings(
     Path teacherStore,
     Duration teacherPollInterval,
     int ortThreads,
+    boolean ortSpinning,
     ExecutionProvider executionProvider,
     ScoringOptions scoring) {
 
@@ -48,6 +50,7 @@ public record ScorerSettings(
   public static final String MAX_BATCH = "DISTILL_MAX_BATCH";
   public static final String MAX_WAIT = "DISTILL_MAX_WAIT";
   public static final String ORT_THREADS = "DISTILL_ORT_THREADS";
+  public static final String ORT_SPINNING = "DISTILL_ORT_SPINNING";
   public static final String EXECUTION_PROVIDER = "DISTILL_EXECUTION_PROVIDER";
   public static final String TEACHER_POLL_INTERVAL = "DISTILL_TEACHER_POLL_INTERVAL";
   public static final String APPLICATION_ID = "DISTILL_APPLICATION_ID";
@@ -72,6 +75,7 @@ public record ScorerSettings(
     Path teacherStore = r.path(TEACHER_STORE, home.resolve("teachers"));
     Duration poll = r.duration(TEACHER_POLL_INTERVAL, Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofHours(24));
     int ortThreads = r.intValue(ORT_THREADS, 2, 1, 256);
+    boolean ortSpinning = r.bool(ORT_SPINNING, true);
     ExecutionProvider provider = r.enumValue(EXECUTION_PROVIDER, ExecutionProvider.AUTO, ExecutionProvider.class);
     ScoringOptions scoring = new ScoringOptions(
         r.doubleValue(TEMPERATURE, defaults.temperature(), 0.01, 1000),
@@ -80,7 +84,7 @@ public record ScorerSettings(
         r.duration(MAX_WAIT, defaults.maxWait(), Duration.ofMillis(1), Duration.ofMinutes(10)),
         r.intValue(MAX_SAMPLE_BYTES, defaults.maxSampleBytes(), 64, 64 << 20));
     return new ScorerSettings(kafka, service, applicationId, streamThreads, stateDir, teacherId, teacherStore,
-        poll, ortThreads, provider, scoring);
+        poll, ortThreads, ortSpinning, provider, scoring);
   }
 
   /**

@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Loads teacher versions into ONNX Runtime with an explicit thread budget: {@code intraOpThreads}
  * per session, inter-op 1 (an MLP or a small CNN has no parallel branches; on 2 cores more threads
- * than cores cut throughput by an order of magnitude). The execution provider is decided once, when
- * the loader is made, and said once in the log.
+ * than cores cut throughput by an order of magnitude), and whether idle intra-op threads spin-wait
+ * for the next run (quicker back-to-back runs) or sleep (leaving the CPU to the Kafka clients and,
+ * in the demo, the broker). The execution provider is decided once, when the loader is made, and
+ * said once in the log.
  *
  * <p>Every member is checked against {@link ModelInterface} before a version is used: a float
  * input {@code pixels [N, D]} with a fixed D, an output {@code logits [N, C]}, and one probe run;
@@ -38,14 +40,21 @@ public final class OnnxTeacherLoader implements TeacherLoader {
 
   private final OrtEnvironment env;
   private final int intraOpThreads;
+  private final boolean spinning;
   private final ExecutionProvider active;
 
+  /** With ONNX Runtime's default spin-waiting. */
   public OnnxTeacherLoader(int intraOpThreads, ExecutionProvider requested) {
+    this(intraOpThreads, true, requested);
+  }
+
+  public OnnxTeacherLoader(int intraOpThreads, boolean spinning, ExecutionProvider requested) {
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException("intra-op threads must be >= 1, got " + intraOpThreads);
     }
     this.env = OrtEnvironment.getEnvironment();
     this.intraOpThreads = intraOpThreads;
+    this.spinning = spinning;
     this.active = resolve(requested);
   }
 
@@ -55,7 +64,7 @@ public final class OnnxTeacherLoader implements TeacherLoader {
   }
 
   private ExecutionProvider resolve(ExecutionProvider requested) {
-    String budget = intraOpThreads + " intra-op thread(s), 1 inter-op";
+    String budget = intraOpThreads + " intra-op thread(s)" + (spinning ? " spinning" : " not spinning") + ", 1 inter-op";
     if (requested == ExecutionProvider.CPU) {
       log.info("ONNX Runtime {}: CPU execution provider, as configured ({})", env.getVersion(), budget);
       return ExecutionProvider.CPU;
@@ -131,6 +140,7 @@ public final class OnnxTeacherLoader implements TeacherLoader {
     OrtSession.SessionOptions o = new OrtSession.SessionOptions();
     o.setIntraOpNumThreads(intraOpThreads);
     o.setInterOpNumThreads(1);
+    o.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
     o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
     o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
     if (active == ExecutionProvider.CUDA) {
