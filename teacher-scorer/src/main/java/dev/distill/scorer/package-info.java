@@ -1,4 +1,9 @@
 /**
- * The teacher-scorer module: the scoring service: a Kafka Streams topology that turns samples into temperature-softened soft targets with ONNX Runtime teachers (issue #3).
+ * The teacher-scorer service (issue #3): every sample on the samples topic becomes exactly one
+ * temperature-softened soft target, or one dead letter with its reason, exactly once. {@link
+ * dev.distill.scorer.ScorerService} wires the parts ({@code scorer.topology}: the Kafka Streams
+ * topology and its exactly-once micro-batching; {@code scorer.teacher}: teachers, softening, hot
+ * swap; {@code scorer.onnx}: ONNX Runtime) from a {@link dev.distill.scorer.ScorerSettings};
+ * {@link dev.distill.scorer.ScorerMain} and {@code distill scorer} run it as a process.
  */
 package dev.distill.scorer;

@@ -1,0 +1,54 @@
+/**
+ * The scorer's Kafka Streams topology ({@link dev.distill.scorer.topology.ScorerTopology}): every
+ * record read from the samples topic leaves as exactly one soft target or exactly one dead letter
+ * (with a {@link dev.distill.scorer.topology.DlqReason}), exactly once, crashes included.
+ *
+ * <h2>Why micro-batching is exactly-once</h2>
+ *
+ * <p>The application runs with {@code processing.guarantee=exactly_once_v2}: between two commits,
+ * one Kafka transaction per stream thread holds (a) the records written to the soft-target and
+ * dead-letter topics, (b) the writes to the changelog of the {@code batch-buffer} store and (c)
+ * the consumed input offsets. All of it becomes visible (to {@code read_committed} readers and to
+ * a later restore), or none of it.
+ *
+ * <p>A record that can be scored is put into the buffer store (key: its slot in the task's
+ * pending batch; value: the record exactly as it arrived) in the call that reads it, and the
+ * batch's slots are deleted in the call that forwards its soft targets. So the store always holds
+ * exactly the pending records, and at every commit, for each input record up to the
+ * committed offset, either its output is committed or the record is in the committed buffer:
+ * never both, never neither. (A record that cannot be decoded gets its dead letter at once and
+ * never enters the buffer.)
+ *
+ * <p>After a crash the open transaction is aborted: its outputs are never seen by {@code
+ * read_committed} readers, its changelog writes are not restored, and its input is read again
+ * from the committed offset. Streams restores the task's store from the committed changelog
+ * before it calls the processor's {@code init}, so {@code init} finds exactly the records that
+ * were buffered but unscored at the last commit; it rebuilds the in-memory batch from them and
+ * they are scored first (the first punctuation finds them overdue). The same happens when a task
+ * moves to another instance on a rebalance: the old owner commits on revocation, the new one
+ * restores and scores. The in-memory list of pending records is only a fast mirror of the store;
+ * it is never the record of truth across a commit.
+ *
+ * <p>Details that keep the argument true:
+ *
+ * <ul>
+ *   <li>Batches are flushed only on the stream thread, inside the current transaction: when full
+ *       (in {@code process}) or when the oldest record has waited the maximum wait (a {@code
+ *       WALL_CLOCK_TIME} punctuator). No other thread forwards anything.
+ *   <li>The store is cached; Streams flushes the cache into the store and its changelog before
+ *       every commit, in the same transaction. Slots are reused batch after batch, so between two
+ *       commits the changelog gets at most one entry per slot (the record pending in it, or a
+ *       tombstone), however many batches went through: a record buffered and scored between two
+ *       commits costs the changelog nothing.
+ *   <li>A batch holds a lease on one teacher version from its first row to its last output, so a
+ *       hot swap lands between batches. A record re-scored after a crash may get a newer version
+ *       than the aborted attempt used; only the committed soft target exists, and it names the
+ *       version that scored it.
+ *   <li>An inference failure (the runtime, not a sample) is thrown, not dead-lettered: the stream
+ *       thread stops, the transaction aborts, nothing is lost, and the restarted service scores
+ *       from the committed state. A non-finite logit for one sample is that sample's dead letter.
+ *   <li>Exactly-once covers Kafka to Kafka only; the scorer has no other side effect (it reads
+ *       the teacher store, never writes it).
+ * </ul>
+ */
+package dev.distill.scorer.topology;
