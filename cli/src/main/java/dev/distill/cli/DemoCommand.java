@@ -11,6 +11,9 @@ import dev.distill.contract.proto.Sample;
 import dev.distill.kafka.EmbeddedKafka;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
+import dev.distill.platform.config.ServiceSettings;
+import dev.distill.scorer.ScorerService;
+import dev.distill.scorer.ScorerSettings;
 import dev.distill.platform.ingest.DatasetProducer;
 import dev.distill.platform.ingest.KafkaClients;
 import dev.distill.platform.lifecycle.GracefulShutdown;
@@ -69,10 +72,19 @@ final class DemoCommand implements Callable<Integer> {
 
       KafkaSettings kafka = KafkaSettings.read(ConfigReader.from(Map.of(
           KafkaSettings.BOOTSTRAP, broker.bootstrapServers())));
+      deleteRecursively(Paths.demo().resolve("scorer-state"));
       Topics topics = kafka.topics();
       try (Admin admin = Admin.create(kafka.clientProperties())) {
         TopicAdmin.ensure(admin, topics, (short) 1);
       }
+
+      ScorerService scorer = shutdown.register("teacher-scorer", ScorerService.start(ScorerSettings.from(Map.of(
+          KafkaSettings.BOOTSTRAP, broker.bootstrapServers(),
+          ScorerSettings.TEACHER_ID, d.cliName(),
+          ScorerSettings.STATE_DIR, Paths.demo().resolve("scorer-state").toString(),
+          ServiceSettings.HTTP_PORT, "0"))));
+      System.out.println("scorer: teacher " + d.cliName() + " v" + scorer.teacherVersion()
+          + " at T=" + scorer.settings().scoring().temperature() + " (metrics: http://localhost:" + scorer.httpPort() + "/metrics)");
 
       long total = limit == 0 ? train.count() : Math.min(limit, train.count());
       Progress progress = new Progress(System.out, "samples", total);
@@ -84,7 +96,18 @@ final class DemoCommand implements Callable<Integer> {
       progress.finish(sent.sent());
       System.out.printf(Locale.ROOT, "%nstreamed %,d %s training samples into %s in %.1f s (%,.0f samples/s)%n",
           sent.sent(), d.cliName(), topics.samples().name(), sent.elapsedMillis() / 1000.0, sent.ratePerSecond());
-      System.out.println("running now: data set, broker, producer; the teacher-scorer, student-trainer and "
+      Progress scored = new Progress(System.out, "scored", total);
+      while (scorer.metrics().softTargetsCount() + scorer.metrics().deadLettersCount() < sent.sent()) {
+        if (scorer.failure().isDone()) {
+          throw new UserError("the teacher-scorer stopped: " + scorer.failure().getNow(null));
+        }
+        scored.update((long) (scorer.metrics().softTargetsCount() + scorer.metrics().deadLettersCount()));
+        Thread.sleep(200);
+      }
+      scored.finish((long) scorer.metrics().softTargetsCount());
+      System.out.printf(Locale.ROOT, "scored %,.0f samples into %s (%,.0f dead letters)%n",
+          scorer.metrics().softTargetsCount(), topics.softTargets().name(), scorer.metrics().deadLettersCount());
+      System.out.println("running now: data set, broker, producer, teacher-scorer; the student-trainer and "
           + "edge-publisher join the demo as they are built");
       if (follow) {
         System.out.println("broker stays up at " + broker.bootstrapServers()

@@ -81,6 +81,11 @@ public final class ScoringMetrics {
     return softTargets.count();
   }
 
+  /** Dead letters produced so far, all reasons. */
+  public double deadLettersCount() {
+    return deadLetters.values().stream().mapToDouble(Counter::count).sum();
+  }
+
   /** Total time spent in teacher inference so far. */
   public Duration inferenceTime() {
     return Duration.ofNanos((long) inference.totalTime(TimeUnit.NANOSECONDS));
