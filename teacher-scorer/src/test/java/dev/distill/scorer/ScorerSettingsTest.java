@@ -29,7 +29,7 @@ class ScorerSettingsTest {
     assertThat(s.scoring().maxWait()).isEqualTo(Duration.ofMillis(20));
     assertThat(s.scoring().maxSampleBytes()).isEqualTo(1 << 20);
     assertThat(s.ortThreads()).isEqualTo(2);
-    assertThat(s.ortSpinning()).isTrue();
+    assertThat(s.ortSpinning()).isFalse();
     assertThat(s.executionProvider()).isEqualTo(ExecutionProvider.AUTO);
     assertThat(s.teacherPollInterval()).isEqualTo(Duration.ofSeconds(10));
     assertThat(s.applicationId()).isEqualTo("distill-scorer");
@@ -49,7 +49,7 @@ class ScorerSettingsTest {
         Map.entry(ScorerSettings.MAX_BATCH, "64"),
         Map.entry(ScorerSettings.MAX_WAIT, "5ms"),
         Map.entry(ScorerSettings.ORT_THREADS, "4"),
-        Map.entry(ScorerSettings.ORT_SPINNING, "false"),
+        Map.entry(ScorerSettings.ORT_SPINNING, "true"),
         Map.entry(ScorerSettings.EXECUTION_PROVIDER, "cuda"),
         Map.entry(ScorerSettings.TEACHER_POLL_INTERVAL, "1m"),
         Map.entry(ScorerSettings.APPLICATION_ID, "scorer-b"),
@@ -63,7 +63,7 @@ class ScorerSettingsTest {
     assertThat(s.scoring()).extracting("temperature", "topK", "maxBatch", "maxWait", "maxSampleBytes")
         .containsExactly(4.5, 3, 64, Duration.ofMillis(5), 65536);
     assertThat(s.ortThreads()).isEqualTo(4);
-    assertThat(s.ortSpinning()).isFalse();
+    assertThat(s.ortSpinning()).isTrue();
     assertThat(s.executionProvider()).isEqualTo(ExecutionProvider.CUDA);
     assertThat(s.teacherPollInterval()).isEqualTo(Duration.ofMinutes(1));
     assertThat(s.applicationId()).isEqualTo("scorer-b");

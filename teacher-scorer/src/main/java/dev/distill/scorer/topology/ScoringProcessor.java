@@ -1,16 +1,11 @@
 package dev.distill.scorer.topology;
 
-import dev.distill.contract.proto.DType;
 import dev.distill.contract.proto.Sample;
 import dev.distill.contract.proto.SoftTarget;
-import dev.distill.contract.proto.Tensor;
 import dev.distill.contract.wire.ContentType;
 import dev.distill.scorer.teacher.Softening;
 import dev.distill.scorer.teacher.Teacher;
 import dev.distill.scorer.teacher.TeacherProvider;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,7 +45,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
   private ProcessorContext<Object, Object> context;
   /** Slot i holds pending record i; slots from pending.size() on are empty. */
   private KeyValueStore<Long, byte[]> buffer;
-  private FloatBuffer features = FloatBuffer.allocate(0);
+  private final BatchInput input = new BatchInput();
 
   ScoringProcessor(ScoringOptions options, TeacherProvider teachers, ScoringMetrics metrics, Clock clock) {
     this.options = options;
@@ -128,26 +123,24 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
     try (TeacherProvider.Lease lease = teachers.acquire()) {
       Teacher teacher = lease.teacher();
       UnscorableSampleException[] rejected = new UnscorableSampleException[n];
-      int d = teacher.inputSize();
-      ensureCapacity(n * d);
-      int rows = 0;
+      input.reset(teacher.inputSize(), n);
       for (int i = 0; i < n; i++) {
         Pending p = pending.get(i);
         rejected[i] = p.rejected();
         if (rejected[i] == null) {
           try {
             Admission.checkFits(p.sample(), teacher);
-            copyFeatures(p.sample().getFeatures(), rows * d);
-            rows++;
+            input.add(p.sample().getFeatures());
           } catch (UnscorableSampleException e) {
             rejected[i] = e;
           }
         }
       }
       float[][] logits = null;
+      int rows = input.rows();
       if (rows > 0) {
         long start = System.nanoTime();
-        logits = teacher.logits(features, rows);
+        logits = teacher.logits(input.buffer(), rows);
         metrics.batch(rows, System.nanoTime() - start);
       }
       int row = 0;
@@ -183,27 +176,6 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
     context.forward(DeadLetters.of(raw, problem), ScorerTopology.DEAD_LETTERS);
     metrics.deadLettered(problem.reason());
     log.debug("dead letter {} ({}): {}", raw.position(), problem.reason().code(), problem.getMessage());
-  }
-
-  private void ensureCapacity(int floats) {
-    if (features.capacity() < floats) {
-      // direct: ONNX Runtime reads it in place instead of copying each batch
-      features = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    }
-  }
-
-  /** Writes the features, in raw units, at {@code offset} of the batch buffer. */
-  private void copyFeatures(Tensor t, int offset) {
-    ByteBuffer data = t.getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    if (t.getDtype() == DType.UINT8) {
-      int n = data.remaining();
-      for (int i = 0; i < n; i++) {
-        features.put(offset + i, data.get(i) & 0xff);
-      }
-    } else {
-      FloatBuffer f = data.asFloatBuffer();
-      features.put(offset, f, 0, f.remaining());
-    }
   }
 
   private static RawRecord raw(Record<byte[], byte[]> record, RecordMetadata meta) {

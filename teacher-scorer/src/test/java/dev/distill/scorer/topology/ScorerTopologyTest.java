@@ -238,6 +238,20 @@ class ScorerTopologyTest {
   }
 
   @Test
+  void float32FeaturesAreScoredLikeTheirUint8Twin() {
+    start(options(20, 0, 2, LONG), MLP);
+    Sample s = images(1).get(0);
+    Sample asFloats = s.toBuilder().setId("floats").setFeatures(Tensors.float32(Tensors.toFloats(s.getFeatures()), 784)).build();
+    send(s);
+    send(asFloats);
+
+    List<SoftTarget> got = out.readValuesToList();
+
+    assertThat(got).extracting(SoftTarget::getSampleId).containsExactly(s.getId(), "floats");
+    assertThat(got.get(1).getProbsList()).isEqualTo(got.get(0).getProbsList());
+  }
+
+  @Test
   void aFullBatchIsScoredAtOnceAndItsSamplesWaitInTheChangeloggedStoreUntilThen() {
     start(options(20, 0, 5, LONG), MLP);
     List<Sample> samples = images(7);
