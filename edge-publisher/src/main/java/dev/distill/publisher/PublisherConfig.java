@@ -52,6 +52,7 @@ public record PublisherConfig(
   public static final String MAX_FAILURE_RATE = "DISTILL_GATE_MAX_FAILURE_RATE";
   public static final String MAX_ACCURACY_DROP = "DISTILL_GATE_MAX_ACCURACY_DROP";
   public static final String MIN_ACCURACY = "DISTILL_GATE_MIN_ACCURACY";
+  public static final String MIN_LABELLED = "DISTILL_GATE_MIN_LABELLED";
 
   public static PublisherConfig read(ConfigReader r) {
     KafkaSettings kafka = KafkaSettings.read(r);
@@ -90,6 +91,7 @@ public record PublisherConfig(
         r.doubleValue(MAX_FAILURE_RATE, 0.05, 0.0, 1.0),
         r.doubleValue(MAX_ACCURACY_DROP, 0.02, 0.0, 1.0),
         r.doubleValue(MIN_ACCURACY, 0.0, 0.0, 1.0),
+        r.longValue(MIN_LABELLED, 200, 0, Long.MAX_VALUE),
         r.bool(AUTO, true));
     r.validate();
     return new PublisherConfig(kafka, service, port, admin, key, artifacts, ttl, poll, keepAlive, maxBody, controller,

@@ -48,6 +48,7 @@ final class SimulatedDevice {
       rolloutId = agent.activeSlot().map(s -> s.rolloutId()).orElse("");
       correct = 0;
       labelled = 0;
+      cursor = 0; // each version sees the same images in the same order: a paired comparison
     }
     int d = agent.inputSize();
     if (v == 0 || d != data.pixelsPerImage() || count == 0) {

@@ -75,16 +75,17 @@ public final class RolloutController {
       return;
     }
     long needed = Math.max(1, (long) Math.ceil(settings.minReportedFraction() * s.devices()));
-    boolean enough = s.reported() >= needed;
+    // accuracy over a handful of samples is noise: wait for enough labels when any are reported
+    boolean enough = s.reported() >= needed && (s.accuracy() == null || s.labelled() >= settings.minLabelled());
     if (enough && s.failed() > settings.maxFailureRate() * s.reported()) {
       rollBack(r, wave + ": failure rate " + percent((double) s.failed() / s.reported()) + " > "
           + percent(settings.maxFailureRate()));
       return;
     }
     if (enough && s.accuracy() != null && s.baselineAccuracy() != null
-        && s.accuracy() < s.baselineAccuracy() - settings.maxAccuracyDrop()) {
-      rollBack(r, String.format(Locale.ROOT, "%s: on-device accuracy %.4f vs %.4f of last good version %d (max drop %.4f)",
-          wave, s.accuracy(), s.baselineAccuracy(), r.getLastGoodVersion(), settings.maxAccuracyDrop()));
+        && s.accuracy() < s.baselineAccuracy() - settings.maxAccuracyDrop() - noise(s)) {
+      rollBack(r, String.format(Locale.ROOT, "%s: on-device accuracy %.4f vs %.4f of last good version %d (max drop %.4f + noise %.4f)",
+          wave, s.accuracy(), s.baselineAccuracy(), r.getLastGoodVersion(), settings.maxAccuracyDrop(), noise(s)));
       return;
     }
     if (enough && s.accuracy() != null && s.accuracy() < settings.minAccuracy()) {
@@ -110,6 +111,18 @@ public final class RolloutController {
     }
   }
 
+  /**
+   * Two standard errors of the difference of two measured accuracies: a wave of a few devices
+   * measures on a few hundred samples, whose accuracy varies by a few points by chance alone;
+   * a bad version's drop is far larger.
+   */
+  static double noise(WaveStats s) {
+    double p = s.baselineAccuracy();
+    double q = s.accuracy();
+    double var = q * (1 - q) / Math.max(1, s.labelled()) + p * (1 - p) / Math.max(1, s.baselineLabelled());
+    return 2 * Math.sqrt(var);
+  }
+
   private void rollBack(Rollout r, String reason) throws StateWriteException {
     log.warn("rollout {}: rolled back to version {}: {}", r.getRolloutId(), r.getLastGoodVersion(), reason);
     stateLog.putRollout(r.toBuilder().setState(State.ROLLED_BACK).setReason(reason).setUpdatedAtMs(clock.millis()).build());
@@ -126,13 +139,16 @@ public final class RolloutController {
     long labelled = 0;
     double baseSum = 0;
     long baseLabelled = 0;
+    // the baseline is paired: the same devices' own accuracy on the last good version, on the
+    // same data slices; devices' slices differ in difficulty more than two nearby versions do
+    double fleetBaseSum = 0;
+    long fleetBaseLabelled = 0;
     for (FleetView.Device d : view.fleet(r.getModelName())) {
-      if (r.getLastGoodVersion() != 0) {
-        Optional<DeviceReport> base = view.report(d.id(), r.getLastGoodVersion());
-        if (base.isPresent() && base.get().hasAccuracy() && base.get().getLabelledCount() > 0) {
-          baseSum += base.get().getAccuracy() * base.get().getLabelledCount();
-          baseLabelled += base.get().getLabelledCount();
-        }
+      Optional<DeviceReport> base = r.getLastGoodVersion() == 0 ? Optional.empty() : view.report(d.id(), r.getLastGoodVersion());
+      boolean hasBase = base.isPresent() && base.get().hasAccuracy() && base.get().getLabelledCount() > 0;
+      if (hasBase) {
+        fleetBaseSum += base.get().getAccuracy() * base.get().getLabelledCount();
+        fleetBaseLabelled += base.get().getLabelledCount();
       }
       if (!view.inWave(d.id(), fraction, settings.minDevicesPerWave())) {
         continue;
@@ -155,8 +171,17 @@ public final class RolloutController {
         if (rep.hasAccuracy() && rep.getLabelledCount() > 0) {
           accSum += rep.getAccuracy() * rep.getLabelledCount();
           labelled += rep.getLabelledCount();
+          if (hasBase) {
+            // weighted by the new version's samples, so both means weigh devices alike
+            baseSum += base.get().getAccuracy() * rep.getLabelledCount();
+            baseLabelled += rep.getLabelledCount();
+          }
         }
       }
+    }
+    if (baseLabelled == 0 && fleetBaseLabelled > 0) {
+      baseSum = fleetBaseSum; // no wave device ran the last good version: compare with the fleet's
+      baseLabelled = fleetBaseLabelled;
     }
     return new WaveStats(wave, fraction, devices, running, failed, labelled == 0 ? null : accSum / labelled, labelled,
         baseLabelled == 0 ? null : baseSum / baseLabelled, baseLabelled);

@@ -17,6 +17,7 @@ import java.util.List;
  *     version's by more than this (absolute, e.g. 0.02 = 2 points) is rolled back
  * @param minAccuracy absolute floor of on-device accuracy (0 = none), for a first version
  *     that has no last good version to compare with
+ * @param minLabelled labelled on-device samples a wave needs before its accuracy is judged
  * @param autoStart a newly published version starts a rollout by itself
  */
 public record RolloutSettings(
@@ -28,6 +29,7 @@ public record RolloutSettings(
     double maxFailureRate,
     double maxAccuracyDrop,
     double minAccuracy,
+    long minLabelled,
     boolean autoStart) {
 
   public static final List<Double> DEFAULT_WAVES = List.of(0.01, 0.10, 0.50, 1.0);
@@ -42,7 +44,7 @@ public record RolloutSettings(
 
   public static RolloutSettings defaults() {
     return new RolloutSettings(DEFAULT_WAVES, 1, Duration.ofMinutes(2), Duration.ofMinutes(30), 0.8, 0.05,
-        0.02, 0.0, true);
+        0.02, 0.0, 200, true);
   }
 
   /** Null when the waves are valid, else what is wrong with them. */
