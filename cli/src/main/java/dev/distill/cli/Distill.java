@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       DataCommand.class,
       ProduceCommand.class,
       TopicsCommand.class,
+      PublisherCommand.class,
+      DevicesCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Distill implements Runnable {
