@@ -47,6 +47,7 @@ public final class PublisherService implements AutoCloseable {
   private final RolloutController controller;
   private final ScheduledExecutorService ticker;
   private final ManifestSigner signer;
+  private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
   private PublisherService(PublisherConfig config, Clock clock, boolean inMemory) throws IOException, InterruptedException {
     this.config = config;
@@ -78,7 +79,8 @@ public final class PublisherService implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    ticker.scheduleWithFixedDelay(() -> {
+    Runnable tick = () -> {
+      tickQueued.set(false);
       try {
         if (stateLog.caughtUp()) {
           if (config.controller()) {
@@ -89,7 +91,14 @@ public final class PublisherService implements AutoCloseable {
       } catch (Exception e) {
         log.warn("rollout tick failed: {}", e.toString());
       }
-    }, 200, 500, TimeUnit.MILLISECONDS);
+    };
+    ticker.scheduleWithFixedDelay(tick, 200, 500, TimeUnit.MILLISECONDS);
+    // a new version starts its rollout at once, not at the next tick: publish-to-device latency
+    view.onVersion(model -> {
+      if (tickQueued.compareAndSet(false, true)) {
+        ticker.execute(tick);
+      }
+    });
     log.info("edge-publisher: API on port {}, ops on port {}, signing key {}", api.port(), ops.port(), signer.keyId());
   }
 

@@ -78,7 +78,13 @@ public final class OtaApi {
   /** Every error answer: {@code code} is a stable key, {@code message} is for people. */
   public record ApiError(String code, String message) {}
 
+  /** Fills the first {@code {placeholder}} of a path template (no regex: the value is taken literally). */
   public static String path(String template, String value) {
-    return template.replaceFirst("\\{[a-zA-Z0-9]+\\}", value);
+    int open = template.indexOf('{');
+    int close = template.indexOf('}', open);
+    if (open < 0 || close < 0) {
+      throw new IllegalArgumentException("no placeholder in " + template);
+    }
+    return template.substring(0, open) + value + template.substring(close + 1);
   }
 }

@@ -50,6 +50,7 @@ public final class FleetView {
   private final Map<String, DeviceReport> latestReport = new HashMap<>();
   private final Map<String, LinkedHashMap<Long, DeviceReport>> reportsByVersion = new HashMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<String>> versionListeners = new CopyOnWriteArrayList<>();
 
   private static final Comparator<Device> WAVE_ORDER =
       Comparator.comparingDouble(Device::bucket).thenComparing(Device::id);
@@ -57,6 +58,11 @@ public final class FleetView {
   /** Called with the model name after every change that may alter its devices' assignments. */
   public void onChange(Consumer<String> listener) {
     listeners.add(listener);
+  }
+
+  /** Called with the model name when a version is added (the controller starts rollouts on it). */
+  public void onVersion(Consumer<String> listener) {
+    versionListeners.add(listener);
   }
 
   private void changed(String model) {
@@ -87,13 +93,23 @@ public final class FleetView {
 
   /** Adds a version whose artifact is in the store. */
   public void applyVersion(ModelVersion metadata, String sha256, long length, long seenAtMs) {
+    boolean referenced;
     synchronized (this) {
       var byVersion = versions.computeIfAbsent(metadata.getModelName(), m -> new TreeMap<>());
       VersionInfo old = byVersion.get(metadata.getVersion());
       long seen = old == null ? seenAtMs : Math.min(old.seenAtMs(), seenAtMs);
       byVersion.put(metadata.getVersion(), new VersionInfo(metadata, sha256, length, seen));
+      Rollout r = rollouts.get(metadata.getModelName());
+      long v = metadata.getVersion();
+      // assignments name versions through rollouts: a version no rollout names changes none
+      referenced = r != null && (r.getTargetVersion() == v || r.getLastGoodVersion() == v || r.getPinnedVersion() == v);
     }
-    changed(metadata.getModelName());
+    if (referenced) {
+      changed(metadata.getModelName());
+    }
+    for (Consumer<String> l : versionListeners) {
+      l.accept(metadata.getModelName());
+    }
   }
 
   public synchronized Optional<VersionInfo> version(String model, long version) {

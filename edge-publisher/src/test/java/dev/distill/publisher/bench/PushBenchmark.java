@@ -1,7 +1,5 @@
 package dev.distill.publisher.bench;
 
-import dev.distill.client.http.EventStream;
-import dev.distill.client.http.PublisherClient;
 import dev.distill.client.sim.Students;
 import dev.distill.contract.ota.DeltaCodec;
 import dev.distill.contract.proto.ModelVersion;
@@ -11,6 +9,10 @@ import dev.distill.platform.topics.Topics;
 import dev.distill.publisher.PublisherConfig;
 import dev.distill.publisher.PublisherService;
 import dev.distill.publisher.TestPublishers;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,14 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
-import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,16 +29,21 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Not a test: a measurement, excluded from the normal build (tag {@code benchmark}). N devices
- * hold event streams to one publisher on loopback; each round publishes a version on
+ * Not a test: a measurement, excluded from the normal build (tag {@code benchmark}).
+ *
+ * <p>Push: one publisher (on a real embedded broker) and N devices holding event streams from
+ * a second JVM ({@link SseDevices}) on loopback. Each round publishes a version on
  * distill.student-models and measures, per device, the time from the producer's send to the
- * assignment event. Then the delta size of two nearby versions of a 784-800-800-10 student.
+ * device's receipt of the assignment event (wall clock, microseconds, same machine).
+ *
+ * <p>Delta: the size of the delta between two versions of a 784-800-800-10 student that
+ * differ by five SGD-like steps, as a fraction of the full artifact.
  *
  * <pre>
- * mvn -B -pl edge-publisher test -Dgroups=benchmark -DexcludedGroups= -Dtest=PushBenchmark -Dbench.devices=5000
+ * mvn -B -pl edge-publisher test -Dgroups=benchmark -DexcludedGroups=none -Dtest=PushBenchmark -Dbench.devices=10000
  * </pre>
  *
- * Bounded: a fixed number of rounds, each waiting at most 60 s. Loopback only.
+ * Bounded: {@code bench.rounds} rounds (default 4, the first a warm-up), each waiting at most 60 s; loopback only.
  */
 @Tag("benchmark")
 class PushBenchmark {
@@ -52,7 +52,7 @@ class PushBenchmark {
   @Test
   void pushLatencyAndDeltaSize() throws Exception {
     int devices = Integer.getInteger("bench.devices", 2000);
-    int rounds = Integer.getInteger("bench.rounds", 3);
+    int rounds = Integer.getInteger("bench.rounds", 4);
     Path dir = Files.createTempDirectory("push-bench");
     try (EmbeddedKafka broker = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).port(0).controllerPort(0).build().start()) {
       PublisherConfig config = TestPublishers.config(dir, Map.of(KafkaSettings.BOOTSTRAP, broker.bootstrapServers(),
@@ -62,86 +62,46 @@ class PushBenchmark {
         while (!publisher.ready()) {
           Thread.sleep(100);
         }
-        ExecutorService http = Executors.newFixedThreadPool(2);
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-        PublisherClient client = new PublisherClient(PublisherClient.newHttpClient(http), publisher.apiUri());
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx1g", "-cp", System.getProperty("java.class.path"), SseDevices.class.getName(),
+            publisher.apiUri().toString(), TestPublishers.ADMIN, MODEL, Integer.toString(devices)));
         long t = System.nanoTime();
-        ExecutorService registrars = Executors.newFixedThreadPool(8);
-        List<Future<String>> tokens = new ArrayList<>();
-        for (int i = 0; i < devices; i++) {
-          String id = "d" + i;
-          tokens.add(registrars.submit(() -> client.register(TestPublishers.ADMIN, id, MODEL).token()));
-        }
-        List<String> tokenList = new ArrayList<>();
-        for (Future<String> f : tokens) {
-          tokenList.add(f.get());
-        }
-        registrars.shutdown();
-        System.out.printf("registered %d devices in %.1f s%n", devices, (System.nanoTime() - t) / 1e9);
-
-        AtomicLongArray received = new AtomicLongArray(devices);
-        long[] expect = {0};
-        CountDownLatch[] latch = {new CountDownLatch(devices)};
-        List<EventStream> streams = new ArrayList<>();
-        for (int i = 0; i < devices; i++) {
-          int d = i;
-          streams.add(new EventStream(client, "d" + i, tokenList.get(i), null, scheduler, a -> {
-            if (a.version() == expect[0] && received.compareAndSet(d, 0, System.nanoTime())) {
-              latch[0].countDown();
+        Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            PrintWriter in = new PrintWriter(child.getOutputStream(), true, StandardCharsets.UTF_8)) {
+          String ready = out.readLine();
+          System.out.printf("%s of %d devices (registration and connection took %.1f s)%n", ready, devices,
+              (System.nanoTime() - t) / 1e9);
+          Map<String, Object> p = new HashMap<>(config.kafka().clientProperties());
+          p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES);
+          Topics topics = config.kafka().topics();
+          try (KafkaProducer<String, ModelVersion> producer = new KafkaProducer<>(p,
+              topics.studentModels().keySerde().serializer(), topics.studentModels().valueSerde().serializer())) {
+            for (int r = 1; r <= rounds; r++) {
+              ModelVersion mv = Students.version(MODEL, r, Students.random(784, 128, 10, r, r));
+              in.println("ARM " + r);
+              Thread.sleep(200); // the child has armed
+              long t0 = SseDevices.micros();
+              producer.send(new ProducerRecord<>(topics.studentModels().name(), MODEL, mv));
+              in.println("ROUND " + r + " " + t0);
+              String[] res = out.readLine().split(" ");
+              System.out.printf("round %d%s: %s/%d devices notified; publish->notification p50 %s ms, p99 %s ms, max %s ms%n",
+                  r, r == 1 ? " (JIT warm-up)" : "", res[2], devices, res[3], res[4], res[5]);
             }
-          }).open());
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        int connected = 0;
-        while (System.nanoTime() < deadline) {
-          connected = (int) streams.stream().filter(EventStream::connected).count();
-          if (connected == devices) {
-            break;
           }
-          Thread.sleep(200);
-        }
-        System.out.printf("connected event streams: %d of %d%n", connected, devices);
-
-        Map<String, Object> p = new HashMap<>(config.kafka().clientProperties());
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES);
-        Topics topics = config.kafka().topics();
-        try (KafkaProducer<String, ModelVersion> producer = new KafkaProducer<>(p,
-            topics.studentModels().keySerde().serializer(), topics.studentModels().valueSerde().serializer())) {
-          Histogram all = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-          for (int r = 1; r <= rounds; r++) {
-            for (int i = 0; i < devices; i++) {
-              received.set(i, 0);
-            }
-            expect[0] = r;
-            latch[0] = new CountDownLatch(connected);
-            ModelVersion mv = Students.version(MODEL, r, Students.random(784, 128, 10, r, r));
-            long t0 = System.nanoTime();
-            producer.send(new ProducerRecord<>(topics.studentModels().name(), MODEL, mv));
-            boolean all_ = latch[0].await(60, TimeUnit.SECONDS);
-            Histogram h = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-            int got = 0;
-            for (int i = 0; i < devices; i++) {
-              long at = received.get(i);
-              if (at != 0) {
-                h.recordValue(Math.max(0, (at - t0) / 1000));
-                got++;
-              }
-            }
-            all.add(h);
-            System.out.printf("round %d: %d/%d devices notified%s; publish->notification p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-                r, got, devices, all_ ? "" : " (timed out)", h.getValueAtPercentile(50) / 1e3,
-                h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3);
+          in.println("QUIT");
+        } finally {
+          if (!child.waitFor(30, TimeUnit.SECONDS)) {
+            child.destroyForcibly();
           }
-          System.out.printf("ALL ROUNDS: devices=%d p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", devices,
-              all.getValueAtPercentile(50) / 1e3, all.getValueAtPercentile(99) / 1e3, all.getMaxValue() / 1e3);
         }
-        streams.forEach(EventStream::close);
-        scheduler.shutdownNow();
-        http.shutdownNow();
       }
     }
+    delta();
+  }
 
-    // delta of two consecutive versions of a 784-800-800-10 student after a few SGD-like steps
+  /** Five steps of w -= lr * g (lr 0.01, gradient entries ~ N(0, 0.01)) between two versions. */
+  static void delta() {
     Random rnd = new Random(42);
     int[] sizes = {784, 800, 800, 10};
     List<float[]> w = new ArrayList<>();
@@ -150,7 +110,7 @@ class PushBenchmark {
       w.add(new float[sizes[l + 1]]);
     }
     byte[] v1 = mlp3(w, 1);
-    for (int step = 0; step < 5; step++) { // w -= lr * g, lr 0.01, gradient entries ~ N(0, 0.01)
+    for (int step = 0; step < 5; step++) {
       for (float[] a : w) {
         for (int i = 0; i < a.length; i++) {
           a[i] -= 0.01f * (float) (rnd.nextGaussian() * 0.01);
