@@ -11,7 +11,13 @@ import dev.distill.contract.ota.OtaApi.Keys;
 import dev.distill.contract.ota.OtaApi.RegisterDevice;
 import dev.distill.contract.ota.OtaApi.Report;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Flow;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,9 +43,17 @@ public final class PublisherClient {
   /** Every body byte received by downloads, for transfer accounting. */
   private final AtomicLong downloadedBytes = new AtomicLong();
 
+  private final Duration stallTimeout;
+
   public PublisherClient(HttpClient http, URI base) {
+    this(http, base, Duration.ofSeconds(30));
+  }
+
+  /** @param stallTimeout a download that receives nothing for this long is abandoned (and resumed later) */
+  public PublisherClient(HttpClient http, URI base, Duration stallTimeout) {
     this.http = http;
     this.base = base;
+    this.stallTimeout = stallTimeout;
   }
 
   /** An HTTP/1.1 client whose callbacks run on {@code executor} (keep it small: it only parses). */
@@ -123,46 +137,118 @@ public final class PublisherClient {
       return 0;
     }
     HttpRequest.Builder req = auth(HttpRequest.newBuilder(uri(OtaApi.path(OtaApi.ARTIFACT, sha256))), token)
-        .timeout(Duration.ofMinutes(10)).GET();
+        .timeout(TIMEOUT).GET();
     if (have > 0) {
       req.header("Range", "bytes=" + have + "-").header("If-Range", "\"" + sha256 + "\"");
     }
-    long received = 0;
+    long[] received = {0};
     try {
-      HttpResponse<InputStream> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream in = resp.body()) {
-        boolean append;
-        if (resp.statusCode() == 206) {
-          append = true;
-        } else if (resp.statusCode() == 200) {
-          append = false;
-          have = 0;
-        } else {
-          throw new DownloadException("download answered " + resp.statusCode() + ": " + new String(in.readNBytes(4096)), false, null);
-        }
-        try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
-          byte[] buf = new byte[64 * 1024];
-          long limit = length - have; // what may still come
-          int n;
-          while ((n = in.read(buf)) >= 0) {
-            received += n;
-            downloadedBytes.addAndGet(n);
-            if (received > limit) {
-              out.close();
-              Files.deleteIfExists(part);
-              throw new DownloadException("the server sent more than the signed length of " + length + " bytes", true, null);
-            }
-            out.write(buf, 0, n);
-          }
+      HttpResponse<Flow.Publisher<List<ByteBuffer>>> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofPublisher());
+      boolean append;
+      if (resp.statusCode() == 206) {
+        append = true;
+      } else if (resp.statusCode() == 200) {
+        append = false;
+        have = 0;
+      } else {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        drain(resp.body(), 4096, (b, n) -> err.write(b, 0, n), received);
+        throw new DownloadException("download answered " + resp.statusCode() + ": " + err, false, null);
+      }
+      long limit = length - have; // what may still come
+      try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+        if (!drain(resp.body(), limit, (b, n) -> out.write(b, 0, n), received)) {
+          out.close();
+          Files.deleteIfExists(part);
+          throw new DownloadException("the server sent more than the signed length of " + length + " bytes", true, null);
         }
       }
-      return received;
+      return received[0];
     } catch (IOException e) {
-      throw new DownloadException("download interrupted after " + received + " bytes: " + e.getMessage(), false, e);
+      throw new DownloadException("download interrupted after " + received[0] + " bytes: " + e.getMessage(), false, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DownloadException("interrupted", false, e);
+    }
+  }
+
+  private interface Sink {
+    void write(byte[] b, int n) throws IOException;
+  }
+
+  private static final Object END = new Object();
+
+  /**
+   * Reads a body into {@code sink}, at most {@code limit} bytes. The JDK client has no read
+   * timeout for bodies, so a connection that stops sending without closing would hold the
+   * caller forever: here a gap of {@link #stallTimeout} without data ends the download (the
+   * part file stays, the next try resumes).
+   *
+   * @return false when the body was longer than {@code limit} (reading stops there)
+   */
+  private boolean drain(Flow.Publisher<List<ByteBuffer>> body, long limit, Sink sink, long[] received)
+      throws IOException, InterruptedException {
+    BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
+    body.subscribe(new Flow.Subscriber<>() {
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        subscription.set(s);
+        s.request(1);
+      }
+
+      @Override
+      public void onNext(List<ByteBuffer> item) {
+        queue.add(item);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        queue.add(t);
+      }
+
+      @Override
+      public void onComplete() {
+        queue.add(END);
+      }
+    });
+    long count = 0;
+    byte[] buf = new byte[64 * 1024];
+    try {
+      while (true) {
+        Object item = queue.poll(stallTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (item == null) {
+          throw new IOException("no data for " + stallTimeout.toSeconds() + " s");
+        }
+        if (item == END) {
+          return true;
+        }
+        if (item instanceof Throwable t) {
+          throw t instanceof IOException io ? io : new IOException(t);
+        }
+        @SuppressWarnings("unchecked")
+        List<ByteBuffer> buffers = (List<ByteBuffer>) item;
+        for (ByteBuffer b : buffers) {
+          while (b.hasRemaining()) {
+            int n = Math.min(b.remaining(), buf.length);
+            b.get(buf, 0, n);
+            count += n;
+            received[0] += n;
+            downloadedBytes.addAndGet(n);
+            if (count > limit) {
+              return false;
+            }
+            sink.write(buf, n);
+          }
+        }
+        subscription.get().request(1);
+      }
+    } finally {
+      Flow.Subscription s = subscription.get();
+      if (s != null) {
+        s.cancel(); // a no-op after completion; stops an endless or stalled body
+      }
     }
   }
 
@@ -170,17 +256,11 @@ public final class PublisherClient {
   public Optional<byte[]> delta(String targetSha256, String baseSha256, String token, long maxBytes) throws PublisherException {
     URI u = uri(OtaApi.path(OtaApi.DELTA, targetSha256) + "?from=" + baseSha256);
     try {
-      HttpResponse<InputStream> resp = http.send(auth(HttpRequest.newBuilder(u), token).timeout(TIMEOUT).GET().build(),
-          HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream in = resp.body()) {
-        if (resp.statusCode() != 200) {
-          in.readNBytes(4096);
-          return Optional.empty();
-        }
-        byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-        downloadedBytes.addAndGet(body.length);
-        return body.length > maxBytes ? Optional.empty() : Optional.of(body);
-      }
+      HttpResponse<Flow.Publisher<List<ByteBuffer>>> resp = http.send(auth(HttpRequest.newBuilder(u), token)
+          .timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofPublisher());
+      java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+      boolean fits = drain(resp.body(), resp.statusCode() == 200 ? maxBytes : 4096, (b, n) -> body.write(b, 0, n), new long[1]);
+      return resp.statusCode() == 200 && fits ? Optional.of(body.toByteArray()) : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();
     } catch (InterruptedException e) {

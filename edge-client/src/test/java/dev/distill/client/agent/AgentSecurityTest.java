@@ -162,10 +162,29 @@ class AgentSecurityTest {
   }
 
   @Test
+  void aDownloadThatStallsIsAbandonedAndResumedInsteadOfHangingTheDevice() throws Exception {
+    byte[] big = Students.random(784, 256, 10, 8, 1);
+    server.put(Students.sha256(big), big, Mode.NORMAL);
+    CuttingProxy proxy = new CuttingProxy(server.uri(), 200 + big.length / 2, true);
+    PublisherClient client = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)), proxy.uri(),
+        Duration.ofMillis(500));
+    DeviceAgent fresh = new DeviceAgent(new DeviceAgent.Settings("dev-3", "token", MODEL, new ManifestVerifier(publisher.getPublic()),
+        dir.resolve("d3"), 64L << 20, Duration.ofHours(1), false), client, new OrtRuntime(1), scheduler, Runnable::run,
+        Clock.systemUTC());
+    try {
+      assertThat(fresh.apply(assign(1, big)).result()).isEqualTo(DeviceAgent.Result.INSTALLED);
+      assertThat(client.downloadedBytes()).isLessThanOrEqualTo((long) (1.5 * big.length));
+    } finally {
+      fresh.close();
+      proxy.close();
+    }
+  }
+
+  @Test
   void aDownloadCutHalfWayResumesAndCompletesWithAVerifiedHash() throws Exception {
     byte[] big = Students.random(784, 256, 10, 9, 1); // ~800 KB
     server.put(Students.sha256(big), big, Mode.NORMAL);
-    CuttingProxy proxy = new CuttingProxy(server.uri(), 200 + big.length / 2); // headers + half the body
+    CuttingProxy proxy = new CuttingProxy(server.uri(), 200 + big.length / 2, false); // headers + half the body
     PublisherClient client = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)), proxy.uri());
     DeviceAgent fresh = new DeviceAgent(new DeviceAgent.Settings("dev-2", "token", MODEL, new ManifestVerifier(publisher.getPublic()),
         dir.resolve("d2"), 64L << 20, Duration.ofHours(1), false), client, new OrtRuntime(1), scheduler, Runnable::run,

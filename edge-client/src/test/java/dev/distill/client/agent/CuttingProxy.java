@@ -10,8 +10,9 @@ import java.net.URI;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A loopback TCP proxy that drops its first connection after a number of response bytes: a
- * real mid-download disconnect, as a flaky radio link would cause. Later connections pass.
+ * A loopback TCP proxy that drops (or silently stalls) its first connection after a number of
+ * response bytes: a real mid-download failure, as a flaky radio link would cause. Later
+ * connections pass.
  */
 final class CuttingProxy implements AutoCloseable {
   private final ServerSocket listener;
@@ -19,9 +20,13 @@ final class CuttingProxy implements AutoCloseable {
   private final long cutAfter;
   private final AtomicInteger connections = new AtomicInteger();
 
-  CuttingProxy(URI upstream, long cutAfterResponseBytes) throws IOException {
+  private final boolean stall;
+
+  /** @param stall at the cut, go silent and keep the connection open instead of closing it */
+  CuttingProxy(URI upstream, long cutAfterResponseBytes, boolean stall) throws IOException {
     this.upstream = upstream;
     this.cutAfter = cutAfterResponseBytes;
+    this.stall = stall;
     this.listener = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
     Thread t = new Thread(this::accept, "cutting-proxy");
     t.setDaemon(true);
@@ -38,15 +43,15 @@ final class CuttingProxy implements AutoCloseable {
         Socket client = listener.accept();
         Socket server = new Socket(upstream.getHost(), upstream.getPort());
         long limit = connections.getAndIncrement() == 0 ? cutAfter : Long.MAX_VALUE;
-        pump(client.getInputStream(), server.getOutputStream(), Long.MAX_VALUE, client, server);
-        pump(server.getInputStream(), client.getOutputStream(), limit, client, server);
+        pump(client.getInputStream(), server.getOutputStream(), Long.MAX_VALUE, client, server, false);
+        pump(server.getInputStream(), client.getOutputStream(), limit, client, server, stall);
       } catch (IOException e) {
         return;
       }
     }
   }
 
-  private static void pump(InputStream in, OutputStream out, long limit, Socket a, Socket b) {
+  private static void pump(InputStream in, OutputStream out, long limit, Socket a, Socket b, boolean stall) {
     Thread t = new Thread(() -> {
       byte[] buf = new byte[8192];
       long sent = 0;
@@ -56,10 +61,13 @@ final class CuttingProxy implements AutoCloseable {
           out.write(buf, 0, n);
           sent += n;
           if (sent >= limit) {
+            while (stall && !a.isClosed()) {
+              Thread.sleep(100); // silent, open, until the client gives up
+            }
             break;
           }
         }
-      } catch (IOException e) {
+      } catch (IOException | InterruptedException e) {
         // either side went away
       } finally {
         try {
