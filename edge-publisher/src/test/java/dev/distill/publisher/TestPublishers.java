@@ -11,6 +11,18 @@ public final class TestPublishers {
 
   private TestPublishers() {}
 
+  /** Waits until the condition holds, failing after {@code max}: a bounded wait, not a timing assertion. */
+  public static void await(String what, java.time.Duration max, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
   public static PublisherConfig config(Path dir, Map<String, String> extra) {
     Map<String, String> env = new HashMap<>(Map.of(
         PublisherConfig.PORT, "0",

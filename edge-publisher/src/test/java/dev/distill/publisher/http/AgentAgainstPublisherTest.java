@@ -21,23 +21,12 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A real agent against the real server (state in memory): polling without push, then a delta update. */
 class AgentAgainstPublisherTest {
   @TempDir Path dir;
-
-  static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(50);
-    }
-  }
 
   @Test
   void aPollingDeviceInstallsTheFirstVersionWholeAndTheNextAsADelta() throws Exception {
@@ -59,7 +48,7 @@ class AgentAgainstPublisherTest {
         float[] w2 = Students.gaussian(r, 256 * 10, 0.1);
         byte[] v1 = Students.mlp(w1, new float[256], w2, new float[10], 784, 256, 10, 1);
         publisher.ingest(Students.version("m", 1, v1), System.currentTimeMillis());
-        await("version 1 installed by polling", () -> agent.activeVersion() == 1);
+        TestPublishers.await("version 1 installed by polling", Duration.ofSeconds(30), () -> agent.activeVersion() == 1);
         long afterFull = client.downloadedBytes();
         assertThat(afterFull).isEqualTo(v1.length);
 
@@ -68,7 +57,7 @@ class AgentAgainstPublisherTest {
         }
         byte[] v2 = Students.mlp(w1, new float[256], w2, new float[10], 784, 256, 10, 2);
         publisher.ingest(Students.version("m", 2, v2), System.currentTimeMillis());
-        await("version 2 installed", () -> agent.activeVersion() == 2);
+        TestPublishers.await("version 2 installed", Duration.ofSeconds(30), () -> agent.activeVersion() == 2);
         long deltaBytes = client.downloadedBytes() - afterFull;
         assertThat(deltaBytes).as("a delta, not the full artifact").isLessThan(v2.length / 2);
         assertThat(Students.sha256(java.nio.file.Files.readAllBytes(agent.activeSlot().orElseThrow().file())))

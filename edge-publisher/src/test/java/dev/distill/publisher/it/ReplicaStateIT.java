@@ -20,7 +20,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -36,16 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicaStateIT {
   @TempDir Path dir;
 
-  static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(100);
-    }
-  }
-
   PublisherConfig config(EmbeddedKafka broker, String replica) {
     return TestPublishers.config(dir, Map.of(KafkaSettings.BOOTSTRAP, broker.bootstrapServers(), KafkaSettings.PARTITIONS, "1",
         PublisherConfig.ARTIFACT_DIR, dir.resolve(replica).toString(), PublisherConfig.WAVES, "100%"));
@@ -59,7 +48,7 @@ class ReplicaStateIT {
       String token;
       Assignment first;
       try (PublisherService replicaA = PublisherService.start(a, Clock.systemUTC())) {
-        await("replica a ready", replicaA::ready);
+        TestPublishers.await("replica a ready", Duration.ofSeconds(60), replicaA::ready);
         Map<String, Object> p = new HashMap<>(a.kafka().clientProperties());
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES);
         Topics topics = a.kafka().topics();
@@ -69,11 +58,11 @@ class ReplicaStateIT {
         }
         PublisherClient clientA = client(replicaA);
         token = clientA.register(TestPublishers.ADMIN, "dev-1", "m").token();
-        await("version 1 assigned", () -> assignment(clientA, token).version() == 1);
+        TestPublishers.await("version 1 assigned", Duration.ofSeconds(60), () -> assignment(clientA, token).version() == 1);
         first = assignment(clientA, token);
 
         try (PublisherService replicaB = PublisherService.start(config(broker, "b"), Clock.systemUTC())) {
-          await("replica b ready", replicaB::ready);
+          TestPublishers.await("replica b ready", Duration.ofSeconds(60), replicaB::ready);
           PublisherClient clientB = client(replicaB);
           Assignment fromB = assignment(clientB, token);
           assertThat(fromB.version()).isEqualTo(1);
@@ -87,7 +76,7 @@ class ReplicaStateIT {
         files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       }
       try (PublisherService restarted = PublisherService.start(a, Clock.systemUTC())) {
-        await("restarted replica ready", restarted::ready);
+        TestPublishers.await("restarted replica ready", Duration.ofSeconds(60), restarted::ready);
         PublisherClient client = client(restarted);
         assertThat(assignment(client, token).eventId()).isEqualTo(first.eventId());
         assertDownloads(client, token, v1);

@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -66,7 +65,7 @@ class RolloutIT {
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES);
     producer = new KafkaProducer<>(p, topics.studentModels().keySerde().serializer(),
         topics.studentModels().valueSerde().serializer());
-    await("publisher ready", Duration.ofSeconds(60), publisher::ready);
+    TestPublishers.await("publisher ready", Duration.ofSeconds(60), publisher::ready);
   }
 
   @AfterAll
@@ -84,16 +83,6 @@ class RolloutIT {
 
   static void publish(long version, byte[] onnx) throws Exception {
     producer.send(new ProducerRecord<>(topics.studentModels().name(), MODEL, Students.version(MODEL, version, onnx))).get();
-  }
-
-  static void await(String what, Duration max, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + max.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(100);
-    }
   }
 
   static Rollout rollout() {
@@ -115,13 +104,13 @@ class RolloutIT {
       }
 
       publish(1, Students.nearestCentroid(train, 5000, 0, 1, 1));
-      await("version 1 on every device", Duration.ofSeconds(60),
+      TestPublishers.await("version 1 on every device", Duration.ofSeconds(60),
           () -> rollout().getState() == Rollout.State.COMPLETED && fleet.snapshot().devicesOn(1) == DEVICES);
       double goodAccuracy = fleet.snapshot().accuracyPerVersion().get(1L);
       assertThat(goodAccuracy).isGreaterThan(0.7);
 
       publish(2, Students.random(784, 64, 10, 7, 2));
-      await("version 2 judged", Duration.ofSeconds(60), () -> rollout().getTargetVersion() == 2
+      TestPublishers.await("version 2 judged", Duration.ofSeconds(60), () -> rollout().getTargetVersion() == 2
           && rollout().getState() != Rollout.State.ACTIVE);
       Rollout bad = rollout();
       assertThat(bad.getState()).isEqualTo(Rollout.State.ROLLED_BACK);
@@ -130,10 +119,10 @@ class RolloutIT {
       assertThat(bad.getLastGoodVersion()).isEqualTo(1);
       // the 1% wave of ten devices is the one canary: only it took the bad version
       assertThat(installedBy.getOrDefault(2L, Set.of())).hasSize(1);
-      await("every device back on version 1", Duration.ofSeconds(30), () -> fleet.snapshot().devicesOn(1) == DEVICES);
+      TestPublishers.await("every device back on version 1", Duration.ofSeconds(30), () -> fleet.snapshot().devicesOn(1) == DEVICES);
 
       publish(3, Students.nearestCentroid(train, 6000, 0.001, 3, 3));
-      await("version 3 on every device", Duration.ofSeconds(60),
+      TestPublishers.await("version 3 on every device", Duration.ofSeconds(60),
           () -> rollout().getTargetVersion() == 3 && rollout().getState() == Rollout.State.COMPLETED
               && fleet.snapshot().devicesOn(3) == DEVICES);
       assertThat(rollout().getLastGoodVersion()).isEqualTo(1);
