@@ -12,7 +12,8 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "devices", description = "Simulated edge devices.", subcommands = DevicesCommand.Simulate.class)
+@Command(name = "devices", mixinStandardHelpOptions = true, description = "Simulated edge devices.",
+    subcommands = DevicesCommand.Simulate.class)
 final class DevicesCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -21,9 +22,9 @@ final class DevicesCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "simulate", description = {
-      "Run N simulated devices against a publisher: each installs what it is assigned, classifies its slice",
-      "of the MNIST test set with it and reports its accuracy. Prints devices per version until Ctrl-C."})
+  @Command(name = "simulate", mixinStandardHelpOptions = true, description =
+      "Run N simulated devices against a publisher: each installs what it is assigned, classifies its slice "
+          + "of the MNIST test set with it and reports its accuracy. Prints devices per version until Ctrl-C.")
   static final class Simulate implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "20", description = "devices (default ${DEFAULT-VALUE})")
     int count;

@@ -6,9 +6,9 @@ import dev.distill.publisher.PublisherService;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
-@Command(name = "publisher",
-    description = {"Run the edge-publisher (OTA service) until Ctrl-C.",
-        "Configured by DISTILL_* variables: DISTILL_ADMIN_TOKEN is required; see edge-publisher/openapi.yaml for the API."})
+@Command(name = "publisher", mixinStandardHelpOptions = true,
+    description = "Run the edge-publisher (OTA service) until Ctrl-C. Configured by DISTILL_* variables "
+        + "(DISTILL_ADMIN_TOKEN is required; docs/edge.md lists them); the API is edge-publisher/openapi.yaml.")
 final class PublisherCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
