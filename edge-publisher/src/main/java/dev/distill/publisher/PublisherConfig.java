@@ -67,7 +67,8 @@ public record PublisherConfig(
     Path artifacts = r.path(ARTIFACT_DIR, home.resolve("artifacts"));
     Duration ttl = r.duration(MANIFEST_TTL, Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofDays(30));
     Duration poll = r.duration(POLL_INTERVAL, Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofDays(1));
-    Duration keepAlive = r.duration(SSE_KEEPALIVE, Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofMinutes(10));
+    // below Jetty's 30 s idle timeout, which would otherwise close quiet event streams
+    Duration keepAlive = r.duration(SSE_KEEPALIVE, Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofSeconds(25));
     int maxBody = r.intValue(MAX_BODY, 64 * 1024, 1024, 16 * 1024 * 1024);
     boolean controller = r.bool(CONTROLLER, true);
     String wavesText = r.string(WAVES, "1%,10%,50%,100%");

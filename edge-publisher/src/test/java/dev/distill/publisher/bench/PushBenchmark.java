@@ -57,7 +57,7 @@ class PushBenchmark {
     try (EmbeddedKafka broker = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).port(0).controllerPort(0).build().start()) {
       PublisherConfig config = TestPublishers.config(dir, Map.of(KafkaSettings.BOOTSTRAP, broker.bootstrapServers(),
           KafkaSettings.PARTITIONS, "1", PublisherConfig.WAVES, "100%", PublisherConfig.MIN_WAVE_DURATION, "0s",
-          PublisherConfig.SSE_KEEPALIVE, "30s"));
+          PublisherConfig.SSE_KEEPALIVE, "10s"));
       try (PublisherService publisher = PublisherService.start(config, Clock.systemUTC())) {
         while (!publisher.ready()) {
           Thread.sleep(100);
