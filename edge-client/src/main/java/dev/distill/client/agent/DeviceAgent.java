@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
 public final class DeviceAgent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DeviceAgent.class);
   private static final int DOWNLOAD_ATTEMPTS = 3;
+  static final int POLL_FACTOR_WHILE_PUSHED = 5;
+  /** After a transient failure (network, disk) the same assignment is tried again this much later. */
+  private static final Duration RETRY_AFTER = Duration.ofSeconds(10);
 
   /**
    * @param maxArtifactBytes a manifest naming a larger artifact is refused before downloading
@@ -75,6 +78,8 @@ public final class DeviceAgent implements AutoCloseable {
   private volatile EventStream events;
   private volatile ScheduledFuture<?> poller;
   private volatile boolean closed;
+  private int pollsWhilePushed;
+  private volatile Assignment latest;
 
   public DeviceAgent(Settings settings, PublisherClient client, ModelRuntime runtime, ScheduledExecutorService scheduler,
       Executor worker, Clock clock) throws IOException {
@@ -135,13 +140,19 @@ public final class DeviceAgent implements AutoCloseable {
     poller = scheduler.schedule(this::poll, delayMs, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Polls every poll interval while no event stream is open, and every
+   * {@value #POLL_FACTOR_WHILE_PUSHED}th interval while one is: a missed event is then caught up
+   * with anyway. Runs on the scheduler, one call after the other for an agent.
+   */
   private void poll() {
     long next = settings.pollInterval().toMillis();
     EventStream es = events;
+    boolean pushed = es != null && es.connected();
     try {
-      if (es == null || !es.connected()) {
+      if (!pushed || ++pollsWhilePushed % POLL_FACTOR_WHILE_PUSHED == 0) {
         Assignment a = client.assignment(settings.deviceId(), settings.token());
-        if (a.pollAfterSeconds() > 0) {
+        if (a.pollAfterSeconds() > 0 && !pushed) {
           next = Math.min(next, a.pollAfterSeconds() * 1000);
         }
         offer(a);
@@ -159,6 +170,7 @@ public final class DeviceAgent implements AutoCloseable {
       return;
     }
     notifications.accept(a);
+    latest = a;
     pending.set(a);
     drain();
   }
@@ -193,6 +205,15 @@ public final class DeviceAgent implements AutoCloseable {
     } catch (UpdateRejectedException e) {
       log.info("{}: version {} rejected: {}", settings.deviceId(), a.version(), e.getMessage());
       report(status(e.reportStatus(), e.getMessage(), a.rolloutId()));
+      if (e.reason() == Reason.DOWNLOAD_FAILED || e.reason() == Reason.INSTALL_FAILED) {
+        // transient: try the same assignment again unless a newer one comes first
+        scheduler.schedule(() -> {
+          if (latest == a && !closed) {
+            pending.compareAndSet(null, a);
+            drain();
+          }
+        }, RETRY_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+      }
       return new Outcome(a.version(), a.sha256(), Result.REJECTED, e.reason(), e.getMessage());
     }
   }

@@ -45,7 +45,8 @@ public final class Fleet implements AutoCloseable {
    * What the fleet runs now.
    *
    * @param devicesPerVersion installed version (0 = none) to number of devices
-   * @param accuracyPerVersion mean on-device accuracy of the devices on each version
+   * @param accuracyPerVersion mean on-device accuracy of the devices on each version (devices whose
+   *     evaluation window is complete)
    * @param notifiedMs per version, ms from publication to each device's first notification of it
    */
   public record Snapshot(int devices, Map<Long, Integer> devicesPerVersion, Map<Long, Double> accuracyPerVersion,
@@ -68,6 +69,7 @@ public final class Fleet implements AutoCloseable {
     private Duration reportInterval = Duration.ofSeconds(5);
     private Duration pollInterval = Duration.ofSeconds(30);
     private int batch = 16;
+    private int evaluationWindow = 500;
     private boolean push = true;
     private ModelRuntime runtime;
 
@@ -122,6 +124,12 @@ public final class Fleet implements AutoCloseable {
 
     public Builder batch(int b) {
       this.batch = b;
+      return this;
+    }
+
+    /** Labelled images per device on which each installed version's accuracy is measured (its holdout). */
+    public Builder evaluationWindow(int images) {
+      this.evaluationWindow = images;
       return this;
     }
 
@@ -187,7 +195,7 @@ public final class Fleet implements AutoCloseable {
       DeviceAgent agent = new DeviceAgent(new DeviceAgent.Settings(id, cred.token(), cfg.model, verifier,
           cfg.dir.resolve(id), 256L << 20, cfg.pollInterval, cfg.push), client, runtime, scheduler, worker,
           Clock.systemUTC());
-      SimulatedDevice d = new SimulatedDevice(agent, cfg.model, cfg.data, i * slice, slice, cfg.batch);
+      SimulatedDevice d = new SimulatedDevice(agent, cfg.model, cfg.data, i * slice, slice, cfg.batch, cfg.evaluationWindow);
       devices.add(d);
     }
     for (SimulatedDevice d : devices) {

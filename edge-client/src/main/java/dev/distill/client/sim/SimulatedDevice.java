@@ -6,9 +6,11 @@ import dev.distill.contract.ota.OtaApi.Report;
 import java.util.Arrays;
 
 /**
- * A device that classifies images of its own slice in small batches and reports, per
- * version, how many it got right. Counters restart when the installed version changes, so the
- * accuracy a report carries is that of the version it names.
+ * A device that classifies images of its own slice in small batches and reports how its
+ * installed version does. Accuracy is measured on the device's evaluation window (the first
+ * {@code window} images of its slice) and reported once the whole window has been seen:
+ * every version is measured on exactly the same images, so two versions' accuracies differ by
+ * the models, not by which images happened to be drawn.
  */
 final class SimulatedDevice {
   private final DeviceAgent agent;
@@ -17,6 +19,7 @@ final class SimulatedDevice {
   private final int first;
   private final int count;
   private final int batch;
+  private final int window;
   private int cursor;
   private long version = -1;
   private String rolloutId = "";
@@ -27,13 +30,14 @@ final class SimulatedDevice {
   private final double[] latencies = new double[256];
   private int latencyCount;
 
-  SimulatedDevice(DeviceAgent agent, String model, LabelledImages data, int first, int count, int batch) {
+  SimulatedDevice(DeviceAgent agent, String model, LabelledImages data, int first, int count, int batch, int window) {
     this.agent = agent;
     this.model = model;
     this.data = data;
     this.first = first;
     this.count = count;
     this.batch = batch;
+    this.window = Math.min(window, count);
   }
 
   DeviceAgent agent() {
@@ -78,9 +82,11 @@ final class SimulatedDevice {
             arg = c;
           }
         }
-        correct += arg == y[b] ? 1 : 0;
+        if (labelled < window) { // the cursor restarted at 0 with this version: these are the window's images
+          correct += arg == y[b] ? 1 : 0;
+          labelled++;
+        }
       }
-      labelled += batch;
       inferences += batch;
       latencies[latencyCount++ % latencies.length] = ms;
     } catch (Exception e) {
@@ -96,15 +102,17 @@ final class SimulatedDevice {
     Arrays.sort(sorted);
     double p50 = n == 0 ? 0 : sorted[(int) Math.floor(0.50 * (n - 1))];
     double p99 = n == 0 ? 0 : sorted[(int) Math.floor(0.99 * (n - 1))];
+    boolean measured = window > 0 && labelled >= window;
     Report r = new Report(model, version < 0 ? 0 : version, "RUNNING", "", inferences, p50, p99, errors,
-        labelled == 0 ? null : (double) correct / labelled, labelled, rolloutId, null);
+        measured ? (double) correct / labelled : null, measured ? labelled : 0, rolloutId, null);
     inferences = 0;
     errors = 0;
     latencyCount = 0;
     return r;
   }
 
+  /** The installed version's accuracy on the evaluation window; NaN until the window is complete. */
   synchronized double accuracy() {
-    return labelled == 0 ? Double.NaN : (double) correct / labelled;
+    return window == 0 || labelled < window ? Double.NaN : (double) correct / labelled;
   }
 }

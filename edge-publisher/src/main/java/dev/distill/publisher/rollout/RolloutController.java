@@ -144,7 +144,8 @@ public final class RolloutController {
     double fleetBaseSum = 0;
     long fleetBaseLabelled = 0;
     for (FleetView.Device d : view.fleet(r.getModelName())) {
-      Optional<DeviceReport> base = r.getLastGoodVersion() == 0 ? Optional.empty() : view.report(d.id(), r.getLastGoodVersion());
+      Optional<DeviceReport> base = r.getLastGoodVersion() == 0 ? Optional.empty()
+          : view.measuredReport(d.id(), r.getLastGoodVersion());
       boolean hasBase = base.isPresent() && base.get().hasAccuracy() && base.get().getLabelledCount() > 0;
       if (hasBase) {
         fleetBaseSum += base.get().getAccuracy() * base.get().getLabelledCount();
@@ -162,6 +163,9 @@ public final class RolloutController {
       if (thisRollout && failure(rep.getStatus())) {
         failed++;
       } else if (rep.getInstalledVersion() == r.getTargetVersion() && rep.getStatus() == DeviceReport.Status.RUNNING) {
+        if (hasBase && !(rep.hasAccuracy() && rep.getLabelledCount() > 0)) {
+          continue; // it measured the last good version: it has not reported yet until it measures this one
+        }
         if (rep.getInferenceCount() > 0
             && (double) rep.getErrorCount() / rep.getInferenceCount() > settings.maxFailureRate()) {
           failed++;

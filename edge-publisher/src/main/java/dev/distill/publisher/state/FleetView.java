@@ -49,6 +49,7 @@ public final class FleetView {
   private final Map<String, Rollout> rollouts = new HashMap<>();
   private final Map<String, DeviceReport> latestReport = new HashMap<>();
   private final Map<String, LinkedHashMap<Long, DeviceReport>> reportsByVersion = new HashMap<>();
+  private final Map<String, LinkedHashMap<Long, DeviceReport>> measuredByVersion = new HashMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<String>> versionListeners = new CopyOnWriteArrayList<>();
 
@@ -240,12 +241,27 @@ public final class FleetView {
 
   public synchronized void applyReport(DeviceReport report) {
     latestReport.put(report.getDeviceId(), report);
-    var perVersion = reportsByVersion.computeIfAbsent(report.getDeviceId(), d -> new LinkedHashMap<>());
+    keep(reportsByVersion, report);
+    if (report.hasAccuracy() && report.getLabelledCount() > 0) {
+      // a device re-measures a version after reinstalling it: until it has, its earlier
+      // measurement stands (it is what the gates compare with)
+      keep(measuredByVersion, report);
+    }
+  }
+
+  private static void keep(Map<String, LinkedHashMap<Long, DeviceReport>> byDevice, DeviceReport report) {
+    var perVersion = byDevice.computeIfAbsent(report.getDeviceId(), d -> new LinkedHashMap<>());
     perVersion.remove(report.getInstalledVersion()); // re-insert: most recent last
     perVersion.put(report.getInstalledVersion(), report);
     while (perVersion.size() > VERSIONS_KEPT_PER_DEVICE) {
       perVersion.remove(perVersion.keySet().iterator().next());
     }
+  }
+
+  /** The device's latest report with an accuracy measurement made while it ran {@code version}. */
+  public synchronized Optional<DeviceReport> measuredReport(String deviceId, long version) {
+    var perVersion = measuredByVersion.get(deviceId);
+    return Optional.ofNullable(perVersion == null ? null : perVersion.get(version));
   }
 
   public synchronized Optional<DeviceReport> latestReport(String deviceId) {

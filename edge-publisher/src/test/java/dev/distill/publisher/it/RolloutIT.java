@@ -105,7 +105,8 @@ class RolloutIT {
 
       publish(1, Students.nearestCentroid(train, 5000, 0, 1, 1));
       TestPublishers.await("version 1 on every device", Duration.ofSeconds(60),
-          () -> rollout().getState() == Rollout.State.COMPLETED && fleet.snapshot().devicesOn(1) == DEVICES);
+          () -> rollout().getState() == Rollout.State.COMPLETED && fleet.snapshot().devicesOn(1) == DEVICES
+              && fleet.snapshot().accuracyPerVersion().containsKey(1L));
       double goodAccuracy = fleet.snapshot().accuracyPerVersion().get(1L);
       assertThat(goodAccuracy).isGreaterThan(0.7);
 

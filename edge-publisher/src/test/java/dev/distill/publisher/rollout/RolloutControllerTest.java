@@ -141,6 +141,21 @@ class RolloutControllerTest {
   }
 
   @Test
+  void aDeviceThatMeasuredTheLastGoodVersionCountsOnlyOnceItHasMeasuredTheNewOne() throws Exception {
+    completeVersionOne();
+    publish(2);
+    controller.tick();
+    wave().forEach(d -> report(d, 2, DeviceReport.Status.RUNNING, null));
+    clock.ms += 61_000;
+    controller.tick();
+    assertThat(rollout().getState()).isEqualTo(State.ACTIVE);
+    assertThat(rollout().getCurrentWave()).as("no verdict without the new version's accuracy").isZero();
+    wave().forEach(d -> report(d, 2, DeviceReport.Status.RUNNING, 0.9));
+    controller.tick();
+    assertThat(rollout().getCurrentWave()).isEqualTo(1);
+  }
+
+  @Test
   void failuresBeyondTheRateRollBackWithoutWaitingForTheWaveToEnd() throws Exception {
     completeVersionOne();
     publish(2);
