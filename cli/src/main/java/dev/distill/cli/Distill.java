@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
       ProduceCommand.class,
       TopicsCommand.class,
       ScorerCommand.class,
+      PublisherCommand.class,
+      DevicesCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Distill implements Runnable {

@@ -1,4 +1,7 @@
 /**
- * The edge-publisher module: the OTA service: artifact store, signed manifests and staged rollouts over HTTP (issue #5).
+ * The edge-publisher: pushes model versions over the air to a fleet of devices. {@link
+ * dev.distill.publisher.PublisherMain} reads the configuration and calls {@link
+ * dev.distill.publisher.PublisherService#run}; tests and the demo start a {@link
+ * dev.distill.publisher.PublisherService} in-process.
  */
 package dev.distill.publisher;

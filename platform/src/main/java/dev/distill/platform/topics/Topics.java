@@ -1,5 +1,6 @@
 package dev.distill.platform.topics;
 
+import dev.distill.contract.proto.DeviceRecord;
 import dev.distill.contract.proto.DeviceReport;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.Rollout;
@@ -22,7 +23,9 @@ public record Topics(
     Topic<String, byte[]> softTargetsDlq,
     Topic<String, ModelVersion> studentModels,
     Topic<String, DeviceReport> deviceReports,
-    Topic<String, Rollout> rollouts) {
+    Topic<String, Rollout> rollouts,
+    Topic<String, DeviceRecord> devices,
+    Topic<String, ModelVersion> modelArchive) {
 
   public static final String DEFAULT_PREFIX = "distill";
   /** Legal Kafka topic characters; the prefix is followed by a dot. */
@@ -50,6 +53,12 @@ public record Topics(
     Map<String, String> delete = Map.of("cleanup.policy", "delete");
     Map<String, String> compact =
         Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "60000");
+    Map<String, String> compactModels = Map.of(
+        "cleanup.policy", "compact",
+        "min.compaction.lag.ms", "60000",
+        "max.message.bytes", Integer.toString(MODEL_MAX_MESSAGE_BYTES));
+    var modelSerde =
+        new ProtoSerde<>(ModelVersion.getDescriptor().getFullName(), ModelVersion.parser(), m -> {});
     return new Topics(
         new Topic<>(prefix + ".samples", str, new SampleSerde(), dataPartitions, delete),
         new Topic<>(prefix + ".samples.dlq", str, bytes, 1, delete),
@@ -80,10 +89,21 @@ public record Topics(
             str,
             new ProtoSerde<>(Rollout.getDescriptor().getFullName(), Rollout.parser(), r -> {}),
             1,
-            compact));
+            compact),
+        // the edge-publisher's device registry (token hashes, not tokens)
+        new Topic<>(
+            prefix + ".devices",
+            str,
+            new ProtoSerde<>(DeviceRecord.getDescriptor().getFullName(), DeviceRecord.parser(), d -> {}),
+            1,
+            compact),
+        // every published version, keyed model@version: student-models is compacted by model
+        // name and so keeps only the latest, but devices may need to roll back to an older one
+        new Topic<>(prefix + ".model-archive", str, modelSerde, 1, compactModels));
   }
 
   public List<Topic<?, ?>> all() {
-    return List.of(samples, samplesDlq, softTargets, softTargetsDlq, studentModels, deviceReports, rollouts);
+    return List.of(samples, samplesDlq, softTargets, softTargetsDlq, studentModels, deviceReports, rollouts,
+        devices, modelArchive);
   }
 }

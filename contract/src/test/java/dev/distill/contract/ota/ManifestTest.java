@@ -1,0 +1,107 @@
+package dev.distill.contract.ota;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.distill.contract.ota.ManifestRejectedException.Reason;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Instant;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ManifestTest {
+  static final String SHA = "a".repeat(64);
+  static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+  final Manifest manifest = new Manifest("mnist-student", 7, SHA, 1234, NOW.toEpochMilli(),
+      NOW.plusSeconds(3600).toEpochMilli(), "mnist-student:v7", false);
+
+  @Test
+  void canonicalBytesAreTheDocumentedLinesAndParseBackToTheSameManifest() {
+    String text = new String(manifest.canonicalBytes(), StandardCharsets.US_ASCII);
+    assertThat(text).isEqualTo("distill-ota-manifest/1\nmodel=mnist-student\nversion=7\nsha256=" + SHA
+        + "\nlength=1234\nissued=1767225600000\nexpires=1767229200000\nrollout=mnist-student:v7\nrollback=false\n");
+    assertThat(Manifest.parse(manifest.canonicalBytes())).isEqualTo(manifest);
+  }
+
+  @Test
+  void parsingRefusesNonCanonicalSpellings() {
+    String text = new String(manifest.canonicalBytes(), StandardCharsets.US_ASCII);
+    for (String bad : new String[] {
+      text.replace("version=7", "version=07"),
+      text.replace("version=7", "version=+7"),
+      text.replace("\n", "\r\n"),
+      text + "extra=1\n",
+      text.substring(0, text.length() - 1),
+      text.replace("rollback=false", "rollback=no")}) {
+      assertThatThrownBy(() -> Manifest.parse(bad.getBytes(StandardCharsets.US_ASCII)))
+          .as(bad).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
+  void aSignedManifestVerifiesUnderThePinnedKeyOnly() throws Exception {
+    KeyPair publisher = Ed25519Keys.generate();
+    SignedManifest signed = new ManifestSigner(publisher).sign(manifest);
+    ManifestVerifier verifier = new ManifestVerifier(publisher.getPublic());
+    assertThat(verifier.verify(signed, "mnist-student", NOW)).isEqualTo(manifest);
+
+    ManifestVerifier other = new ManifestVerifier(Ed25519Keys.generate().getPublic());
+    assertThatThrownBy(() -> other.verify(signed, "mnist-student", NOW))
+        .isInstanceOfSatisfying(ManifestRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_KEY));
+  }
+
+  @Test
+  void eachTamperingIsRejectedWithItsOwnReason() throws Exception {
+    KeyPair publisher = Ed25519Keys.generate();
+    ManifestSigner signer = new ManifestSigner(publisher);
+    ManifestVerifier verifier = new ManifestVerifier(publisher.getPublic());
+    SignedManifest signed = signer.sign(manifest);
+
+    byte[] payload = Base64.getDecoder().decode(signed.payload());
+    payload[payload.length - 3] ^= 1; // rollback=false -> rollback=falre... a changed byte
+    SignedManifest tampered = new SignedManifest(Base64.getEncoder().encodeToString(payload), signed.keyId(), signed.signature());
+    assertThat(reason(() -> verifier.verify(tampered, "mnist-student", NOW))).isEqualTo(Reason.BAD_SIGNATURE);
+
+    // a key id copied from the real publisher does not make a forger's signature valid
+    SignedManifest forged = new ManifestSigner(Ed25519Keys.generate()).sign(manifest);
+    assertThat(reason(() -> verifier.verify(new SignedManifest(forged.payload(), signed.keyId(), forged.signature()),
+        "mnist-student", NOW))).isEqualTo(Reason.BAD_SIGNATURE);
+
+    assertThat(reason(() -> verifier.verify(signed, "mnist-student", NOW.plusSeconds(3600)))).isEqualTo(Reason.EXPIRED);
+    assertThat(reason(() -> verifier.verify(signed, "other-model", NOW))).isEqualTo(Reason.WRONG_MODEL);
+    assertThat(reason(() -> verifier.verify(new SignedManifest("***", signed.keyId(), signed.signature()),
+        "mnist-student", NOW))).isEqualTo(Reason.MALFORMED);
+  }
+
+  @Test
+  void keysSurviveARestartThroughTheirPemFiles(@TempDir Path dir) throws Exception {
+    KeyPair first = Ed25519Keys.loadOrCreate(dir.resolve("signing.pem"));
+    KeyPair again = Ed25519Keys.loadOrCreate(dir.resolve("signing.pem"));
+    assertThat(Ed25519Keys.keyId(again.getPublic())).isEqualTo(Ed25519Keys.keyId(first.getPublic()));
+    SignedManifest signed = new ManifestSigner(again).sign(manifest);
+    {
+      var raw = Ed25519Keys.raw(first.getPublic());
+      assertThat(raw).hasSize(32);
+      assertThat(new ManifestVerifier(Ed25519Keys.publicKey(raw)).verify(signed, "mnist-student", NOW))
+          .isEqualTo(manifest);
+    }
+  }
+
+  interface Call {
+    void run() throws Exception;
+  }
+
+  static Reason reason(Call call) {
+    try {
+      call.run();
+    } catch (ManifestRejectedException e) {
+      return e.reason();
+    } catch (Exception e) {
+      throw new AssertionError("unexpected " + e, e);
+    }
+    throw new AssertionError("accepted");
+  }
+}

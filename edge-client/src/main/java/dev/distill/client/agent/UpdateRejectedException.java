@@ -1,0 +1,54 @@
+package dev.distill.client.agent;
+
+/** An assignment the agent did not install, and why; the active model is unchanged. */
+public final class UpdateRejectedException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  public enum Reason {
+    /** the manifest or its envelope is not well formed */
+    MALFORMED_MANIFEST,
+    /** signed by a key this device does not pin */
+    UNKNOWN_KEY,
+    /** the signature does not match */
+    BAD_SIGNATURE,
+    /** the manifest expired (a replayed old one: freeze attack) */
+    EXPIRED,
+    /** for a model this device does not run */
+    WRONG_MODEL,
+    /** a lower version than the installed one without the publisher's signed rollback flag */
+    ROLLBACK_REFUSED,
+    /** the server sent more bytes than the signed length (endless data) */
+    LENGTH_EXCEEDED,
+    /** fewer bytes than the signed length */
+    LENGTH_MISMATCH,
+    /** the bytes do not hash to the signed sha256 (tampered artifact) */
+    HASH_MISMATCH,
+    /** the artifact could not be fetched (network, server error); retried later */
+    DOWNLOAD_FAILED,
+    /** the new model did not load or did not answer a probe with finite probabilities */
+    HEALTH_CHECK_FAILED,
+    /** the slot could not be written */
+    INSTALL_FAILED
+  }
+
+  private final Reason reason;
+
+  public UpdateRejectedException(Reason reason, String message) {
+    super(reason + ": " + message);
+    this.reason = reason;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+
+  /** The report status the publisher's gates read for this reason. */
+  public String reportStatus() {
+    return switch (reason) {
+      case DOWNLOAD_FAILED, LENGTH_EXCEEDED, LENGTH_MISMATCH -> "DOWNLOAD_FAILED";
+      case HEALTH_CHECK_FAILED -> "HEALTH_CHECK_FAILED";
+      case INSTALL_FAILED -> "DOWNLOAD_FAILED";
+      default -> "VERIFY_FAILED";
+    };
+  }
+}

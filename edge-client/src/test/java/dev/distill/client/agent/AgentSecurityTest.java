@@ -1,0 +1,202 @@
+package dev.distill.client.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.distill.client.agent.FakeArtifactServer.Mode;
+import dev.distill.client.agent.UpdateRejectedException.Reason;
+import dev.distill.client.http.PublisherClient;
+import dev.distill.client.sim.Students;
+import dev.distill.contract.ota.Ed25519Keys;
+import dev.distill.contract.ota.Manifest;
+import dev.distill.contract.ota.ManifestSigner;
+import dev.distill.contract.ota.ManifestVerifier;
+import dev.distill.contract.ota.OtaApi;
+import dev.distill.contract.ota.OtaApi.Assignment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each attack on an update is refused with its own reason, and the device keeps running the
+ * model it had: same version, same slot, same answers.
+ */
+class AgentSecurityTest {
+  static final String MODEL = "mnist-student";
+  @TempDir Path dir;
+  final KeyPair publisher = Ed25519Keys.generate();
+  final ManifestSigner signer = new ManifestSigner(publisher);
+  FakeArtifactServer server;
+  ScheduledExecutorService scheduler;
+  DeviceAgent agent;
+  final byte[] v1 = Students.random(784, 16, 10, 1, 1);
+  final byte[] v2 = Students.random(784, 16, 10, 2, 2);
+  final float[] probe = new float[784];
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new FakeArtifactServer();
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+    var http = PublisherClient.newHttpClient(Executors.newFixedThreadPool(1));
+    agent = new DeviceAgent(new DeviceAgent.Settings("dev-1", "token", MODEL, new ManifestVerifier(publisher.getPublic()),
+        dir, 64L << 20, Duration.ofHours(1), false), new PublisherClient(http, server.uri()), new OrtRuntime(1), scheduler,
+        Runnable::run, Clock.systemUTC());
+    java.util.Arrays.fill(probe, 100f);
+  }
+
+  @AfterEach
+  void stop() {
+    agent.close();
+    server.close();
+    scheduler.shutdownNow();
+  }
+
+  Assignment assign(ManifestSigner by, long version, byte[] artifact, boolean rollback, Duration ttl, long declaredLength) {
+    String sha = Students.sha256(artifact);
+    long now = System.currentTimeMillis();
+    long issued = ttl.isNegative() ? now - 3_600_000 : now;
+    var m = new Manifest(MODEL, version, sha, declaredLength, issued, issued + Math.abs(ttl.toMillis()), "r1", rollback);
+    return new Assignment("dev-1", MODEL, version, sha, declaredLength, "r1", rollback, by.sign(m),
+        OtaApi.path(OtaApi.ARTIFACT, sha), 60, now, "r1/" + version);
+  }
+
+  Assignment assign(long version, byte[] artifact) {
+    return assign(signer, version, artifact, false, Duration.ofHours(1), artifact.length);
+  }
+
+  Reason rejection(Assignment a) {
+    try {
+      agent.apply(a);
+    } catch (UpdateRejectedException e) {
+      return e.reason();
+    }
+    throw new AssertionError("accepted " + a);
+  }
+
+  @Test
+  void everyAttackIsRefusedWithItsOwnReasonAndTheActiveModelStaysAsItWas() throws Exception {
+    server.put(Students.sha256(v2), v2, Mode.NORMAL);
+    assertThat(agent.apply(assign(2, v2)).result()).isEqualTo(DeviceAgent.Result.INSTALLED);
+    var installed = agent.activeSlot().orElseThrow();
+    float[] answer = agent.infer(probe, 1)[0];
+
+    byte[] v3 = Students.random(784, 16, 10, 3, 3);
+    byte[] tampered = v3.clone();
+    tampered[tampered.length / 2] ^= 0x40;
+    server.put(Students.sha256(v3), tampered, Mode.NORMAL);
+    Reason tamperedArtifact = rejection(assign(3, v3));
+
+    ManifestSigner impostor = new ManifestSigner(Ed25519Keys.generate());
+    Reason otherKey = rejection(assign(impostor, 3, v3, false, Duration.ofHours(1), v3.length));
+
+    server.put(Students.sha256(v1), v1, Mode.NORMAL);
+    Reason downgrade = rejection(assign(1, v1));
+
+    Reason expired = rejection(assign(signer, 3, v3, false, Duration.ofMinutes(-10), v3.length));
+
+    byte[] v4 = Students.random(784, 16, 10, 4, 4);
+    server.put(Students.sha256(v4), v4, Mode.ENDLESS);
+    Reason endless = rejection(assign(4, v4));
+
+    byte[] broken = Students.broken(784, 10, 5);
+    server.put(Students.sha256(broken), broken, Mode.NORMAL);
+    Reason unhealthy = rejection(assign(5, broken));
+
+    assertThat(tamperedArtifact).isEqualTo(Reason.HASH_MISMATCH);
+    assertThat(otherKey).isEqualTo(Reason.UNKNOWN_KEY);
+    assertThat(downgrade).isEqualTo(Reason.ROLLBACK_REFUSED);
+    assertThat(expired).isEqualTo(Reason.EXPIRED);
+    assertThat(endless).isEqualTo(Reason.LENGTH_EXCEEDED);
+    assertThat(unhealthy).isEqualTo(Reason.HEALTH_CHECK_FAILED);
+    Set<Reason> distinct = EnumSet.of(tamperedArtifact, otherKey, downgrade, expired, endless, unhealthy);
+    assertThat(distinct).hasSize(6);
+
+    assertThat(agent.activeVersion()).isEqualTo(2);
+    assertThat(agent.activeSlot()).contains(installed);
+    assertThat(agent.infer(probe, 1)[0]).containsExactly(answer);
+    assertThat(Files.readAllBytes(installed.file())).isEqualTo(v2);
+  }
+
+  @Test
+  void aForgedSignatureUnderThePinnedKeyIdIsABadSignature() throws Exception {
+    Assignment forged = assign(new ManifestSigner(Ed25519Keys.generate()), 3, v1, false, Duration.ofHours(1), v1.length);
+    Assignment claimed = new Assignment("dev-1", MODEL, 3, forged.sha256(), forged.length(), "r1", false,
+        new dev.distill.contract.ota.SignedManifest(forged.manifest().payload(), signer.keyId(), forged.manifest().signature()),
+        forged.artifactPath(), 60, 0, "x");
+    assertThat(rejection(claimed)).isEqualTo(Reason.BAD_SIGNATURE);
+    assertThat(agent.activeVersion()).isZero();
+  }
+
+  @Test
+  void aSignedRollbackIsInstalledWhileAnUnsignedOneIsNot() throws Exception {
+    server.put(Students.sha256(v2), v2, Mode.NORMAL);
+    server.put(Students.sha256(v1), v1, Mode.NORMAL);
+    agent.apply(assign(2, v2));
+    assertThat(rejection(assign(1, v1))).isEqualTo(Reason.ROLLBACK_REFUSED);
+    assertThat(agent.apply(assign(signer, 1, v1, true, Duration.ofHours(1), v1.length)).result())
+        .isEqualTo(DeviceAgent.Result.INSTALLED);
+    assertThat(agent.activeVersion()).isEqualTo(1);
+  }
+
+  @Test
+  void aFailedHealthCheckRevertsToThePreviousSlot() throws Exception {
+    server.put(Students.sha256(v1), v1, Mode.NORMAL);
+    agent.apply(assign(1, v1));
+    byte[] broken = Students.broken(784, 10, 2);
+    server.put(Students.sha256(broken), broken, Mode.NORMAL);
+    assertThatThrownBy(() -> agent.apply(assign(2, broken)))
+        .isInstanceOfSatisfying(UpdateRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.HEALTH_CHECK_FAILED));
+    Slots slots = new Slots(dir.resolve("slots"));
+    assertThat(slots.active().orElseThrow().version()).isEqualTo(1);
+    assertThat(agent.activeVersion()).isEqualTo(1);
+  }
+
+  @Test
+  void aDownloadThatStallsIsAbandonedAndResumedInsteadOfHangingTheDevice() throws Exception {
+    byte[] big = Students.random(784, 256, 10, 8, 1);
+    server.put(Students.sha256(big), big, Mode.NORMAL);
+    CuttingProxy proxy = new CuttingProxy(server.uri(), 200 + big.length / 2, true);
+    PublisherClient client = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)), proxy.uri(),
+        Duration.ofMillis(500));
+    DeviceAgent fresh = new DeviceAgent(new DeviceAgent.Settings("dev-3", "token", MODEL, new ManifestVerifier(publisher.getPublic()),
+        dir.resolve("d3"), 64L << 20, Duration.ofHours(1), false), client, new OrtRuntime(1), scheduler, Runnable::run,
+        Clock.systemUTC());
+    try {
+      assertThat(fresh.apply(assign(1, big)).result()).isEqualTo(DeviceAgent.Result.INSTALLED);
+      assertThat(client.downloadedBytes()).isLessThanOrEqualTo((long) (1.5 * big.length));
+    } finally {
+      fresh.close();
+      proxy.close();
+    }
+  }
+
+  @Test
+  void aDownloadCutHalfWayResumesAndCompletesWithAVerifiedHash() throws Exception {
+    byte[] big = Students.random(784, 256, 10, 9, 1); // ~800 KB
+    server.put(Students.sha256(big), big, Mode.NORMAL);
+    CuttingProxy proxy = new CuttingProxy(server.uri(), 200 + big.length / 2, false); // headers + half the body
+    PublisherClient client = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)), proxy.uri());
+    DeviceAgent fresh = new DeviceAgent(new DeviceAgent.Settings("dev-2", "token", MODEL, new ManifestVerifier(publisher.getPublic()),
+        dir.resolve("d2"), 64L << 20, Duration.ofHours(1), false), client, new OrtRuntime(1), scheduler, Runnable::run,
+        Clock.systemUTC());
+    try {
+      assertThat(fresh.apply(assign(1, big)).result()).isEqualTo(DeviceAgent.Result.INSTALLED);
+      assertThat(server.requests.get()).as("first request cut, second resumed").isEqualTo(2);
+      assertThat(client.downloadedBytes()).isGreaterThanOrEqualTo(big.length).isLessThanOrEqualTo((long) (1.5 * big.length));
+      assertThat(Students.sha256(Files.readAllBytes(fresh.activeSlot().orElseThrow().file()))).isEqualTo(Students.sha256(big));
+    } finally {
+      fresh.close();
+      proxy.close();
+    }
+  }
+}

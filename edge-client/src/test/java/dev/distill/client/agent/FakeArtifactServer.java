@@ -1,0 +1,97 @@
+package dev.distill.client.agent;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Serves artifacts as the publisher does (ETag, single Range), and misbehaves on request:
+ * data without end. Reports are accepted and dropped.
+ */
+public final class FakeArtifactServer implements AutoCloseable {
+  public enum Mode { NORMAL, ENDLESS }
+
+  private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-");
+
+  private final HttpServer server;
+  private final Map<String, byte[]> bodies = new ConcurrentHashMap<>();
+  private final Map<String, Mode> modes = new ConcurrentHashMap<>();
+  public final AtomicInteger requests = new AtomicInteger();
+
+  public FakeArtifactServer() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    server.setExecutor(Executors.newFixedThreadPool(2));
+    server.createContext("/v1/artifacts/", this::artifact);
+    server.createContext("/v1/devices/", ex -> {
+      ex.getRequestBody().readAllBytes();
+      byte[] ok = "{\"accepted\":true}".getBytes();
+      ex.sendResponseHeaders(202, ok.length);
+      ex.getResponseBody().write(ok);
+      ex.close();
+    });
+    server.start();
+  }
+
+  public URI uri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** Serves {@code body} under the name {@code sha256} (which need not be its hash: tampering). */
+  public void put(String sha256, byte[] body, Mode mode) {
+    bodies.put(sha256, body);
+    modes.put(sha256, mode);
+  }
+
+  private void artifact(HttpExchange ex) throws IOException {
+    requests.incrementAndGet();
+    String path = ex.getRequestURI().getPath();
+    String sha = path.substring("/v1/artifacts/".length());
+    byte[] body = bodies.get(sha);
+    if (sha.endsWith("/delta") || body == null) {
+      byte[] err = "{\"code\":\"DELTA_UNAVAILABLE\",\"message\":\"none\"}".getBytes();
+      ex.sendResponseHeaders(404, err.length);
+      ex.getResponseBody().write(err);
+      ex.close();
+      return;
+    }
+    Mode mode = modes.get(sha);
+    ex.getResponseHeaders().set("ETag", "\"" + sha + "\"");
+    try (OutputStream out = ex.getResponseBody()) {
+      if (mode == Mode.ENDLESS) {
+        ex.sendResponseHeaders(200, 0); // chunked
+        byte[] chunk = new byte[8192];
+        for (int i = 0; i < 10_000; i++) { // bounded: 80 MB at most, the client stops far earlier
+          out.write(chunk);
+        }
+        return;
+      }
+      String range = ex.getRequestHeaders().getFirst("Range");
+      Matcher m = range == null ? null : RANGE.matcher(range);
+      if (m != null && m.matches()) {
+        int from = Integer.parseInt(m.group(1));
+        ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+        ex.sendResponseHeaders(206, body.length - from);
+        out.write(body, from, body.length - from);
+        return;
+      }
+      ex.sendResponseHeaders(200, body.length);
+      out.write(body);
+    } catch (IOException e) {
+      // the client hung up (endless mode, or a proxy cut the connection)
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}

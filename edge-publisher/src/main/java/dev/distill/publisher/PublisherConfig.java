@@ -1,0 +1,114 @@
+package dev.distill.publisher;
+
+import dev.distill.contract.data.DataHome;
+import dev.distill.platform.config.ConfigReader;
+import dev.distill.platform.config.KafkaSettings;
+import dev.distill.platform.config.ServiceSettings;
+import dev.distill.publisher.rollout.RolloutSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The edge-publisher's configuration, from {@code DISTILL_*} variables; every problem is
+ * reported at once and the admin token never appears in {@link #toString()}.
+ *
+ * @param apiPort the device and admin API (0 picks a free port)
+ * @param signingKey PEM file of the Ed25519 private key (public key beside it, {@code .pub});
+ *     created on first start
+ * @param manifestTtl how long a signed manifest stays valid
+ * @param pollInterval how often devices without a push channel should ask
+ * @param controller whether this replica judges rollouts (all replicas serve devices)
+ */
+public record PublisherConfig(
+    KafkaSettings kafka,
+    ServiceSettings service,
+    int apiPort,
+    String adminToken,
+    Path signingKey,
+    Path artifactDir,
+    Duration manifestTtl,
+    Duration pollInterval,
+    Duration keepAlive,
+    int maxBodyBytes,
+    boolean controller,
+    RolloutSettings rollouts) {
+
+  public static final String PORT = "DISTILL_PUBLISHER_PORT";
+  public static final String ADMIN_TOKEN = "DISTILL_ADMIN_TOKEN";
+  public static final String SIGNING_KEY = "DISTILL_SIGNING_KEY";
+  public static final String ARTIFACT_DIR = "DISTILL_ARTIFACT_DIR";
+  public static final String MANIFEST_TTL = "DISTILL_MANIFEST_TTL";
+  public static final String POLL_INTERVAL = "DISTILL_POLL_INTERVAL";
+  public static final String SSE_KEEPALIVE = "DISTILL_SSE_KEEPALIVE";
+  public static final String MAX_BODY = "DISTILL_MAX_BODY_BYTES";
+  public static final String CONTROLLER = "DISTILL_ROLLOUT_CONTROLLER";
+  public static final String WAVES = "DISTILL_ROLLOUT_WAVES";
+  public static final String AUTO = "DISTILL_ROLLOUT_AUTO";
+  public static final String MIN_WAVE_DEVICES = "DISTILL_ROLLOUT_MIN_WAVE_DEVICES";
+  public static final String MIN_WAVE_DURATION = "DISTILL_GATE_MIN_WAVE_DURATION";
+  public static final String WAVE_TIMEOUT = "DISTILL_GATE_WAVE_TIMEOUT";
+  public static final String MIN_REPORTED = "DISTILL_GATE_MIN_REPORTED";
+  public static final String MAX_FAILURE_RATE = "DISTILL_GATE_MAX_FAILURE_RATE";
+  public static final String MAX_ACCURACY_DROP = "DISTILL_GATE_MAX_ACCURACY_DROP";
+  public static final String MIN_ACCURACY = "DISTILL_GATE_MIN_ACCURACY";
+  public static final String MIN_LABELLED = "DISTILL_GATE_MIN_LABELLED";
+
+  public static PublisherConfig read(ConfigReader r) {
+    KafkaSettings kafka = KafkaSettings.read(r);
+    ServiceSettings service = ServiceSettings.read(r, "edge-publisher", 8083);
+    int port = r.intValue(PORT, 8090, 0, 65535);
+    String admin = r.required(ADMIN_TOKEN, "the bearer token of the admin API (register devices, run rollouts)");
+    if (admin != null && admin.length() < 16) {
+      r.problem(ADMIN_TOKEN, admin, "at least 16 characters");
+    }
+    Path home = DataHome.resolve().root().resolve("publisher");
+    Path key = r.path(SIGNING_KEY, home.resolve("signing-key.pem"));
+    Path artifacts = r.path(ARTIFACT_DIR, home.resolve("artifacts"));
+    Duration ttl = r.duration(MANIFEST_TTL, Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofDays(30));
+    Duration poll = r.duration(POLL_INTERVAL, Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofDays(1));
+    // below Jetty's 30 s idle timeout, which would otherwise close quiet event streams
+    Duration keepAlive = r.duration(SSE_KEEPALIVE, Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofSeconds(25));
+    int maxBody = r.intValue(MAX_BODY, 64 * 1024, 1024, 16 * 1024 * 1024);
+    boolean controller = r.bool(CONTROLLER, true);
+    String wavesText = r.string(WAVES, "1%,10%,50%,100%");
+    List<Double> waves = RolloutSettings.DEFAULT_WAVES;
+    try {
+      waves = RolloutSettings.parseWaves(wavesText);
+      String problem = RolloutSettings.checkWaves(waves);
+      if (problem != null) {
+        r.problem(WAVES, wavesText, "increasing fractions ending at 100% (" + problem + ")");
+        waves = RolloutSettings.DEFAULT_WAVES;
+      }
+    } catch (NumberFormatException e) {
+      r.problem(WAVES, wavesText, "a comma-separated list such as 1%,10%,50%,100%");
+    }
+    RolloutSettings rollouts = new RolloutSettings(
+        waves,
+        r.intValue(MIN_WAVE_DEVICES, 1, 0, 1_000_000),
+        r.duration(MIN_WAVE_DURATION, Duration.ofMinutes(2), Duration.ZERO, Duration.ofDays(7)),
+        r.duration(WAVE_TIMEOUT, Duration.ofMinutes(30), Duration.ofSeconds(1), Duration.ofDays(30)),
+        r.doubleValue(MIN_REPORTED, 0.8, 0.0, 1.0),
+        r.doubleValue(MAX_FAILURE_RATE, 0.05, 0.0, 1.0),
+        r.doubleValue(MAX_ACCURACY_DROP, 0.02, 0.0, 1.0),
+        r.doubleValue(MIN_ACCURACY, 0.0, 0.0, 1.0),
+        r.longValue(MIN_LABELLED, 200, 0, Long.MAX_VALUE),
+        r.bool(AUTO, true));
+    r.validate();
+    return new PublisherConfig(kafka, service, port, admin, key, artifacts, ttl, poll, keepAlive, maxBody, controller,
+        rollouts);
+  }
+
+  public PublisherConfig withPorts(int api, int ops) {
+    return new PublisherConfig(kafka, new ServiceSettings(service.serviceName(), ops, service.shutdownTimeout()), api,
+        adminToken, signingKey, artifactDir, manifestTtl, pollInterval, keepAlive, maxBodyBytes, controller, rollouts);
+  }
+
+  @Override
+  public String toString() {
+    return "PublisherConfig[kafka=" + kafka + ", service=" + service + ", apiPort=" + apiPort
+        + ", adminToken=****, signingKey=" + signingKey + ", artifactDir=" + artifactDir + ", manifestTtl="
+        + manifestTtl + ", pollInterval=" + pollInterval + ", keepAlive=" + keepAlive + ", maxBodyBytes="
+        + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + "]";
+  }
+}

@@ -1,0 +1,240 @@
+package dev.distill.publisher.kafka;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.distill.contract.proto.DeviceRecord;
+import dev.distill.contract.proto.DeviceReport;
+import dev.distill.contract.proto.ModelVersion;
+import dev.distill.contract.proto.Rollout;
+import dev.distill.platform.config.KafkaSettings;
+import dev.distill.platform.topics.Topic;
+import dev.distill.platform.topics.Topics;
+import dev.distill.publisher.state.FleetView;
+import dev.distill.publisher.state.StateLog;
+import dev.distill.publisher.state.VersionIngest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reader thread applies the state topics to the view (no consumer group: every replica
+ * reads everything); writes are produced and applied locally once acknowledged, so the
+ * replica that took a request answers consistently without waiting to read its own write.
+ */
+public final class KafkaStateLog implements StateLog {
+  private static final Logger log = LoggerFactory.getLogger(KafkaStateLog.class);
+  private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(15);
+
+  private final Topics topics;
+  private final FleetView view;
+  private final VersionIngest ingest;
+  private final KafkaProducer<String, byte[]> producer;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final Thread reader;
+  private final List<ModelVersion> deferred = new ArrayList<>();
+  private final List<Long> deferredTimes = new ArrayList<>();
+  private volatile boolean caughtUp;
+  private volatile boolean running = true;
+  private volatile Throwable failure;
+
+  public KafkaStateLog(KafkaSettings kafka, Topics topics, FleetView view, VersionIngest ingest) {
+    this.topics = topics;
+    this.view = view;
+    this.ingest = ingest;
+    Map<String, Object> p = new HashMap<>(Map.of(
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        ProducerConfig.LINGER_MS_CONFIG, 2,
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES,
+        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+        ProducerConfig.CLIENT_ID_CONFIG, "edge-publisher-state"));
+    p.putAll(kafka.clientProperties());
+    this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    Map<String, Object> c = new HashMap<>(Map.of(
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES,
+        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES,
+        ConsumerConfig.CLIENT_ID_CONFIG, "edge-publisher-state"));
+    c.putAll(kafka.clientProperties());
+    this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    this.reader = new Thread(this::read, "publisher-state");
+    reader.setDaemon(true);
+  }
+
+  public KafkaStateLog start() {
+    reader.start();
+    return this;
+  }
+
+  /** Null while the reader is healthy. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  public boolean alive() {
+    return reader.isAlive() || !running;
+  }
+
+  private List<Topic<String, ?>> stateTopics() {
+    return List.of(topics.modelArchive(), topics.studentModels(), topics.rollouts(), topics.devices(), topics.deviceReports());
+  }
+
+  private void read() {
+    try {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (Topic<String, ?> t : stateTopics()) {
+        consumer.partitionsFor(t.name(), Duration.ofSeconds(60))
+            .forEach(info -> partitions.add(new TopicPartition(info.topic(), info.partition())));
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(60));
+      log.info("reading publisher state from {} partitions", partitions.size());
+      while (running) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          try {
+            apply(r);
+          } catch (InvalidProtocolBufferException | RuntimeException e) {
+            log.warn("skipping unreadable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
+          }
+        }
+        if (!caughtUp && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+          catchUp();
+        }
+      }
+    } catch (WakeupException e) {
+      // closing
+    } catch (Throwable t) {
+      failure = t;
+      log.error("the publisher's state reader stopped", t);
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void catchUp() {
+    // versions seen on student-models during replay are archived only now, when the archive
+    // has been read too: most of them are there already
+    for (int i = 0; i < deferred.size(); i++) {
+      live(deferred.get(i), deferredTimes.get(i));
+    }
+    deferred.clear();
+    deferredTimes.clear();
+    caughtUp = true;
+    log.info("publisher state caught up: {} models, {} devices", view.models().size(), view.deviceCount());
+  }
+
+  private void apply(ConsumerRecord<String, byte[]> r) throws InvalidProtocolBufferException {
+    String t = r.topic();
+    byte[] v = r.value();
+    if (t.equals(topics.modelArchive().name())) {
+      if (v != null) {
+        ingest.ingest(ModelVersion.parseFrom(v), r.timestamp());
+      }
+    } else if (t.equals(topics.studentModels().name())) {
+      if (v != null) {
+        ModelVersion mv = ModelVersion.parseFrom(v);
+        if (caughtUp) {
+          live(mv, r.timestamp());
+        } else {
+          deferred.add(mv);
+          deferredTimes.add(r.timestamp());
+        }
+      }
+    } else if (t.equals(topics.rollouts().name())) {
+      view.applyRollout(r.key(), v == null ? null : Rollout.parseFrom(v));
+    } else if (t.equals(topics.devices().name())) {
+      view.applyDevice(r.key(), v == null ? null : DeviceRecord.parseFrom(v));
+    } else if (t.equals(topics.deviceReports().name())) {
+      if (v != null) {
+        view.applyReport(DeviceReport.parseFrom(v));
+      }
+    }
+  }
+
+  /** A version newly published by the trainer: archive it (once) and serve it. */
+  private void live(ModelVersion mv, long timestamp) {
+    if (view.hasVersion(mv.getModelName(), mv.getVersion())) {
+      return;
+    }
+    if (ingest.ingest(mv, timestamp)) {
+      // the archive keeps the original record time, so every replica agrees on when it was published
+      producer.send(new ProducerRecord<>(topics.modelArchive().name(), null, timestamp,
+          mv.getModelName() + "@" + mv.getVersion(), mv.toByteArray()), (md, e) -> {
+            if (e != null) {
+              log.error("cannot archive model {} v{}: {}", mv.getModelName(), mv.getVersion(), e.toString());
+            }
+          });
+    }
+  }
+
+  private void send(String topic, String key, byte[] value) throws StateWriteException {
+    try {
+      producer.send(new ProducerRecord<>(topic, key, value)).get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StateWriteException("interrupted", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new StateWriteException(topic + ": " + (e.getCause() == null ? e : e.getCause()).toString(), e);
+    }
+  }
+
+  @Override
+  public void registerDevice(DeviceRecord device) throws StateWriteException {
+    send(topics.devices().name(), device.getDeviceId(), device.toByteArray());
+    view.applyDevice(device.getDeviceId(), device);
+  }
+
+  @Override
+  public void putRollout(Rollout rollout) throws StateWriteException {
+    send(topics.rollouts().name(), rollout.getModelName(), rollout.toByteArray());
+    view.applyRollout(rollout.getModelName(), rollout);
+  }
+
+  @Override
+  public void report(DeviceReport report) {
+    producer.send(new ProducerRecord<>(topics.deviceReports().name(), report.getDeviceId(), report.toByteArray()),
+        (md, e) -> {
+          if (e != null) {
+            log.warn("device report of {} not recorded: {}", report.getDeviceId(), e.toString());
+          }
+        });
+    view.applyReport(report);
+  }
+
+  @Override
+  public boolean caughtUp() {
+    return caughtUp;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    consumer.wakeup();
+    try {
+      reader.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    producer.close(Duration.ofSeconds(5));
+  }
+}

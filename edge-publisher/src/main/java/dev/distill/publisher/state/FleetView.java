@@ -1,0 +1,291 @@
+package dev.distill.publisher.state;
+
+import dev.distill.contract.proto.DeviceRecord;
+import dev.distill.contract.proto.DeviceReport;
+import dev.distill.contract.proto.ModelVersion;
+import dev.distill.contract.proto.Rollout;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The in-memory state every replica rebuilds from the topics. Synchronized as a whole: the
+ * operations are map look-ups, and one lock keeps a device, its rollout and its reports
+ * consistent with each other. Listeners hear which model changed and must not block.
+ */
+public final class FleetView {
+  /** Reports kept per device and version: enough to compare the current and the last good. */
+  private static final int VERSIONS_KEPT_PER_DEVICE = 4;
+
+  /** A device and where it sits in the wave order. */
+  public record Device(DeviceRecord record, double bucket) {
+    public String id() {
+      return record.getDeviceId();
+    }
+
+    public String model() {
+      return record.getModelName();
+    }
+  }
+
+  private final Map<String, NavigableMap<Long, VersionInfo>> versions = new HashMap<>();
+  private final Map<String, Device> devices = new HashMap<>();
+  private final Map<String, String> deviceByTokenHash = new HashMap<>();
+  private final Map<String, TreeSet<Device>> fleetByModel = new HashMap<>();
+  private final Map<String, Rollout> rollouts = new HashMap<>();
+  private final Map<String, DeviceReport> latestReport = new HashMap<>();
+  private final Map<String, LinkedHashMap<Long, DeviceReport>> reportsByVersion = new HashMap<>();
+  private final Map<String, LinkedHashMap<Long, DeviceReport>> measuredByVersion = new HashMap<>();
+  private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<String>> versionListeners = new CopyOnWriteArrayList<>();
+
+  private static final Comparator<Device> WAVE_ORDER =
+      Comparator.comparingDouble(Device::bucket).thenComparing(Device::id);
+
+  /** Called with the model name after every change that may alter its devices' assignments. */
+  public void onChange(Consumer<String> listener) {
+    listeners.add(listener);
+  }
+
+  /** Called with the model name when a version is added (the controller starts rollouts on it). */
+  public void onVersion(Consumer<String> listener) {
+    versionListeners.add(listener);
+  }
+
+  private void changed(String model) {
+    for (Consumer<String> l : listeners) {
+      l.accept(model);
+    }
+  }
+
+  /**
+   * Where a device falls in [0, 1): waves take devices in this order, so the first 1% of
+   * devices (the canaries) are the same for every rollout and on every replica.
+   */
+  public static double bucket(String deviceId) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(("distill-wave:" + deviceId).getBytes(StandardCharsets.UTF_8));
+      long top = ByteBuffer.wrap(h).getLong() >>> 11; // 53 bits: exact in a double
+      return top / (double) (1L << 53);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ---- versions
+
+  public synchronized boolean hasVersion(String model, long version) {
+    return versions.getOrDefault(model, new TreeMap<>()).containsKey(version);
+  }
+
+  /** Adds a version whose artifact is in the store. */
+  public void applyVersion(ModelVersion metadata, String sha256, long length, long seenAtMs) {
+    boolean referenced;
+    synchronized (this) {
+      var byVersion = versions.computeIfAbsent(metadata.getModelName(), m -> new TreeMap<>());
+      VersionInfo old = byVersion.get(metadata.getVersion());
+      long seen = old == null ? seenAtMs : Math.min(old.seenAtMs(), seenAtMs);
+      byVersion.put(metadata.getVersion(), new VersionInfo(metadata, sha256, length, seen));
+      Rollout r = rollouts.get(metadata.getModelName());
+      long v = metadata.getVersion();
+      // assignments name versions through rollouts: a version no rollout names changes none
+      referenced = r != null && (r.getTargetVersion() == v || r.getLastGoodVersion() == v || r.getPinnedVersion() == v);
+    }
+    if (referenced) {
+      changed(metadata.getModelName());
+    }
+    for (Consumer<String> l : versionListeners) {
+      l.accept(metadata.getModelName());
+    }
+  }
+
+  public synchronized Optional<VersionInfo> version(String model, long version) {
+    return Optional.ofNullable(versions.getOrDefault(model, new TreeMap<>()).get(version));
+  }
+
+  public synchronized Optional<VersionInfo> latestVersion(String model) {
+    var byVersion = versions.get(model);
+    return byVersion == null || byVersion.isEmpty() ? Optional.empty() : Optional.of(byVersion.lastEntry().getValue());
+  }
+
+  public synchronized List<VersionInfo> versions(String model) {
+    return new ArrayList<>(versions.getOrDefault(model, new TreeMap<>()).values());
+  }
+
+  public synchronized Set<String> models() {
+    Set<String> all = new TreeSet<>(versions.keySet());
+    all.addAll(rollouts.keySet());
+    return all;
+  }
+
+  public synchronized Optional<VersionInfo> versionBySha(String sha256) {
+    for (var byVersion : versions.values()) {
+      for (VersionInfo v : byVersion.values()) {
+        if (v.sha256().equals(sha256)) {
+          return Optional.of(v);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  // ---- devices
+
+  /** @param record null deregisters (a tombstone) */
+  public void applyDevice(String deviceId, DeviceRecord record) {
+    String model;
+    synchronized (this) {
+      Device old = devices.remove(deviceId);
+      if (old != null) {
+        deviceByTokenHash.remove(old.record().getTokenSha256());
+        fleetByModel.getOrDefault(old.model(), new TreeSet<>(WAVE_ORDER)).remove(old);
+      }
+      if (record == null) {
+        model = old == null ? null : old.model();
+      } else {
+        Device d = new Device(record, bucket(deviceId));
+        devices.put(deviceId, d);
+        deviceByTokenHash.put(record.getTokenSha256(), deviceId);
+        fleetByModel.computeIfAbsent(record.getModelName(), m -> new TreeSet<>(WAVE_ORDER)).add(d);
+        model = record.getModelName();
+      }
+    }
+    if (model != null) {
+      changed(model);
+    }
+  }
+
+  public synchronized Optional<Device> device(String deviceId) {
+    return Optional.ofNullable(devices.get(deviceId));
+  }
+
+  public synchronized Optional<String> deviceByTokenHash(String tokenSha256) {
+    return Optional.ofNullable(deviceByTokenHash.get(tokenSha256));
+  }
+
+  /** The devices of a model in wave order. */
+  public synchronized List<Device> fleet(String model) {
+    return new ArrayList<>(fleetByModel.getOrDefault(model, new TreeSet<>(WAVE_ORDER)));
+  }
+
+  public synchronized int deviceCount() {
+    return devices.size();
+  }
+
+  /**
+   * Whether a device is in a wave that covers {@code fraction} of the fleet: its bucket is
+   * below the fraction, or it is one of the first {@code minDevices} in wave order (so that a
+   * 1% wave of a small fleet is not empty).
+   */
+  public synchronized boolean inWave(String deviceId, double fraction, int minDevices) {
+    Device d = devices.get(deviceId);
+    if (d == null) {
+      return false;
+    }
+    if (d.bucket() < fraction || fraction >= 1.0) {
+      return true;
+    }
+    var fleet = fleetByModel.get(d.model());
+    int rank = 0;
+    for (Device first : fleet) {
+      if (rank++ >= minDevices) {
+        break;
+      }
+      if (first.id().equals(deviceId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- rollouts
+
+  /**
+   * A replica applies its own writes before it reads them back from the topic; an older state
+   * read back after a newer one is ignored, so assignments do not flap.
+   */
+  public void applyRollout(String model, Rollout rollout) {
+    synchronized (this) {
+      Rollout current = rollouts.get(model);
+      if (rollout != null && current != null && rollout.getUpdatedAtMs() < current.getUpdatedAtMs()) {
+        return;
+      }
+      if (rollout == null) {
+        rollouts.remove(model);
+      } else {
+        rollouts.put(model, rollout);
+      }
+    }
+    changed(model);
+  }
+
+  public synchronized Optional<Rollout> rollout(String model) {
+    return Optional.ofNullable(rollouts.get(model));
+  }
+
+  // ---- reports
+
+  public synchronized void applyReport(DeviceReport report) {
+    latestReport.put(report.getDeviceId(), report);
+    keep(reportsByVersion, report);
+    if (report.hasAccuracy() && report.getLabelledCount() > 0) {
+      // a device re-measures a version after reinstalling it: until it has, its earlier
+      // measurement stands (it is what the gates compare with)
+      keep(measuredByVersion, report);
+    }
+  }
+
+  private static void keep(Map<String, LinkedHashMap<Long, DeviceReport>> byDevice, DeviceReport report) {
+    var perVersion = byDevice.computeIfAbsent(report.getDeviceId(), d -> new LinkedHashMap<>());
+    perVersion.remove(report.getInstalledVersion()); // re-insert: most recent last
+    perVersion.put(report.getInstalledVersion(), report);
+    while (perVersion.size() > VERSIONS_KEPT_PER_DEVICE) {
+      perVersion.remove(perVersion.keySet().iterator().next());
+    }
+  }
+
+  /** The device's latest report with an accuracy measurement made while it ran {@code version}. */
+  public synchronized Optional<DeviceReport> measuredReport(String deviceId, long version) {
+    var perVersion = measuredByVersion.get(deviceId);
+    return Optional.ofNullable(perVersion == null ? null : perVersion.get(version));
+  }
+
+  public synchronized Optional<DeviceReport> latestReport(String deviceId) {
+    return Optional.ofNullable(latestReport.get(deviceId));
+  }
+
+  /** The device's latest report made while it ran {@code version}. */
+  public synchronized Optional<DeviceReport> report(String deviceId, long version) {
+    var perVersion = reportsByVersion.get(deviceId);
+    return Optional.ofNullable(perVersion == null ? null : perVersion.get(version));
+  }
+
+  public synchronized List<DeviceReport> reports(String deviceId) {
+    var perVersion = reportsByVersion.get(deviceId);
+    return perVersion == null ? List.of() : new ArrayList<>(perVersion.values());
+  }
+
+  /** How many devices of a model report each installed version (0 = none yet). */
+  public synchronized Map<Long, Integer> devicesPerVersion(String model) {
+    Map<Long, Integer> out = new TreeMap<>();
+    for (Device d : fleetByModel.getOrDefault(model, new TreeSet<>(WAVE_ORDER))) {
+      DeviceReport r = latestReport.get(d.id());
+      out.merge(r == null ? 0L : r.getInstalledVersion(), 1, Integer::sum);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,45 @@
+package dev.distill.publisher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.distill.platform.config.ConfigException;
+import dev.distill.platform.config.ConfigReader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PublisherConfigTest {
+  @Test
+  void defaultsNeedOnlyTheAdminToken() {
+    PublisherConfig c = PublisherConfig.read(ConfigReader.from(Map.of(PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token")));
+    assertThat(c.apiPort()).isEqualTo(8090);
+    assertThat(c.service().httpPort()).isEqualTo(8083);
+    assertThat(c.rollouts().waves()).containsExactly(0.01, 0.10, 0.50, 1.0);
+    assertThat(c.manifestTtl()).isEqualTo(Duration.ofHours(1));
+    assertThat(c.toString()).doesNotContain("a-long-enough-admin-token");
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnce() {
+    assertThatThrownBy(() -> PublisherConfig.read(ConfigReader.from(Map.of(
+        PublisherConfig.PORT, "99999",
+        PublisherConfig.WAVES, "50%,10%",
+        PublisherConfig.MAX_FAILURE_RATE, "2",
+        PublisherConfig.MANIFEST_TTL, "soon"))))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(5)
+            .anySatisfy(p -> assertThat(p).startsWith(PublisherConfig.ADMIN_TOKEN + " is required"))
+            .anySatisfy(p -> assertThat(p).startsWith(PublisherConfig.WAVES)));
+  }
+
+  @Test
+  void wavesReadAsPercentagesOrFractions() {
+    PublisherConfig c = PublisherConfig.read(ConfigReader.from(Map.of(PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token",
+        PublisherConfig.WAVES, "0.05, 25%, 1", PublisherConfig.SIGNING_KEY, "/tmp/k.pem")));
+    assertThat(c.rollouts().waves()).containsExactly(0.05, 0.25, 1.0);
+    assertThat(c.signingKey()).isEqualTo(Path.of("/tmp/k.pem"));
+    assertThat(List.of(c.controller(), c.rollouts().autoStart())).containsOnly(true);
+  }
+}

@@ -1,0 +1,37 @@
+package dev.distill.publisher;
+
+import dev.distill.platform.config.ConfigReader;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Configurations for publishers started by tests: free ports, temporary folders. */
+public final class TestPublishers {
+  public static final String ADMIN = "admin-token-for-tests-0123456789";
+
+  private TestPublishers() {}
+
+  /** Waits until the condition holds, failing after {@code max}: a bounded wait, not a timing assertion. */
+  public static void await(String what, java.time.Duration max, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  public static PublisherConfig config(Path dir, Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>(Map.of(
+        PublisherConfig.PORT, "0",
+        "DISTILL_HTTP_PORT", "0",
+        PublisherConfig.ADMIN_TOKEN, ADMIN,
+        PublisherConfig.SIGNING_KEY, dir.resolve("key.pem").toString(),
+        PublisherConfig.ARTIFACT_DIR, dir.resolve("artifacts").toString(),
+        PublisherConfig.MAX_BODY, "4096"));
+    env.putAll(extra);
+    return PublisherConfig.read(ConfigReader.from(env));
+  }
+}

@@ -1,0 +1,228 @@
+package dev.distill.publisher.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.distill.contract.proto.DeviceRecord;
+import dev.distill.contract.proto.DeviceReport;
+import dev.distill.contract.proto.ModelVersion;
+import dev.distill.contract.proto.Rollout;
+import dev.distill.contract.proto.Rollout.State;
+import dev.distill.publisher.state.FleetView;
+import dev.distill.publisher.state.InMemoryStateLog;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Waves, gates and operator actions on an in-memory fleet with a clock the test moves. */
+class RolloutControllerTest {
+  static final String M = "m";
+  static final int FLEET = 200;
+  final MutableClock clock = new MutableClock();
+  final FleetView view = new FleetView();
+  final RolloutSettings settings = new RolloutSettings(List.of(0.01, 0.10, 0.50, 1.0), 1, Duration.ofSeconds(60),
+      Duration.ofMinutes(30), 0.8, 0.05, 0.02, 0.0, 100, true);
+  RolloutController controller;
+
+  static final class MutableClock extends Clock {
+    long ms = 1_000_000;
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(ms);
+    }
+  }
+
+  @BeforeEach
+  void fleet() {
+    controller = new RolloutController(view, new InMemoryStateLog(view), settings, clock);
+    for (int i = 0; i < FLEET; i++) {
+      view.applyDevice("d" + i, DeviceRecord.newBuilder().setDeviceId("d" + i).setModelName(M).setTokenSha256("t" + i).build());
+    }
+  }
+
+  void publish(long version) {
+    view.applyVersion(ModelVersion.newBuilder().setModelName(M).setVersion(version).build(), "s" + version, 10, clock.ms);
+  }
+
+  Rollout rollout() {
+    return view.rollout(M).orElseThrow();
+  }
+
+  List<String> wave() {
+    Rollout r = rollout();
+    return IntStream.range(0, FLEET).mapToObj(i -> "d" + i)
+        .filter(d -> controller.assigner().target(d, M).version() == r.getTargetVersion()).toList();
+  }
+
+  void report(String device, long version, DeviceReport.Status status, Double accuracy) {
+    DeviceReport.Builder b = DeviceReport.newBuilder().setDeviceId(device).setModelName(M).setInstalledVersion(version)
+        .setStatus(status).setRolloutId(rollout().getRolloutId()).setLabelledCount(accuracy == null ? 0 : 500)
+        .setInferenceCount(500);
+    if (accuracy != null) {
+      b.setAccuracy(accuracy);
+    }
+    view.applyReport(b.build());
+  }
+
+  void everyoneInWaveRuns(long version, double accuracy) {
+    wave().forEach(d -> report(d, version, DeviceReport.Status.RUNNING, accuracy));
+  }
+
+  @Test
+  void aPublishedVersionStartsARolloutWhoseWavesGrowOnlyAfterTheMinimumDurationAndEnoughReports() throws Exception {
+    publish(1);
+    controller.tick();
+    assertThat(rollout().getState()).isEqualTo(State.ACTIVE);
+    assertThat(rollout().getLastGoodVersion()).isZero();
+    List<String> canaries = wave();
+    assertThat(canaries).hasSizeBetween(1, 8); // 1% of 200, by hash
+
+    everyoneInWaveRuns(1, 0.9);
+    controller.tick();
+    assertThat(rollout().getCurrentWave()).as("minimum wave duration not over").isZero();
+
+    clock.ms += 61_000;
+    controller.tick();
+    assertThat(rollout().getCurrentWave()).isEqualTo(1);
+    assertThat(wave()).containsAll(canaries).hasSizeGreaterThan(canaries.size());
+
+    for (int w = 1; w < 4; w++) {
+      clock.ms += 61_000;
+      everyoneInWaveRuns(1, 0.9);
+      controller.tick();
+    }
+    assertThat(rollout().getState()).isEqualTo(State.COMPLETED);
+    assertThat(wave()).hasSize(FLEET);
+  }
+
+  @Test
+  void theWaveOrderIsTheSameForEveryRolloutAndReplica() {
+    FleetView other = new FleetView();
+    for (int i = FLEET - 1; i >= 0; i--) {
+      other.applyDevice("d" + i, DeviceRecord.newBuilder().setDeviceId("d" + i).setModelName(M).build());
+    }
+    assertThat(other.fleet(M)).extracting(FleetView.Device::id).containsExactlyElementsOf(
+        view.fleet(M).stream().map(FleetView.Device::id).toList());
+  }
+
+  @Test
+  void aVersionLessAccurateThanTheLastGoodIsRolledBackAtTheFirstWave() throws Exception {
+    completeVersionOne();
+    publish(2);
+    controller.tick();
+    assertThat(rollout().getTargetVersion()).isEqualTo(2);
+    assertThat(rollout().getLastGoodVersion()).isEqualTo(1);
+    List<String> canaries = wave();
+    canaries.forEach(d -> report(d, 2, DeviceReport.Status.RUNNING, 0.10));
+    clock.ms += 61_000;
+    controller.tick();
+    assertThat(rollout().getState()).isEqualTo(State.ROLLED_BACK);
+    assertThat(rollout().getCurrentWave()).isZero();
+    assertThat(rollout().getReason()).contains("accuracy");
+    Target t = controller.assigner().target(canaries.get(0), M);
+    assertThat(t.version()).isEqualTo(1);
+    assertThat(t.rollback()).as("the downgrade is signed as deliberate").isTrue();
+  }
+
+  @Test
+  void aDeviceThatMeasuredTheLastGoodVersionCountsOnlyOnceItHasMeasuredTheNewOne() throws Exception {
+    completeVersionOne();
+    publish(2);
+    controller.tick();
+    wave().forEach(d -> report(d, 2, DeviceReport.Status.RUNNING, null));
+    clock.ms += 61_000;
+    controller.tick();
+    assertThat(rollout().getState()).isEqualTo(State.ACTIVE);
+    assertThat(rollout().getCurrentWave()).as("no verdict without the new version's accuracy").isZero();
+    wave().forEach(d -> report(d, 2, DeviceReport.Status.RUNNING, 0.9));
+    controller.tick();
+    assertThat(rollout().getCurrentWave()).isEqualTo(1);
+  }
+
+  @Test
+  void failuresBeyondTheRateRollBackWithoutWaitingForTheWaveToEnd() throws Exception {
+    completeVersionOne();
+    publish(2);
+    controller.tick();
+    wave().forEach(d -> report(d, 1, DeviceReport.Status.HEALTH_CHECK_FAILED, null));
+    controller.tick();
+    assertThat(rollout().getState()).isEqualTo(State.ROLLED_BACK);
+    assertThat(rollout().getReason()).contains("failed");
+  }
+
+  @Test
+  void aPausedRolloutDoesNotAdvanceAndResumesAndAbortsOnRequest() throws Exception {
+    completeVersionOne();
+    publish(2);
+    controller.tick();
+    controller.pause(M, "looking into it");
+    everyoneInWaveRuns(2, 0.9);
+    clock.ms += 61_000;
+    controller.tick();
+    assertThat(rollout().getState()).isEqualTo(State.PAUSED);
+    assertThat(rollout().getCurrentWave()).isZero();
+    assertThatThrownBy(() -> controller.pause(M, null)).isInstanceOf(RolloutException.class);
+
+    controller.resume(M);
+    clock.ms += 61_000;
+    controller.tick();
+    assertThat(rollout().getCurrentWave()).isEqualTo(1);
+
+    controller.abort(M, "operator");
+    assertThat(rollout().getState()).isEqualTo(State.ABORTED);
+    assertThat(controller.assigner().target("d0", M)).extracting(Target::version, Target::rollback).containsExactly(1L, true);
+    assertThatThrownBy(() -> controller.resume(M)).isInstanceOfSatisfying(RolloutException.class,
+        e -> assertThat(e.kind()).isEqualTo(RolloutException.Kind.CONFLICT));
+  }
+
+  @Test
+  void aPinOverridesTheRolloutForTheWholeFleetUntilRemoved() throws Exception {
+    completeVersionOne();
+    publish(2);
+    controller.tick();
+    controller.pin(M, 1);
+    assertThat(IntStream.range(0, FLEET).mapToLong(i -> controller.assigner().target("d" + i, M).version()).distinct())
+        .containsExactly(1L);
+    controller.pin(M, 0);
+    assertThat(wave()).isNotEmpty();
+    assertThatThrownBy(() -> controller.pin(M, 99)).isInstanceOfSatisfying(RolloutException.class,
+        e -> assertThat(e.kind()).isEqualTo(RolloutException.Kind.UNKNOWN_VERSION));
+  }
+
+  @Test
+  void aWaveWithoutEnoughReportsIsPausedAfterItsTimeout() throws Exception {
+    publish(1);
+    controller.tick();
+    clock.ms += Duration.ofMinutes(31).toMillis();
+    controller.tick();
+    assertThat(rollout().getState()).isEqualTo(State.PAUSED);
+    assertThat(rollout().getReason()).contains("reports");
+  }
+
+  private void completeVersionOne() throws Exception {
+    publish(1);
+    controller.tick();
+    for (int w = 0; w < 4; w++) {
+      everyoneInWaveRuns(1, 0.9);
+      clock.ms += 61_000;
+      controller.tick();
+    }
+    assertThat(rollout().getState()).isEqualTo(State.COMPLETED);
+  }
+}
