@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       DataCommand.class,
       ProduceCommand.class,
       TopicsCommand.class,
+      TeacherCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Distill implements Runnable {
