@@ -5,6 +5,7 @@ import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.contract.proto.Sample;
 import dev.distill.contract.proto.SoftTarget;
+import dev.distill.contract.proto.TrainerCheckpoint;
 import dev.distill.contract.wire.SoftTargets;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,8 @@ public record Topics(
     Topic<String, byte[]> softTargetsDlq,
     Topic<String, ModelVersion> studentModels,
     Topic<String, DeviceReport> deviceReports,
-    Topic<String, Rollout> rollouts) {
+    Topic<String, Rollout> rollouts,
+    Topic<String, TrainerCheckpoint> trainerCheckpoints) {
 
   public static final String DEFAULT_PREFIX = "distill";
   /** Legal Kafka topic characters; the prefix is followed by a dot. */
@@ -80,10 +82,19 @@ public record Topics(
             str,
             new ProtoSerde<>(Rollout.getDescriptor().getFullName(), Rollout.parser(), r -> {}),
             1,
-            compact));
+            compact),
+        new Topic<>(
+            prefix + ".trainer-checkpoints",
+            str,
+            new ProtoSerde<>(TrainerCheckpoint.getDescriptor().getFullName(), TrainerCheckpoint.parser(), c -> {}),
+            1,
+            Map.of(
+                "cleanup.policy", "compact",
+                "min.compaction.lag.ms", "60000",
+                "max.message.bytes", Integer.toString(MODEL_MAX_MESSAGE_BYTES))));
   }
 
   public List<Topic<?, ?>> all() {
-    return List.of(samples, samplesDlq, softTargets, softTargetsDlq, studentModels, deviceReports, rollouts);
+    return List.of(samples, samplesDlq, softTargets, softTargetsDlq, studentModels, deviceReports, rollouts, trainerCheckpoints);
   }
 }

@@ -17,7 +17,7 @@ class TopicsTest {
   void catalogNamesEveryTopicUnderThePrefix() {
     assertThat(topics.all()).extracting(Topic::name).containsExactly(
         "t1.samples", "t1.samples.dlq", "t1.soft-targets", "t1.soft-targets.dlq",
-        "t1.student-models", "t1.device-reports", "t1.rollouts");
+        "t1.student-models", "t1.device-reports", "t1.rollouts", "t1.trainer-checkpoints");
     assertThat(topics.samples().partitions()).isEqualTo(3);
     assertThat(topics.studentModels().configs())
         .containsEntry("cleanup.policy", "compact")
