@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       ProduceCommand.class,
       TopicsCommand.class,
       TeacherCommand.class,
+      TrainerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Distill implements Runnable {

@@ -2,6 +2,7 @@ package dev.distill.trainer.stream;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.optimizer.Optimizer;
 import java.util.HashMap;
 import java.util.List;
@@ -63,6 +64,10 @@ public final class ResumableOptimizer extends Optimizer {
   public void update(String parameterId, NDArray weight, NDArray grad) {
     String name = nameOfId.getOrDefault(parameterId, parameterId);
     float lr = schedule.at(step);
+    // PyTorch grad mode is per thread and on by default on a new thread: in-place updates of
+    // leaf weights are only legal with it off
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
     try (NDManager scratch = weight.getManager().newSubManager()) {
       NDArray g = grad.duplicate();
       g.attach(scratch);
@@ -85,6 +90,8 @@ public final class ResumableOptimizer extends Optimizer {
         delta.attach(scratch);
         weight.subi(delta.muli((float) (lr / bc1)).divi(denom));
       }
+    } finally {
+      JniUtils.setGradMode(gradMode);
     }
   }
 
