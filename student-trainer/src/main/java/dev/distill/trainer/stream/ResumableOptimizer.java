@@ -2,6 +2,7 @@ package dev.distill.trainer.stream;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.optimizer.Optimizer;
 import java.util.HashMap;
@@ -12,6 +13,11 @@ import java.util.Map;
  * Adam or SGD with momentum whose state (moments, step count) can be read out and restored, which
  * DJL's own optimizers do not allow (their state is private and keyed by parameter ids that are
  * random per process). State is keyed by the parameter's stable name in the block.
+ *
+ * <p>Like DJL's own PyTorch updates ({@code adamUpdate}, {@code sgdUpdate}), an update zeroes the
+ * weight's gradient once it has used it: PyTorch accumulates gradients across backward passes and
+ * DJL's {@code GradientCollector} does not clear them, so without this every step would apply the
+ * sum of all gradients so far.
  *
  * <p>Every temporary of an update lives in a sub-manager closed at the end of the update, so a
  * long run does not grow memory; moments and weights are changed in place.
@@ -90,6 +96,8 @@ public final class ResumableOptimizer extends Optimizer {
         delta.attach(scratch);
         weight.subi(delta.muli((float) (lr / bc1)).divi(denom));
       }
+      // PyTorch accumulates into .grad; the next backward must start from zero
+      JniUtils.zeroGrad((PtNDArray) weight);
     } finally {
       JniUtils.setGradMode(gradMode);
     }
