@@ -37,7 +37,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,9 +62,6 @@ class TrainerServiceIT {
     kafka.close();
   }
 
-  @Disabled("KNOWN DEFECT: transactions, DLQ, versions and exact resume pass, but the student learns badly"
-      + " (holdout 0.35-0.54 after 6,000 samples, expected > 0.85): the hand-written Adam update in"
-      + " ResumableOptimizer is the first suspect; re-enable once fixed")
   @Test
   void streamsSoftTargetsIntoMonotonicVersionsAndResumesExactlyAfterAnAbruptStop() throws Exception {
     Map<String, String> env = new HashMap<>(Map.of(
@@ -109,6 +105,8 @@ class TrainerServiceIT {
     assertThat(newest.getSha256()).hasSize(64);
     assertThat(newest.getOffsetsCount()).isEqualTo(2);
     assertThat(newest.getMetricsMap()).containsKeys("holdout_accuracy", "prequential_accuracy", "agreement", "loss");
+    // 6,000 samples with replay reached 0.898 here (the teacher 0.923); while gradients accumulated
+    // across steps the student reached 0.32-0.54
     assertThat(newest.getMetricsOrThrow("holdout_accuracy")).isGreaterThan(0.85);
     assertThat(newest.hasResumeInline()).isTrue();
 
@@ -147,6 +145,9 @@ class TrainerServiceIT {
         }
         teacher.step(new Batch(128, 128, x, q, t, y));
       }
+      double teacherAccuracy = teacher.accuracy(Mnist.test());
+      System.out.printf("TrainerServiceIT: teacher accuracy %.4f%n", teacherAccuracy);
+      assertThat(teacherAccuracy).as("the quick teacher's test accuracy").isGreaterThanOrEqualTo(0.9);
       try (var admin = org.apache.kafka.clients.admin.Admin.create(settings.kafka().clientProperties())) {
         dev.distill.platform.topics.TopicAdmin.ensure(admin, topics, (short) 1);
       }
