@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
       ScorerCommand.class,
       PublisherCommand.class,
       DevicesCommand.class,
+      TeacherCommand.class,
+      TrainerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Distill implements Runnable {

@@ -6,6 +6,7 @@ import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.contract.proto.Sample;
 import dev.distill.contract.proto.SoftTarget;
+import dev.distill.contract.proto.TrainerCheckpoint;
 import dev.distill.contract.wire.SoftTargets;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,8 @@ public record Topics(
     Topic<String, DeviceReport> deviceReports,
     Topic<String, Rollout> rollouts,
     Topic<String, DeviceRecord> devices,
-    Topic<String, ModelVersion> modelArchive) {
+    Topic<String, ModelVersion> modelArchive,
+    Topic<String, TrainerCheckpoint> trainerCheckpoints) {
 
   public static final String DEFAULT_PREFIX = "distill";
   /** Legal Kafka topic characters; the prefix is followed by a dot. */
@@ -99,11 +101,20 @@ public record Topics(
             compact),
         // every published version, keyed model@version: student-models is compacted by model
         // name and so keeps only the latest, but devices may need to roll back to an older one
-        new Topic<>(prefix + ".model-archive", str, modelSerde, 1, compactModels));
+        new Topic<>(prefix + ".model-archive", str, modelSerde, 1, compactModels),
+        new Topic<>(
+            prefix + ".trainer-checkpoints",
+            str,
+            new ProtoSerde<>(TrainerCheckpoint.getDescriptor().getFullName(), TrainerCheckpoint.parser(), c -> {}),
+            1,
+            Map.of(
+                "cleanup.policy", "compact",
+                "min.compaction.lag.ms", "60000",
+                "max.message.bytes", Integer.toString(MODEL_MAX_MESSAGE_BYTES))));
   }
 
   public List<Topic<?, ?>> all() {
     return List.of(samples, samplesDlq, softTargets, softTargetsDlq, studentModels, deviceReports, rollouts,
-        devices, modelArchive);
+        devices, modelArchive, trainerCheckpoints);
   }
 }

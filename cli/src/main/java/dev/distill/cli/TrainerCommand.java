@@ -1,0 +1,24 @@
+package dev.distill.cli;
+
+import dev.distill.platform.config.ConfigReader;
+import dev.distill.platform.lifecycle.GracefulShutdown;
+import dev.distill.trainer.service.TrainerService;
+import dev.distill.trainer.service.TrainerSettings;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/** {@code distill trainer}: the student trainer service, configured by {@code DISTILL_*} variables, until Ctrl-C. */
+@Command(name = "trainer", mixinStandardHelpOptions = true,
+    description = "Run the student trainer on the soft-target stream (settings: DISTILL_TRAINER_* variables) until Ctrl-C.")
+final class TrainerCommand implements Callable<Integer> {
+  @Override
+  public Integer call() throws Exception {
+    TrainerSettings settings = TrainerSettings.read(ConfigReader.fromEnvironment());
+    try (GracefulShutdown shutdown = GracefulShutdown.onSignal(TrainerSettings.SERVICE_NAME,
+        settings.service().shutdownTimeout())) {
+      shutdown.register("trainer", new TrainerService(settings).start());
+      shutdown.await();
+    }
+    return 0;
+  }
+}

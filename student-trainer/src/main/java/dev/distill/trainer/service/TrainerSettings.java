@@ -1,0 +1,88 @@
+package dev.distill.trainer.service;
+
+import dev.distill.contract.data.Dataset;
+import dev.distill.contract.model.Architecture;
+import dev.distill.platform.config.ConfigReader;
+import dev.distill.platform.config.KafkaSettings;
+import dev.distill.platform.config.ServiceSettings;
+import dev.distill.trainer.stream.LearningRate;
+import dev.distill.trainer.stream.ResumableOptimizer;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the student trainer is configured with; {@link #read} takes it from {@code DISTILL_*}
+ * variables and reports every problem at once.
+ *
+ * @param holdout          the data set whose test split evaluates candidates; empty for none (the
+ *                         gate then compares prequential accuracy)
+ * @param versionEverySamples a candidate is considered after this many fresh samples ...
+ * @param versionEvery     ... or after this long with at least one new sample, whichever comes first
+ * @param replayRatio      replayed examples per fresh one in each batch
+ * @param threads          PyTorch intra-op threads
+ */
+public record TrainerSettings(String modelName, Architecture architecture, int batchSize,
+    ResumableOptimizer.Kind optimizer, LearningRate learningRate, float momentum, float alpha, int replayCapacity,
+    double replayRatio, long versionEverySamples, Duration versionEvery, double gateMargin,
+    Optional<Dataset> holdout, int threads, String consumerGroup, int seed, ServiceSettings service,
+    KafkaSettings kafka) {
+
+  public static final String SERVICE_NAME = "student-trainer";
+  public static final int DEFAULT_HTTP_PORT = 8082;
+  public static final String DEFAULT_MODEL_NAME = "mnist-student";
+  public static final String DEFAULT_ARCHITECTURE = "mlp:784-800-800-10";
+  /** A student small enough for a microcontroller-class device: about 100k weights, 400 kB. */
+  public static final String EDGE_ARCHITECTURE = "mlp:784-128-10";
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+  public static TrainerSettings read(ConfigReader r) {
+    String model = r.string("DISTILL_TRAINER_MODEL_NAME", DEFAULT_MODEL_NAME, NAME, "letters, digits, '.', '_', '-'");
+    String archSpec = r.string("DISTILL_TRAINER_ARCHITECTURE", DEFAULT_ARCHITECTURE);
+    Architecture arch = Architecture.parse(DEFAULT_ARCHITECTURE);
+    try {
+      arch = Architecture.parse(archSpec);
+    } catch (IllegalArgumentException e) {
+      r.problem("DISTILL_TRAINER_ARCHITECTURE", archSpec, "a network spec such as mlp:784-800-800-10 ("
+          + e.getMessage() + ")");
+    }
+    int batch = r.intValue("DISTILL_TRAINER_BATCH", 32, 1, 65_536);
+    ResumableOptimizer.Kind opt = r.enumValue("DISTILL_TRAINER_OPTIMIZER", ResumableOptimizer.Kind.ADAM,
+        ResumableOptimizer.Kind.class);
+    double lr = r.doubleValue("DISTILL_TRAINER_LEARNING_RATE", 1e-3, 1e-9, 10);
+    LearningRate.Schedule schedule = r.enumValue("DISTILL_TRAINER_LR_SCHEDULE", LearningRate.Schedule.CONSTANT,
+        LearningRate.Schedule.class);
+    long scheduleSteps = r.longValue("DISTILL_TRAINER_LR_SCHEDULE_STEPS", 1_875, 1, Long.MAX_VALUE);
+    double momentum = r.doubleValue("DISTILL_TRAINER_MOMENTUM", 0.9, 0, 0.9999);
+    double alpha = r.doubleValue("DISTILL_TRAINER_ALPHA", 0.9, 0, 1);
+    int capacity = r.intValue("DISTILL_TRAINER_REPLAY_CAPACITY", 10_000, 0, 10_000_000);
+    double ratio = r.doubleValue("DISTILL_TRAINER_REPLAY_RATIO", 0.25, 0, 4);
+    long everySamples = r.longValue("DISTILL_TRAINER_VERSION_EVERY_SAMPLES", 10_000, 1, Long.MAX_VALUE);
+    Duration every = r.duration("DISTILL_TRAINER_VERSION_EVERY", Duration.ofSeconds(60), Duration.ofMillis(100),
+        Duration.ofMinutes(10));
+    double margin = r.doubleValue("DISTILL_TRAINER_GATE_MARGIN", 0.005, 0, 1);
+    String holdoutName = r.string("DISTILL_TRAINER_HOLDOUT", "mnist");
+    Optional<Dataset> holdout = Optional.empty();
+    if (!holdoutName.equalsIgnoreCase("none")) {
+      try {
+        holdout = Optional.of(Dataset.parse(holdoutName));
+      } catch (IllegalArgumentException e) {
+        r.problem("DISTILL_TRAINER_HOLDOUT", holdoutName, "mnist, fashion-mnist or none");
+      }
+    }
+    int threads = r.intValue("DISTILL_TRAINER_THREADS", Runtime.getRuntime().availableProcessors(), 1, 256);
+    String group = r.string("DISTILL_TRAINER_CONSUMER_GROUP", "distill-trainer-" + model);
+    int seed = r.intValue("DISTILL_TRAINER_SEED", 1, 0, Integer.MAX_VALUE);
+    ServiceSettings service = ServiceSettings.read(r, SERVICE_NAME, DEFAULT_HTTP_PORT);
+    KafkaSettings kafka = KafkaSettings.read(r);
+    r.validate();
+    return new TrainerSettings(model, arch, batch, opt, new LearningRate(schedule, (float) lr, scheduleSteps),
+        (float) momentum, (float) alpha, capacity, ratio, everySamples, every, margin, holdout, threads, group, seed,
+        service, kafka);
+  }
+
+  /** Transactional id: stable per model, so a restarted trainer fences its predecessor. */
+  public String transactionalId() {
+    return "distill-trainer-" + modelName;
+  }
+}

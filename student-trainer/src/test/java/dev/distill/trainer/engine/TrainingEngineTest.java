@@ -1,0 +1,59 @@
+package dev.distill.trainer.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.Device;
+import ai.djl.util.Utils;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class TrainingEngineTest {
+  private final TrainingEngine engine = TrainingEngine.start();
+
+  @Test
+  void thereIsOneEngineAndStartingAgainKeepsItsSettings() {
+    TrainingEngine again = TrainingEngine.start(new EngineSettings(Path.of("elsewhere"), 1, 1));
+    assertThat(again).isSameAs(engine);
+    assertThat(engine.engineName()).startsWith("PyTorch 2.5.1");
+  }
+
+  @Test
+  void djlRunsOfflineWithItsNativesInTheConfiguredCache() {
+    assertThat(Utils.isOfflineMode()).isTrue();
+    Path cache = Path.of(System.getProperty(TrainingEngine.ENGINE_CACHE_DIR, System.getenv(TrainingEngine.ENGINE_CACHE_DIR)));
+    assertThat(Utils.getEngineCacheDir()).isEqualTo(cache);
+    assertThat(Files.isDirectory(cache.resolve("pytorch"))).as("libtorch extracted under " + cache).isTrue();
+  }
+
+  @Test
+  void pytorchUsesTheThreadCapsItWasGiven() {
+    assertThat(engine.intraOpThreads()).isEqualTo(Integer.getInteger(TrainingEngine.INTRA_OP_THREADS));
+    assertThat(engine.interOpThreads()).isEqualTo(Integer.getInteger(TrainingEngine.INTER_OP_THREADS));
+    assertThat(engine.intraOpThreads()).isBetween(1, Runtime.getRuntime().availableProcessors());
+    assertThat(engine.description()).contains(engine.device().toString(),
+        engine.intraOpThreads() + " intra-op / " + engine.interOpThreads() + " inter-op threads");
+  }
+
+  @Test
+  void withoutAGpuModelsLiveOnTheCpu() {
+    assumeTrue(engine.gpuCount() == 0, "this machine has a GPU");
+    assertThat(engine.device()).isEqualTo(Device.cpu());
+    assertThat(engine.onGpu()).isFalse();
+  }
+
+  @Test
+  void aGpuIsUsedWhenThereIsOne() {
+    assumeTrue(engine.gpuCount() > 0, "no GPU on this machine");
+    assertThat(engine.device()).isEqualTo(Device.gpu());
+    assertThat(engine.onGpu()).isTrue();
+  }
+
+  @Test
+  void pytorchNeedsAThread() {
+    assertThatThrownBy(() -> new EngineSettings(Path.of("x"), 0, 1))
+        .hasMessage("PyTorch needs at least one thread, got intra-op 0 and inter-op 1");
+  }
+}
