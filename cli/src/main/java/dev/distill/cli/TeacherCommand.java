@@ -46,7 +46,7 @@ final class TeacherCommand implements Runnable {
     String dataset;
 
     @Option(names = "--arch", paramLabel = "SPEC",
-        description = "Network, e.g. mlp:784-1200-1200-10 or cnn:28x28-c32-c64-f256-10 (default: the cnn).")
+        description = "Network, e.g. mlp:784-1200-1200-10 or cnn:28x28-c32-c64-f256-10 (default: cnn:28x28-c16-c32-f128-10).")
     String arch;
 
     @Option(names = "--dropout", paramLabel = "RATE",
