@@ -40,7 +40,8 @@ import org.junit.jupiter.api.Test;
  * differ by five SGD-like steps, as a fraction of the full artifact.
  *
  * <pre>
- * mvn -B -pl edge-publisher test -Dgroups=benchmark -DexcludedGroups=none -Dtest=PushBenchmark -Dbench.devices=10000
+ * mvn -B -pl edge-publisher -am test -Dgroups=benchmark -DexcludedGroups=none -Dtest=PushBenchmark \
+  -Dsurefire.failIfNoSpecifiedTests=false -Dbench.devices=10000
  * </pre>
  *
  * Bounded: {@code bench.rounds} rounds (default 4, the first a warm-up), each waiting at most 60 s; loopback only.
