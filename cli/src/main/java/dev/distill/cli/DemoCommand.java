@@ -36,8 +36,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The whole system on this machine: data, a real Kafka broker, and the stream. It grows with
- * the services; today it fetches the data set, starts the embedded broker, creates the topics
- * and streams the training split into the samples topic.
+ * the services; today it fetches the data set, starts the embedded broker and the
+ * teacher-scorer, streams the training split into the samples topic and waits until every
+ * sample is scored.
  */
 @Command(name = "demo", description = "Run the pipeline on this machine with an embedded Kafka broker.")
 final class DemoCommand implements Callable<Integer> {
@@ -107,8 +108,9 @@ final class DemoCommand implements Callable<Integer> {
       scored.finish((long) scorer.metrics().softTargetsCount());
       System.out.printf(Locale.ROOT, "scored %,.0f samples into %s (%,.0f dead letters)%n",
           scorer.metrics().softTargetsCount(), topics.softTargets().name(), scorer.metrics().deadLettersCount());
-      System.out.println("running now: data set, broker, producer, teacher-scorer; the student-trainer and "
-          + "edge-publisher join the demo as they are built");
+      System.out.println("running in this demo: data set, broker, producer, teacher-scorer. The student-trainer, "
+          + "edge-publisher and device fleet run as their own commands for now (distill trainer, distill publisher, "
+          + "distill devices simulate).");
       if (follow) {
         System.out.println("broker stays up at " + broker.bootstrapServers()
             + ": try `./distill produce --bootstrap-servers " + broker.bootstrapServers()
