@@ -61,6 +61,18 @@ final class DemoCommand implements Callable<Integer> {
     FetchResult fetched = new DatasetFetcher(home).fetch(d, Optional.empty());
     System.out.println("data:  " + fetched.summary());
     LabelledImages train = Datasets.load(home, d, Split.TRAIN);
+    var teacher = TeacherCommand.store().latest(d.cliName());
+    if (teacher.isEmpty()) {
+      System.out.println("teacher: none stored yet, training one now (once: later runs reuse it; "
+          + "about 10-20 minutes on 2 cores)");
+      int rc = Distill.commandLine().execute("teacher", "train", "--dataset", d.cliName());
+      if (rc != 0) {
+        throw new UserError("could not train the teacher; see " + Logging.logFile());
+      }
+    } else {
+      System.out.println("teacher: reusing " + d.cliName() + " v" + teacher.get().version()
+          + " (" + teacher.get().info().getOrDefault("test_errors", "?") + " test errors)");
+    }
 
     Path kafkaDir = Paths.demo().resolve("kafka");
     deleteRecursively(kafkaDir); // every demo run starts from empty topics
