@@ -73,6 +73,9 @@ class EmbeddedKafkaRestartTest {
                 throw new IllegalStateException(e);
             }
         });
+        // while the broker runs the waiter must stay blocked: this fails if awaitClosed returns early
+        Thread.sleep(500);
+        assertThat(waiter).isNotDone();
 
         kafka.close();
 
