@@ -131,6 +131,8 @@ public final class TrainerService implements AutoCloseable {
         .tag("version", "candidate").register(registry);
     Gauge.builder("distill.trainer.holdout.accuracy", () -> publishedHoldout).tag("model", m)
         .tag("version", "published").register(registry);
+    Gauge.builder("distill.trainer.published.version", () -> progress.publishedVersion()).tag("model", m)
+        .description("the newest published version number; flat for long = no new version").register(registry);
     Gauge.builder("distill.trainer.consumer.lag", lag::sum).tag("model", m).baseUnit("records").register(registry);
   }
 

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.distill.trainer.Softmax;
 import dev.distill.trainer.engine.TrainingEngine;
 import org.junit.jupiter.api.Test;
 
@@ -36,15 +37,15 @@ class DistillationLossTest {
   void alphaZeroIsThePlainHardLabelLossOfTheLabelledRecords() {
     double[] actual = check(0.0);
     // by hand: CE(y=0, softmax(s_0)) / 2; the unlabelled record adds nothing
-    double expected = -Math.log(softmax(S[0], 1)[0]) / 2;
+    double expected = -Math.log(Softmax.of(S[0], 1)[0]) / 2;
     assertThat(actual[0]).isCloseTo(expected, within(TOL));
   }
 
   @Test
   void theSoftTermKeepsTheTemperatureSquaredForUnlabelledRecords() {
     double[] actual = check(1.0);
-    double soft1 = T[1] * T[1] * ce(Q[1], softmax(S[1], T[1]));
-    double soft0 = T[0] * T[0] * ce(Q[0], softmax(S[0], T[0]));
+    double soft1 = T[1] * T[1] * ce(Q[1], Softmax.of(S[1], T[1]));
+    double soft0 = T[0] * T[0] * ce(Q[0], Softmax.of(S[0], T[0]));
     assertThat(actual[0]).isCloseTo((soft0 + soft1) / 2, within(TOL));
   }
 
@@ -55,8 +56,8 @@ class DistillationLossTest {
     double loss = 0;
     double[][] grad = new double[n][c];
     for (int i = 0; i < n; i++) {
-      double[] pt = softmax(S[i], T[i]);
-      double[] p = softmax(S[i], 1);
+      double[] pt = Softmax.of(S[i], T[i]);
+      double[] p = Softmax.of(S[i], 1);
       loss += alpha * T[i] * T[i] * ce(Q[i], pt);
       for (int k = 0; k < c; k++) {
         grad[i][k] = alpha * T[i] * (pt[k] - Q[i][k]) / n;
@@ -94,23 +95,6 @@ class DistillationLossTest {
     double[] out = new double[1 + n * c];
     out[0] = loss;
     return out;
-  }
-
-  private static double[] softmax(double[] z, double t) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : z) {
-      max = Math.max(max, v / t);
-    }
-    double sum = 0;
-    double[] p = new double[z.length];
-    for (int k = 0; k < z.length; k++) {
-      p[k] = Math.exp(z[k] / t - max);
-      sum += p[k];
-    }
-    for (int k = 0; k < z.length; k++) {
-      p[k] /= sum;
-    }
-    return p;
   }
 
   private static double ce(double[] q, double[] p) {

@@ -2,7 +2,6 @@ package dev.distill.trainer.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.SoftTarget;
 import dev.distill.contract.proto.TrainerCheckpoint;
@@ -10,31 +9,18 @@ import dev.distill.contract.wire.Tensors;
 import dev.distill.kafka.EmbeddedKafka;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.topics.Topics;
-import dev.distill.trainer.Mnist;
-import dev.distill.trainer.engine.TrainingEngine;
-import dev.distill.trainer.model.Network;
-import dev.distill.trainer.stream.LearningRate;
-import dev.distill.trainer.stream.ResumableOptimizer;
-import dev.distill.trainer.stream.StudentLearner;
-import dev.distill.trainer.stream.Batch;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * end with every soft target trained exactly once in the committed state.
  */
 class TrainerServiceIT {
-  private static final float T = 20f;
+  private static final float T = QuickTeacher.T;
   private static final int SAMPLES = Integer.getInteger("distill.it.samples", 6_000);
   @TempDir static Path dir;
   static EmbeddedKafka kafka;
@@ -74,7 +60,17 @@ class TrainerServiceIT {
         "DISTILL_TRAINER_GATE_MARGIN", "0.02"));
     TrainerSettings settings = TrainerSettings.read(ConfigReader.from(env));
     Topics topics = settings.kafka().topics();
-    produceSoftTargets(settings, topics);
+    try (QuickTeacher teacher = new QuickTeacher(settings.kafka())) {
+      teacher.produce(0, SAMPLES);
+      SoftTarget good = SoftTarget.newBuilder().setSampleId("x").setFeatures(Tensors.uint8(new byte[9], 3, 3))
+          .setNumClasses(10).setTemperature(T).addAllProbs(List.of(.1f, .1f, .1f, .1f, .1f, .1f, .1f, .1f, .1f, .1f))
+          .build();
+      teacher.send("bad-1", new byte[] {1, 2, 3});
+      teacher.send("bad-2", good.toByteArray());
+      teacher.send("bad-3", good.toBuilder().setFeatures(Tensors.uint8(new byte[784], 28, 28)).setNumClasses(2)
+          .clearProbs().addProbs(.5f).addProbs(.5f).build().toByteArray());
+      teacher.flush();
+    }
 
     TrainerService first = new TrainerService(settings).start();
     await(() -> first.progress().committedSamples() > 0 || first.progress().failure() != null);
@@ -84,6 +80,8 @@ class TrainerServiceIT {
 
     TrainerService second = new TrainerService(settings).start();
     await(() -> second.progress().committedSamples() == SAMPLES || second.progress().failure() != null);
+    Map<String, Double> scraped = scrape(second.httpPort());
+    Progress secondProgress = second.progress();
     second.close();
     assertThat(second.progress().failure()).isNull();
 
@@ -98,7 +96,7 @@ class TrainerServiceIT {
     ModelVersion newest = versions.get(versions.size() - 1);
     assertThat(newest.getVersion()).isEqualTo(last.getPublishedVersion());
     assertThat(newest.getParentVersion()).isEqualTo(newest.getVersion() - 1);
-    assertThat(newest.getTeacherId()).isEqualTo("it-teacher");
+    assertThat(newest.getTeacherId()).isEqualTo(QuickTeacher.ID);
     assertThat(newest.getTemperature()).isEqualTo(T);
     assertThat(newest.getAlpha()).isEqualTo(0.9f);
     assertThat(newest.getSizeBytes()).isEqualTo(newest.getOnnx().size());
@@ -110,101 +108,26 @@ class TrainerServiceIT {
     assertThat(newest.getMetricsOrThrow("holdout_accuracy")).isGreaterThan(0.85);
     assertThat(newest.hasResumeInline()).isTrue();
 
+    // the second process's own counters, as Prometheus sees them
+    String model = "{model=\"" + settings.modelName() + "\",service=\"student-trainer\"}";
+    assertThat(scraped.get("distill_trainer_samples_total" + model)).isEqualTo((double) secondProgress.samplesTrained());
+    assertThat(scraped.get("distill_trainer_versions_published_total" + model))
+        .isEqualTo((double) secondProgress.versionsPublished());
+    assertThat(scraped.get("distill_trainer_gate_rejections_total" + model)).isEqualTo((double) secondProgress.rejected());
+    assertThat(scraped.get("distill_trainer_dead_letters_total" + model)).isEqualTo(3.0);
+    assertThat(scraped).containsKeys("distill_trainer_loss{model=\"" + settings.modelName()
+        + "\",service=\"student-trainer\",term=\"soft\"}", "distill_trainer_consumer_lag_records" + model);
+    assertThat(scraped.get("distill_trainer_holdout_accuracy{model=\"" + settings.modelName()
+        + "\",service=\"student-trainer\",version=\"published\"}"))
+        .isEqualTo(newest.getMetricsOrThrow("holdout_accuracy"));
+    assertThat(scraped.get("distill_trainer_published_version" + model)).isEqualTo((double) newest.getVersion());
+
     List<ConsumerRecord<String, byte[]>> dlq = readRecords(topics.softTargetsDlq().name());
     assertThat(dlq).hasSize(3);
     assertThat(dlq).extracting(r -> new String(r.headers().lastHeader("distill.dlq.reason").value(),
         StandardCharsets.UTF_8)).containsExactlyInAnyOrder("undecodable", "feature-count", "class-count");
     System.out.printf("TrainerServiceIT: %d samples, %d versions, holdout %.4f, %d committed before the stop%n",
         SAMPLES, versions.size(), newest.getMetricsOrThrow("holdout_accuracy"), committedBeforeStop);
-  }
-
-  /** Scores MNIST training images with a quick teacher trained here and produces softmax(z/T). */
-  private static void produceSoftTargets(TrainerSettings settings, Topics topics) throws Exception {
-    TrainingEngine engine = TrainingEngine.start();
-    LabelledImages train = Mnist.train();
-    int d = train.pixelsPerImage();
-    Map<String, Object> p = new HashMap<>(settings.kafka().clientProperties());
-    try (StudentLearner teacher = new StudentLearner(engine, dev.distill.contract.model.Architecture.parse(
-        "mlp:784-256-10"), ResumableOptimizer.Kind.ADAM, LearningRate.constant(1e-3f), 0, 0f, 7);
-         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-             new ByteArraySerializer())) {
-      // the teacher: one hard-label pass over the first 20,000 images (alpha = 0)
-      for (int from = 0; from < 20_000; from += 128) {
-        float[] x = new float[128 * d];
-        float[] q = new float[128 * 10];
-        int[] y = new int[128];
-        float[] t = new float[128];
-        for (int i = 0; i < 128; i++) {
-          byte[] img = train.image(from + i);
-          for (int j = 0; j < d; j++) {
-            x[i * d + j] = img[j] & 0xff;
-          }
-          y[i] = train.label(from + i);
-          t[i] = 1;
-          q[i * 10 + y[i]] = 1;
-        }
-        teacher.step(new Batch(128, 128, x, q, t, y));
-      }
-      double teacherAccuracy = teacher.accuracy(Mnist.test());
-      System.out.printf("TrainerServiceIT: teacher accuracy %.4f%n", teacherAccuracy);
-      assertThat(teacherAccuracy).as("the quick teacher's test accuracy").isGreaterThanOrEqualTo(0.9);
-      try (var admin = org.apache.kafka.clients.admin.Admin.create(settings.kafka().clientProperties())) {
-        dev.distill.platform.topics.TopicAdmin.ensure(admin, topics, (short) 1);
-      }
-      Network net = teacher.network();
-      for (int from = 0; from < SAMPLES; from += 500) {
-        int n = Math.min(500, SAMPLES - from);
-        float[] x = new float[n * d];
-        for (int i = 0; i < n; i++) {
-          byte[] img = train.image(from + i);
-          for (int j = 0; j < d; j++) {
-            x[i * d + j] = img[j] & 0xff;
-          }
-        }
-        float[] z;
-        try (var m = net.model().getNDManager().newSubManager()) {
-          z = net.logits(m, x, n);
-        }
-        for (int i = 0; i < n; i++) {
-          int idx = from + i;
-          SoftTarget.Builder b = SoftTarget.newBuilder().setSampleId("s-" + idx)
-              .setFeatures(Tensors.uint8(train.image(idx), 28, 28)).setNumClasses(10).setTemperature(T)
-              .setTeacherId("it-teacher").setTeacherVersion("1").setEnsembleSize(1);
-          for (float v : softmax(z, i * 10, T)) {
-            b.addProbs(v);
-          }
-          if (idx % 10 != 0) { // every tenth sample arrives unlabelled
-            b.setLabel(train.label(idx));
-          }
-          producer.send(new ProducerRecord<>(topics.softTargets().name(), "s-" + idx, b.build().toByteArray()));
-        }
-      }
-      SoftTarget good = SoftTarget.newBuilder().setSampleId("x").setFeatures(Tensors.uint8(new byte[9], 3, 3))
-          .setNumClasses(10).setTemperature(T).addAllProbs(List.of(.1f, .1f, .1f, .1f, .1f, .1f, .1f, .1f, .1f, .1f))
-          .build();
-      producer.send(new ProducerRecord<>(topics.softTargets().name(), "bad-1", new byte[] {1, 2, 3}));
-      producer.send(new ProducerRecord<>(topics.softTargets().name(), "bad-2", good.toByteArray()));
-      producer.send(new ProducerRecord<>(topics.softTargets().name(), "bad-3", good.toBuilder()
-          .setFeatures(Tensors.uint8(new byte[784], 28, 28)).setNumClasses(2).clearProbs().addProbs(.5f).addProbs(.5f)
-          .build().toByteArray()));
-      producer.flush();
-    }
-  }
-
-  private static float[] softmax(float[] z, int off, float t) {
-    float[] p = new float[10];
-    double max = Double.NEGATIVE_INFINITY;
-    for (int k = 0; k < 10; k++) {
-      max = Math.max(max, z[off + k] / t);
-    }
-    double sum = 0;
-    for (int k = 0; k < 10; k++) {
-      sum += Math.exp(z[off + k] / t - max);
-    }
-    for (int k = 0; k < 10; k++) {
-      p[k] = (float) (Math.exp(z[off + k] / t - max) / sum);
-    }
-    return p;
   }
 
   private static void await(BooleanSupplier condition) throws InterruptedException {
@@ -214,35 +137,27 @@ class TrainerServiceIT {
     }
   }
 
-  interface Parser<T> {
-    T parse(byte[] bytes) throws Exception;
-  }
-
-  private static <T> List<T> read(String topic, Parser<T> parser) throws Exception {
-    List<T> out = new ArrayList<>();
-    for (ConsumerRecord<String, byte[]> r : readRecords(topic)) {
-      out.add(parser.parse(r.value()));
-    }
-    return out;
-  }
-
-  private static List<ConsumerRecord<String, byte[]>> readRecords(String topic) {
-    Map<String, Object> p = new HashMap<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES,
-        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES));
-    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(),
-        new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = c.partitionsFor(topic).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
-      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        c.poll(Duration.ofMillis(500)).forEach(out::add);
+  /** The service's /metrics as name{labels} -> value (comments and histograms' extra lines included as they come). */
+  private static Map<String, Double> scrape(int port) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    Map<String, Double> out = new HashMap<>();
+    for (String line : response.body().split("\n")) {
+      if (!line.startsWith("#") && !line.isBlank()) {
+        int space = line.lastIndexOf(' ');
+        out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
       }
     }
     return out;
+  }
+
+  private static <T> List<T> read(String topic, TopicReader.Parser<T> parser) throws Exception {
+    return TopicReader.read(kafka.bootstrapServers(), topic, parser);
+  }
+
+  private static List<ConsumerRecord<String, byte[]>> readRecords(String topic) {
+    return TopicReader.records(kafka.bootstrapServers(), topic);
   }
 }

@@ -1,0 +1,157 @@
+package dev.distill.trainer.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.distill.contract.proto.ModelVersion;
+import dev.distill.contract.proto.TrainerCheckpoint;
+import dev.distill.kafka.EmbeddedKafka;
+import dev.distill.platform.config.ConfigReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The trainer as a real process ({@link TrainerMain} in a child JVM) killed with SIGKILL in the
+ * middle of the stream, then restarted: the run finishes with every soft target trained exactly
+ * once in the committed state (the last checkpoint's sample count equals the number of soft
+ * targets, and the checkpoints never count backwards), and the published versions stay
+ * strictly increasing, each the child of the one before.
+ */
+class TrainerCrashIT {
+  static final int SAMPLES = 6_000;
+  static final Duration PATIENCE = Duration.ofMinutes(5);
+  /** The children's logs outlive the test, for post-mortems. */
+  static final Path LOGS = Path.of("target", "trainer-crash-it");
+
+  @TempDir Path dir;
+  EmbeddedKafka broker;
+  final List<Process> children = new ArrayList<>();
+
+  @BeforeEach
+  void startBroker() throws IOException {
+    Files.createDirectories(LOGS);
+    broker = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).port(0).controllerPort(0).build().start();
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    for (Process p : children) {
+      p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+    broker.close();
+  }
+
+  private Map<String, String> settings() {
+    return Map.of(
+        "DISTILL_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
+        "DISTILL_PARTITIONS", "2",
+        "DISTILL_HTTP_PORT", "0",
+        "DISTILL_TRAINER_ARCHITECTURE", "mlp:784-128-10",
+        "DISTILL_TRAINER_THREADS", "1",
+        "DISTILL_TRAINER_VERSION_EVERY_SAMPLES", "500",
+        "DISTILL_TRAINER_VERSION_EVERY", "2s",
+        // every candidate is published unless it is much worse: versions then come often
+        "DISTILL_TRAINER_GATE_MARGIN", "0.05");
+  }
+
+  private Process startTrainer(String name) throws IOException {
+    Path tmp = Files.createDirectories(dir.resolve("tmp"));
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx1g", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + tmp));
+    // the same offline DJL set-up as this JVM: libtorch from the shared cache, nothing downloaded
+    for (String property : List.of("ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR")) {
+      if (System.getProperty(property) != null) {
+        command.add("-D" + property + "=" + System.getProperty(property));
+      }
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainerMain.class.getName()));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.to(LOGS.resolve(name + ".log").toFile()));
+    pb.environment().keySet().removeIf(k -> k.startsWith("DISTILL_TRAINER_") || k.startsWith("KAFKA_"));
+    pb.environment().putAll(settings());
+    Process p = pb.start();
+    children.add(p);
+    return p;
+  }
+
+  private List<TrainerCheckpoint> checkpoints(TrainerSettings s) throws Exception {
+    return TopicReader.read(broker.bootstrapServers(), s.kafka().topics().trainerCheckpoints().name(),
+        TrainerCheckpoint::parseFrom);
+  }
+
+  private long committed(TrainerSettings s) throws Exception {
+    List<TrainerCheckpoint> all = checkpoints(s);
+    return all.isEmpty() ? 0 : all.get(all.size() - 1).getSamplesTrained();
+  }
+
+  private void await(String what, Check check) throws Exception {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    while (!check.done()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("gave up waiting for " + what + " (logs in " + LOGS.toAbsolutePath() + ")");
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  interface Check {
+    boolean done() throws Exception;
+  }
+
+  @Test
+  void aTrainerKilledMidStreamResumesWithEverySoftTargetTrainedOnce() throws Exception {
+    TrainerSettings s = TrainerSettings.read(ConfigReader.from(settings()));
+    long committedAtKill;
+    try (QuickTeacher teacher = new QuickTeacher(s.kafka())) {
+      teacher.produce(0, SAMPLES / 2);
+
+      // 1. The first trainer commits at least once, then dies with SIGKILL: no shutdown hook,
+      //    perhaps an open transaction and work not committed. Only then does the rest of the
+      //    stream arrive, so the kill is mid-stream however fast the trainer is.
+      Process first = startTrainer("trainer-1");
+      await("the first trainer's first commit", () -> committed(s) > 0);
+      first.destroyForcibly();
+      assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      committedAtKill = committed(s);
+      assertThat(committedAtKill).as("the kill came mid-stream").isBetween(1L, SAMPLES / 2L);
+      teacher.produce(SAMPLES / 2, SAMPLES);
+
+      // 2. A second one fences the first's transaction, resumes from the last commit, finishes,
+      //    and stops gracefully on SIGTERM.
+      Process second = startTrainer("trainer-2");
+      await("every soft target in the committed state", () -> committed(s) >= SAMPLES);
+      second.destroy();
+      assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("a graceful stop on SIGTERM").isTrue();
+    }
+
+    List<TrainerCheckpoint> checkpoints = checkpoints(s);
+    assertThat(checkpoints).extracting(TrainerCheckpoint::getSamplesTrained).isSorted();
+    assertThat(checkpoints.get(checkpoints.size() - 1).getSamplesTrained())
+        .as("samples trained in the committed state = soft targets produced").isEqualTo(SAMPLES);
+    List<ModelVersion> versions = TopicReader.read(broker.bootstrapServers(), s.kafka().topics().studentModels().name(),
+        ModelVersion::parseFrom);
+    assertThat(versions).hasSizeGreaterThanOrEqualTo(2);
+    for (int i = 0; i < versions.size(); i++) {
+      assertThat(versions.get(i).getVersion()).as("version %d", i).isEqualTo(i + 1L);
+      assertThat(versions.get(i).getParentVersion()).isEqualTo((long) i);
+    }
+    assertThat(versions).extracting(ModelVersion::getSamplesSeen).isSorted();
+    assertThat(versions.get(versions.size() - 1).getVersion())
+        .isEqualTo(checkpoints.get(checkpoints.size() - 1).getPublishedVersion());
+    assertThat(Files.readString(LOGS.resolve("trainer-2.log")))
+        .as("the second trainer resumed from the first one's last commit")
+        .contains(committedAtKill + " samples committed");
+    System.out.printf("TrainerCrashIT: killed with %d of %d samples committed; %d versions, %d checkpoints%n",
+        committedAtKill, SAMPLES, versions.size(), checkpoints.size());
+  }
+}
