@@ -74,7 +74,8 @@ public final class PublisherMetrics {
   }
 
   public void registeredDevices(Supplier<Number> registered) {
-    Gauge.builder("distill.publisher.devices.registered", registered).register(registry);
+    Gauge.builder("distill.publisher.devices.registered", registered)
+        .description("devices in the registry").register(registry);
   }
 
   public void pushed() {
