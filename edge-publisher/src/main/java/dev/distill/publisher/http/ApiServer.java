@@ -401,7 +401,7 @@ public final class ApiServer implements AutoCloseable {
       b.setAccuracy(rep.accuracy());
     }
     write(() -> stateLog.report(b.build()));
-    metrics.report();
+    metrics.report(status);
     ctx.status(202);
     ok(ctx, Map.of("accepted", true));
   }

@@ -1,5 +1,6 @@
 package dev.distill.publisher.http;
 
+import dev.distill.contract.proto.DeviceReport;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.publisher.state.FleetView;
 import io.micrometer.core.instrument.Counter;
@@ -8,7 +9,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -25,6 +28,7 @@ public final class PublisherMetrics {
   private final Counter fullBytes;
   private final Counter deltaBytes;
   private final Counter reports;
+  private final Map<DeviceReport.Status, Counter> failedReports = new EnumMap<>(DeviceReport.Status.class);
   private final MultiGauge rolloutState;
   private final MultiGauge devicesPerVersion;
   private final MultiGauge rolloutWave;
@@ -38,6 +42,14 @@ public final class PublisherMetrics {
     fullBytes = bytes("full");
     deltaBytes = bytes("delta");
     reports = Counter.builder("distill.publisher.reports").description("device reports accepted").register(registry);
+    // registered up front, so the failure-rate alert sees zeros rather than no series before the first failure
+    for (DeviceReport.Status s : List.of(DeviceReport.Status.DOWNLOAD_FAILED, DeviceReport.Status.VERIFY_FAILED,
+        DeviceReport.Status.HEALTH_CHECK_FAILED, DeviceReport.Status.ROLLED_BACK)) {
+      failedReports.put(s, Counter.builder("distill.publisher.reports.failed")
+          .tag("status", s.name().toLowerCase(Locale.ROOT))
+          .description("device reports of a failed download, verification or health check, or of a rollback")
+          .register(registry));
+    }
     rolloutState = MultiGauge.builder("distill.publisher.rollout.state")
         .description("1 for the current state of each model's rollout").register(registry);
     rolloutWave = MultiGauge.builder("distill.publisher.rollout.wave")
@@ -62,7 +74,8 @@ public final class PublisherMetrics {
   }
 
   public void registeredDevices(Supplier<Number> registered) {
-    Gauge.builder("distill.publisher.devices.registered", registered).register(registry);
+    Gauge.builder("distill.publisher.devices.registered", registered)
+        .description("devices in the registry").register(registry);
   }
 
   public void pushed() {
@@ -74,8 +87,12 @@ public final class PublisherMetrics {
     (delta ? deltaBytes : fullBytes).increment(bytes);
   }
 
-  public void report() {
+  public void report(DeviceReport.Status status) {
     reports.increment();
+    Counter failed = failedReports.get(status);
+    if (failed != null) {
+      failed.increment();
+    }
   }
 
   /** Refreshes the gauges computed from the fleet view (called on each controller tick). */

@@ -118,22 +118,30 @@ public final class TrainerService implements AutoCloseable {
     String m = settings.modelName();
     samplesCounter = Counter.builder("distill.trainer.samples").tag("model", m)
         .description("fresh soft targets trained; rate() gives samples/s").register(registry);
-    publishedCounter = Counter.builder("distill.trainer.versions.published").tag("model", m).register(registry);
-    rejectedCounter = Counter.builder("distill.trainer.gate.rejections").tag("model", m).register(registry);
+    publishedCounter = Counter.builder("distill.trainer.versions.published").tag("model", m)
+        .description("versions that passed the gate and were published").register(registry);
+    rejectedCounter = Counter.builder("distill.trainer.gate.rejections").tag("model", m)
+        .description("candidates the promotion gate refused").register(registry);
     skippedCounter = Counter.builder("distill.trainer.batches.skipped").tag("model", m)
         .description("batches whose loss was NaN or infinite").register(registry);
-    dlqCounter = Counter.builder("distill.trainer.dead.letters").tag("model", m).register(registry);
-    Gauge.builder("distill.trainer.loss", () -> softLoss).tag("model", m).tag("term", "soft").register(registry);
-    Gauge.builder("distill.trainer.loss", () -> hardLoss).tag("model", m).tag("term", "hard").register(registry);
-    Gauge.builder("distill.trainer.prequential.accuracy", () -> prequential).tag("model", m).register(registry);
-    Gauge.builder("distill.trainer.agreement", () -> agreement).tag("model", m).register(registry);
+    dlqCounter = Counter.builder("distill.trainer.dead.letters").tag("model", m)
+        .description("soft targets sent to the dead-letter topic").register(registry);
+    Gauge.builder("distill.trainer.loss", () -> softLoss).tag("model", m).tag("term", "soft")
+        .description("this loss term on the latest minibatch").register(registry);
+    Gauge.builder("distill.trainer.loss", () -> hardLoss).tag("model", m).tag("term", "hard")
+        .description("this loss term on the latest minibatch").register(registry);
+    Gauge.builder("distill.trainer.prequential.accuracy", () -> prequential).tag("model", m)
+        .description("test-then-train accuracy on labelled fresh samples").register(registry);
+    Gauge.builder("distill.trainer.agreement", () -> agreement).tag("model", m)
+        .description("share of fresh samples where student and teacher agree on the class").register(registry);
     Gauge.builder("distill.trainer.holdout.accuracy", () -> candidateHoldout).tag("model", m)
-        .tag("version", "candidate").register(registry);
+        .tag("version", "candidate").description("holdout accuracy (NaN without a holdout)").register(registry);
     Gauge.builder("distill.trainer.holdout.accuracy", () -> publishedHoldout).tag("model", m)
-        .tag("version", "published").register(registry);
+        .tag("version", "published").description("holdout accuracy (NaN without a holdout)").register(registry);
     Gauge.builder("distill.trainer.published.version", () -> progress.publishedVersion()).tag("model", m)
         .description("the newest published version number; flat for long = no new version").register(registry);
-    Gauge.builder("distill.trainer.consumer.lag", lag::sum).tag("model", m).baseUnit("records").register(registry);
+    Gauge.builder("distill.trainer.consumer.lag", lag::sum).tag("model", m).baseUnit("records")
+        .description("soft targets not yet consumed").register(registry);
   }
 
   /** Starts the ops port and the training loop on its own thread; returns once both are running. */

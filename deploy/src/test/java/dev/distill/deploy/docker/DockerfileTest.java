@@ -1,0 +1,108 @@
+package dev.distill.deploy.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.distill.deploy.manifests.DeployDir;
+import dev.distill.deploy.manifests.Rendered;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Each service's Dockerfile, read as Docker would: the base image pinned to a JRE 17 tag, a
+ * numeric non-root user, COPY sources that the Maven build has produced (this module depends on
+ * cli, so the reactor packages it first), an exec-form ENTRYPOINT running the service's command,
+ * and the UID the Deployment's securityContext expects.
+ */
+class DockerfileTest {
+  private static final Map<String, String> COMMANDS =
+      Map.of("teacher-scorer", "scorer", "student-trainer", "trainer", "edge-publisher", "publisher");
+
+  /** Instructions with their continuation lines joined and comments dropped. */
+  static List<String[]> instructions(Path file) throws IOException {
+    List<String[]> out = new ArrayList<>();
+    StringBuilder current = new StringBuilder();
+    for (String line : Files.readAllLines(file)) {
+      String t = line.strip();
+      if (t.startsWith("#") || (t.isEmpty() && current.length() == 0)) {
+        continue;
+      }
+      if (t.endsWith("\\")) {
+        current.append(t, 0, t.length() - 1).append(' ');
+        continue;
+      }
+      current.append(t);
+      String joined = current.toString().strip();
+      current.setLength(0);
+      if (!joined.isEmpty()) {
+        String[] parts = joined.split("\\s+", 2);
+        out.add(new String[] {parts[0].toUpperCase(), parts.length > 1 ? parts[1] : ""});
+      }
+    }
+    return out;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"teacher-scorer", "student-trainer", "edge-publisher"})
+  void theImageRunsTheServiceAsANumericNonRootUserFromTheBuildsOwnArtifact(String service) throws IOException {
+    Path file = DeployDir.root().resolve("docker").resolve(service + ".Dockerfile");
+    List<String[]> ins = instructions(file);
+
+    List<String> from = args(ins, "FROM");
+    assertThat(from).hasSize(1);
+    Matcher image = Pattern.compile("([^:\\s]+):(\\S+)").matcher(from.get(0));
+    assertThat(image.matches()).as("FROM names a tag: " + from.get(0)).isTrue();
+    assertThat(image.group(2)).isNotEqualTo("latest").startsWith("17").contains("jre");
+
+    List<String> users = args(ins, "USER");
+    assertThat(users).as("USER is set").isNotEmpty();
+    String user = users.get(users.size() - 1);
+    assertThat(user).as("numeric uid[:gid], so runAsNonRoot can be verified").matches("\\d+(:\\d+)?");
+    long uid = Long.parseLong(user.split(":")[0]);
+    assertThat(uid).isPositive();
+
+    for (String copy : args(ins, "COPY")) {
+      assertThat(copy).as("COPY from the build context, not another stage").doesNotStartWith("--from");
+      String[] words = copy.split("\\s+");
+      for (int i = 0; i < words.length - 1; i++) {
+        Path source = DeployDir.repository().resolve(words[i]);
+        assertThat(source).as(words[i] + " exists after mvn package").exists();
+        if (Files.isDirectory(source)) {
+          try (Stream<Path> jars = Files.list(source)) {
+            assertThat(jars.filter(p -> p.toString().endsWith(".jar")).count()).as(words[i]).isGreaterThan(10);
+          }
+        }
+      }
+    }
+    assertThat(DeployDir.repository().resolve("cli/target/distill.jar")).isRegularFile();
+
+    List<String> entry = args(ins, "ENTRYPOINT");
+    assertThat(entry).hasSize(1);
+    String e = entry.get(0).strip();
+    assertThat(e).as("exec form: the JVM is PID 1 and gets SIGTERM").startsWith("[").endsWith("]");
+    assertThat(e).startsWith("[\"java\"").endsWith("\"" + COMMANDS.get(service) + "\"]")
+        .contains("\"-Djava.io.tmpdir=/tmp\"", "\"-Dai.djl.offline=true\"");
+    assertThat(args(ins, "CMD")).isEmpty();
+
+    for (String overlay : Rendered.OVERLAYS) {
+      Deployment d = Rendered.overlay(overlay).one("Deployment", service, Deployment.class);
+      assertThat(d.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser())
+          .as(overlay + ": the Deployment runs the image's user").isEqualTo(uid);
+      assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+          .as(overlay).startsWith("distill/" + service + ":").doesNotEndWith(":latest");
+    }
+  }
+
+  private static List<String> args(List<String[]> ins, String keyword) {
+    return ins.stream().filter(i -> i[0].equals(keyword)).map(i -> i[1]).toList();
+  }
+}
