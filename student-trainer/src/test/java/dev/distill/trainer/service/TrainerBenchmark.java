@@ -28,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -113,7 +114,14 @@ class TrainerBenchmark {
       try {
         Sample warm = awaitSamples(trainer, port, WARM_UP);
         long rssStart = rssKb(trainer);
-        Sample end = awaitSamples(trainer, port, SAMPLES);
+        // resident memory along the way: a leak grows steadily, a warm-up (JIT, allocator pools) levels off
+        StringBuilder along = new StringBuilder();
+        for (int quarter = 1; quarter < 4; quarter++) {
+          Sample q = awaitSamples(trainer, port, SAMPLES * quarter / 4);
+          along.append(String.format(Locale.ROOT, " %,d kB at %,d;", rssKb(trainer), q.samples));
+        }
+        // the last full batch: a partial tail is trained only at the next time-triggered version
+        Sample end = awaitSamples(trainer, port, SAMPLES - settings.batchSize());
         long rssEnd = rssKb(trainer);
         double fromTopic = (end.samples - warm.samples) / ((end.nanos - warm.nanos) / 1e9);
         double rawAgain = rawSamplesPerSecond(settings);
@@ -126,6 +134,7 @@ class TrainerBenchmark {
             + "(heap committed %,d kB): %+.1f%% (goal: within 10%%)", String.join(" ", JVM_OPTIONS), rssStart,
             warm.samples, warm.heapCommittedKb, rssEnd, end.samples, end.heapCommittedKb,
             100.0 * (rssEnd - rssStart) / rssStart);
+        say("resident memory along the way:%s", along);
       } finally {
         trainer.destroy();
         trainer.waitFor(60, TimeUnit.SECONDS);
@@ -196,6 +205,9 @@ class TrainerBenchmark {
     p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     String topic = s.kafka().topics().softTargets().name();
+    // every record must arrive: the trainer is timed until it has trained them all
+    AtomicReference<Exception> failure = new AtomicReference<>();
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
         new ByteArraySerializer())) {
       for (long i = 0; i < SAMPLES; i++) {
@@ -206,8 +218,15 @@ class TrainerBenchmark {
         for (float v : smoothed(train.label(idx))) {
           b.addProbs(v);
         }
-        producer.send(new ProducerRecord<>(topic, "b-" + i, b.build().toByteArray()));
+        producer.send(new ProducerRecord<>(topic, "b-" + i, b.build().toByteArray()), (md, e) -> {
+          if (e != null) {
+            failure.compareAndSet(null, e);
+          }
+        });
       }
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("the benchmark's producer lost records", failure.get());
     }
   }
 
