@@ -1,18 +1,41 @@
 package dev.distill.platform.topics;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** The one place that creates topics: idempotent, so every service may call it at start-up. */
 public final class TopicAdmin {
   private TopicAdmin() {}
+
+  /**
+   * Waits until every partition of the new topics answers at its leader. A broker announces a new
+   * partition's leader a moment before that leader has created the partition; a producer that
+   * writes in that moment gets NOT_LEADER_OR_FOLLOWER for its first batch while its next batches
+   * land, after which the retried first batch is refused as out of order until it expires: the
+   * first records of a fresh topic were lost that way. Listing offsets goes to the leader's
+   * partition itself, and the admin client retries it until the partition is there.
+   */
+  private static void awaitWritable(Admin admin, List<NewTopic> topics)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+    for (NewTopic t : topics) {
+      for (int p = 0; p < t.numPartitions(); p++) {
+        partitions.put(new TopicPartition(t.name(), p), OffsetSpec.latest());
+      }
+    }
+    admin.listOffsets(partitions).all().get(60, TimeUnit.SECONDS);
+  }
 
   /**
    * Creates the topics that do not exist yet; existing ones are left as they are.
@@ -46,6 +69,7 @@ public final class TopicAdmin {
           }
         }
       }
+      awaitWritable(admin, missing);
       return created;
     } catch (ExecutionException | TimeoutException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;

@@ -207,7 +207,6 @@ class TrainerBenchmark {
     String topic = s.kafka().topics().softTargets().name();
     // every record must arrive: the trainer is timed until it has trained them all
     AtomicReference<Exception> failure = new AtomicReference<>();
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
         new ByteArraySerializer())) {
       for (long i = 0; i < SAMPLES; i++) {
