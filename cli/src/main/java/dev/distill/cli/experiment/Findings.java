@@ -1,0 +1,72 @@
+package dev.distill.cli.experiment;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What an experiment found, computed in its run: a table for the terminal and the README, curves
+ * for the chart, every figure by name for the JSON, and the ONNX files of the published versions.
+ */
+final class Findings {
+  /** One curve of the chart: y over x, in order. */
+  record Line(String name, List<Double> x, List<Double> y) {}
+
+  final String title;
+  final String xLabel;
+  final String yLabel;
+  final List<String> columns = new ArrayList<>();
+  final List<List<String>> rows = new ArrayList<>();
+  final List<Line> lines = new ArrayList<>();
+  final Map<String, Object> figures = new LinkedHashMap<>();
+  final Map<String, byte[]> models = new LinkedHashMap<>();
+  final List<String> notes = new ArrayList<>();
+
+  Findings(String title, String xLabel, String yLabel) {
+    this.title = title;
+    this.xLabel = xLabel;
+    this.yLabel = yLabel;
+  }
+
+  Findings columns(String... names) {
+    columns.addAll(List.of(names));
+    return this;
+  }
+
+  Findings row(Object... cells) {
+    List<String> r = new ArrayList<>();
+    for (Object c : cells) {
+      r.add(String.valueOf(c));
+    }
+    rows.add(r);
+    return this;
+  }
+
+  Findings line(String name, List<Double> x, List<Double> y) {
+    lines.add(new Line(name, List.copyOf(x), List.copyOf(y)));
+    return this;
+  }
+
+  Findings figure(String name, Object value) {
+    figures.put(name, value);
+    return this;
+  }
+
+  Findings note(String text) {
+    notes.add(text);
+    return this;
+  }
+
+  /** The table as Markdown, as the README shows it. */
+  String markdown() {
+    StringBuilder s = new StringBuilder();
+    s.append("| ").append(String.join(" | ", columns)).append(" |\n|");
+    columns.forEach(c -> s.append("---|"));
+    s.append('\n');
+    for (List<String> r : rows) {
+      s.append("| ").append(String.join(" | ", r)).append(" |\n");
+    }
+    return s.toString();
+  }
+}
