@@ -302,7 +302,9 @@ public final class TrainerService implements AutoCloseable {
           var records = consumer.poll(Duration.ofMillis(200));
           for (ConsumerRecord<String, byte[]> r : records) {
             handle(r);
-            if (sinceCommit >= settings.versionEverySamples()) {
+            // the N-th fresh sample triggers the candidate even mid-batch (consider() trains the
+            // partial batch first): a stream that ends off a batch boundary still gets its version
+            if (sinceCommit + pending.size() >= settings.versionEverySamples()) {
               consider();
             }
           }
