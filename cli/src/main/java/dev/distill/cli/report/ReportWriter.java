@@ -3,6 +3,7 @@ package dev.distill.cli.report;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.awt.BasicStroke;
+import java.awt.Color;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,9 @@ public final class ReportWriter {
   public static final String MARKDOWN = "report.md";
   private static final int WIDTH = 960;
   private static final int HEIGHT = 560;
+  // colour-blind-safe (Okabe-Ito): blue, orange, green, purple
+  private static final Color[] PALETTE = {new Color(0, 114, 178), new Color(230, 159, 0), new Color(0, 158, 115),
+      new Color(204, 121, 167)};
 
   private ReportWriter() {}
 
@@ -132,11 +136,15 @@ public final class ReportWriter {
     for (int i = 0; i < c.series().size(); i++) {
       Report.Series s = c.series().get(i);
       renderer.setSeriesShapesVisible(i, !s.reference());
+      renderer.setSeriesPaint(i, s.reference() ? Color.DARK_GRAY : PALETTE[i % PALETTE.length]);
       renderer.setSeriesStroke(i, s.reference()
           ? new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f)
           : new BasicStroke(2f));
     }
     plot.setRenderer(renderer);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
     // accuracies of good models differ in the second decimal: zero on the axis would flatten them
     ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
     ChartUtils.saveChartAsPNG(file.toFile(), chart, WIDTH, HEIGHT);
