@@ -27,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,6 +46,12 @@ final class DemoCommand implements Callable<Integer> {
   private static final Duration FLEET_WAIT = Duration.ofMinutes(4);
   /** Nothing scored or trained for this long means a part is stuck: say so rather than wait forever. */
   private static final Duration STALL = Duration.ofMinutes(5);
+  /**
+   * Versions come every N samples, counted in whole batches, so the last few hundred samples of
+   * a run are committed by the trainer's timer: shorter than its 60 s default so the end of the
+   * run does not idle, long enough that a busy machine still versions by samples.
+   */
+  private static final Duration TAIL_COMMIT = Duration.ofSeconds(30);
 
   @Option(names = "--dataset", defaultValue = "mnist", description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE}).")
   String dataset;
@@ -90,10 +97,14 @@ final class DemoCommand implements Callable<Integer> {
         .resolve("demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
 
     Pipeline.Settings settings = new Pipeline.Settings(d, devices, student, versionEvery(total),
-        Duration.ofSeconds(60), Duration.ofSeconds(1), Paths.demo(), TeacherCommand.store().root());
+        TAIL_COMMIT, Duration.ofSeconds(1), Paths.demo(), TeacherCommand.store().root());
     System.out.printf(Locale.ROOT, "plan:    stream %,d training samples; both students consider a version every "
         + "%,d samples; devices get the distilled one%n", total, settings.versionEverySamples());
     GracefulShutdown shutdown = GracefulShutdown.onSignal("demo", Duration.ofSeconds(30));
+    // set at once on Ctrl-C (hooks run together), while the parts close one after the other
+    AtomicBoolean interrupted = new AtomicBoolean();
+    Thread ctrlC = new Thread(() -> interrupted.set(true), "demo-ctrl-c");
+    Runtime.getRuntime().addShutdownHook(ctrlC);
     Pipeline pipeline = null;
     StatusBlock status = null;
     try {
@@ -104,9 +115,7 @@ final class DemoCommand implements Callable<Integer> {
       status = block;
       shutdown.register("status", () -> {
         block.close();
-        if (p.stopping()) {
-          System.out.println("stopping the services ...");
-        }
+        System.out.println("stopping the services ...");
       });
 
       DatasetProducer.Summary sent = pipeline.produce(train, total, n -> { });
@@ -120,6 +129,7 @@ final class DemoCommand implements Callable<Integer> {
       block.close();
 
       Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+      System.out.println("evaluating every published version's ONNX file on the test split ...");
       DemoResults results = DemoResults.compute(pipeline, teacher, test, sent.sent(), elapsed, fleetProblem);
       System.out.println();
       System.out.println(results.report().title() + " (" + Progress.clock(elapsed.toSeconds()) + ")");
@@ -139,16 +149,22 @@ final class DemoCommand implements Callable<Integer> {
         shutdown.await();
       }
       return fleetProblem.isPresent() ? 1 : 0;
-    } catch (Pipeline.PipelineException e) {
-      if (pipeline != null && pipeline.stopping()) {
-        return 130; // Ctrl-C: the shutdown hook is closing the parts
+    } catch (Exception e) {
+      if (interrupted.get()) {
+        return 130; // Ctrl-C: what failed here failed because the parts are closing
       }
-      throw new UserError(e.getMessage() + " (details in " + Logging.logFile() + ")");
+      if (e instanceof Pipeline.PipelineException) {
+        throw new UserError(e.getMessage() + " (details in " + Logging.logFile() + ")");
+      }
+      throw e;
     } finally {
       if (status != null) {
         status.close();
       }
       shutdown.close();
+      if (!interrupted.get()) {
+        Runtime.getRuntime().removeShutdownHook(ctrlC);
+      }
     }
   }
 
