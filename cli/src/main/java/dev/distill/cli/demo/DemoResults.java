@@ -24,6 +24,7 @@ import java.util.Optional;
  */
 public record DemoResults(Report report, List<String> preamble, List<String> summary) {
   private static final String VERSIONS = "versions";
+  static final int TABLE_ROWS = 16;
 
   /** One published version and its errors on the test split. */
   record Evaluated(ModelVersion version, int errors, int count) {
@@ -56,8 +57,10 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
             + "it was trained",
         "students: " + s.studentArchitecture() + ", the same samples, batches and seed; distilled: " + temperature
             + alpha + "; baseline: hard labels only",
-        "test errors: each published version's ONNX file run on the " + String.format(Locale.ROOT, "%,d", test.count())
-            + " test images");
+        String.format(Locale.ROOT, "test errors: each published version's ONNX file run on the %,d test images%s",
+            test.count(), student.size() > TABLE_ROWS || baseline.size() > TABLE_ROWS ? String.format(Locale.ROOT,
+                " (%d and %d versions; %d of each below, all in the report)", student.size(), baseline.size(),
+                TABLE_ROWS) : ""));
 
     long latest = student.isEmpty() ? 0 : student.get(student.size() - 1).version().getVersion();
     List<Long> notified = new ArrayList<>();
@@ -143,10 +146,27 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
     if (versions.isEmpty()) {
       table.row(label, "none", "-", "-", "-");
     }
-    for (Evaluated e : versions) {
+    for (Evaluated e : shown(versions, TABLE_ROWS)) {
       table.row(label, "v" + e.version().getVersion(), String.format(Locale.ROOT, "%,d", e.version().getSamplesSeen()),
           String.format(Locale.ROOT, "%,d", e.errors()), percent(e.accuracy()));
     }
+  }
+
+  /**
+   * At most {@value #TABLE_ROWS} versions per model, spread evenly and always the newest: a slow
+   * machine versions on the trainer's timer and a run can publish dozens (all are in the JSON
+   * and the chart).
+   */
+  public static <T> List<T> shown(List<T> versions, int rows) {
+    int n = versions.size();
+    if (n <= rows) {
+      return versions;
+    }
+    List<T> out = new ArrayList<>();
+    for (int i = 0; i < rows; i++) {
+      out.add(versions.get((int) Math.round(i * (n - 1) / (double) (rows - 1))));
+    }
+    return out;
   }
 
   private static Map<String, Object> modelFigures(String model, String arch, List<Evaluated> versions) {
