@@ -1,5 +1,9 @@
 package dev.distill.cli;
 
+import dev.distill.cli.demo.DemoResults;
+import dev.distill.cli.demo.Pipeline;
+import dev.distill.cli.report.ReportWriter;
+import dev.distill.client.sim.Fleet;
 import dev.distill.contract.data.DataHome;
 import dev.distill.contract.data.Dataset;
 import dev.distill.contract.data.DatasetFetcher;
@@ -7,142 +11,250 @@ import dev.distill.contract.data.Datasets;
 import dev.distill.contract.data.FetchResult;
 import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.data.Split;
-import dev.distill.contract.proto.Sample;
-import dev.distill.kafka.EmbeddedKafka;
-import dev.distill.platform.config.ConfigReader;
-import dev.distill.platform.config.KafkaSettings;
-import dev.distill.platform.config.ServiceSettings;
-import dev.distill.scorer.ScorerService;
-import dev.distill.scorer.ScorerSettings;
+import dev.distill.contract.model.Architecture;
+import dev.distill.contract.model.TeacherVersion;
+import dev.distill.contract.proto.Rollout;
 import dev.distill.platform.ingest.DatasetProducer;
-import dev.distill.platform.ingest.KafkaClients;
 import dev.distill.platform.lifecycle.GracefulShutdown;
-import dev.distill.platform.topics.TopicAdmin;
-import dev.distill.platform.topics.Topics;
-import java.nio.file.Files;
+import dev.distill.trainer.service.TrainerSettings;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The whole system on this machine: data, a real Kafka broker, and the stream. It grows with
- * the services; today it fetches the data set, starts the embedded broker and the
- * teacher-scorer, streams the training split into the samples topic and waits until every
- * sample is scored.
+ * The whole system on this machine: data, a real Kafka broker, the three services and a
+ * simulated fleet (wired by {@link Pipeline}), a live status block, a results table and a
+ * report folder.
  */
-@Command(name = "demo", description = "Run the pipeline on this machine with an embedded Kafka broker.")
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Run the whole system on this machine: embedded Kafka broker, teacher-scorer, student-trainer "
+        + "(distilled student and a hard-label baseline), edge-publisher and a simulated device fleet; print "
+        + "the results and write a report folder.")
 final class DemoCommand implements Callable<Integer> {
+  /** The rollout is judged on devices' accuracy over 500 images each: a few waves take about a minute. */
+  private static final Duration FLEET_WAIT = Duration.ofMinutes(4);
+  /** Nothing scored or trained for this long means a part is stuck: say so rather than wait forever. */
+  private static final Duration STALL = Duration.ofMinutes(5);
+  /**
+   * Versions come every N samples, counted in whole batches, so the last few hundred samples of
+   * a run are committed by the trainer's timer: shorter than its 60 s default so the end of the
+   * run does not idle, long enough that a busy machine still versions by samples.
+   */
+  private static final Duration TAIL_COMMIT = Duration.ofSeconds(30);
+
   @Option(names = "--dataset", defaultValue = "mnist", description = "mnist or fashion-mnist (default: ${DEFAULT-VALUE}).")
   String dataset;
 
   @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Stream at most N samples; 0 = the whole training split.")
   long limit;
 
-  @Option(names = "--follow", description = "Keep the broker running after the stream, for more samples (Ctrl-C stops).")
+  @Option(names = "--devices", defaultValue = "20", paramLabel = "N", description = "Simulated devices (default: ${DEFAULT-VALUE}).")
+  int devices;
+
+  @Option(names = "--student", defaultValue = TrainerSettings.DEFAULT_ARCHITECTURE, paramLabel = "SPEC",
+      description = "Both students' network (default: ${DEFAULT-VALUE}; " + TrainerSettings.EDGE_ARCHITECTURE
+          + " is a small edge student).")
+  String student;
+
+  @Option(names = "--report", paramLabel = "DIR",
+      description = "Report folder (default: $DISTILL_HOME/reports/demo-<date>-<time>).")
+  Path report;
+
+  @Option(names = "--follow", description = "Keep everything running after the results, for more samples (Ctrl-C stops).")
   boolean follow;
 
   @Override
   public Integer call() throws Exception {
     Dataset d = Dataset.parse(dataset);
-    System.out.println("distill demo: " + d.cliName() + " through a real Kafka broker on this machine");
-    System.out.println("logs: " + Logging.logFile());
+    Architecture.parse(student); // a wrong spec fails here, before anything starts
+    if (devices < 1) {
+      throw new UserError("--devices must be at least 1");
+    }
+    long started = System.nanoTime();
+    System.out.println("distill demo: " + d.cliName() + " through a real Kafka broker, the three services and "
+        + devices + " simulated devices, all in this process");
+    System.out.println("logs:    " + Logging.logFile());
 
     DataHome home = DataHome.resolve();
     FetchResult fetched = new DatasetFetcher(home).fetch(d, Optional.empty());
-    System.out.println("data:  " + fetched.summary());
+    System.out.println("data:    " + fetched.summary());
     LabelledImages train = Datasets.load(home, d, Split.TRAIN);
-    var teacher = TeacherCommand.store().latest(d.cliName());
-    if (teacher.isEmpty()) {
-      System.out.println("teacher: none stored yet, training one now (once: later runs reuse it; "
-          + "about 10-20 minutes on 2 cores)");
-      int rc = Distill.commandLine().execute("teacher", "train", "--dataset", d.cliName());
-      if (rc != 0) {
-        throw new UserError("could not train the teacher; see " + Logging.logFile());
-      }
-    } else {
-      System.out.println("teacher: reusing " + d.cliName() + " v" + teacher.get().version()
-          + " (" + teacher.get().info().getOrDefault("test_errors", "?") + " test errors)");
-    }
+    LabelledImages test = Datasets.load(home, d, Split.TEST);
+    TeacherVersion teacher = teacher(d);
+    long total = limit <= 0 ? train.count() : Math.min(limit, train.count());
+    Path reportDir = report != null ? report : Paths.home().resolve("reports")
+        .resolve("demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
 
-    Path kafkaDir = Paths.demo().resolve("kafka");
-    deleteRecursively(kafkaDir); // every demo run starts from empty topics
+    Pipeline.Settings settings = new Pipeline.Settings(d, devices, student, versionEvery(total),
+        TAIL_COMMIT, Duration.ofSeconds(1), Paths.demo(), TeacherCommand.store().root());
+    System.out.printf(Locale.ROOT, "plan:    stream %,d training samples; both students consider a version every "
+        + "%,d samples; devices get the distilled one%n", total, settings.versionEverySamples());
     GracefulShutdown shutdown = GracefulShutdown.onSignal("demo", Duration.ofSeconds(30));
+    // set at once on Ctrl-C (hooks run together), while the parts close one after the other
+    AtomicBoolean interrupted = new AtomicBoolean();
+    Thread ctrlC = new Thread(() -> interrupted.set(true), "demo-ctrl-c");
+    Runtime.getRuntime().addShutdownHook(ctrlC);
+    Pipeline pipeline = null;
+    StatusBlock status = null;
     try {
-      EmbeddedKafka broker = shutdown.register("kafka",
-          EmbeddedKafka.builder().dataDir(kafkaDir).port(0).controllerPort(0).build());
-      broker.start();
-      System.out.println("kafka: broker at " + broker.bootstrapServers() + " (data in " + kafkaDir + ")");
+      System.out.println("starting, in this process (each part is the service itself):");
+      pipeline = Pipeline.start(settings, test, shutdown, line -> System.out.println("  " + line));
+      Pipeline p = pipeline;
+      StatusBlock block = new StatusBlock(System.out, () -> lines(p, total, started), () -> oneLine(p, total, started));
+      status = block;
+      shutdown.register("status", () -> {
+        block.close();
+        System.out.println("stopping the services ...");
+      });
 
-      KafkaSettings kafka = KafkaSettings.read(ConfigReader.from(Map.of(
-          KafkaSettings.BOOTSTRAP, broker.bootstrapServers())));
-      deleteRecursively(Paths.demo().resolve("scorer-state"));
-      Topics topics = kafka.topics();
-      try (Admin admin = Admin.create(kafka.clientProperties())) {
-        TopicAdmin.ensure(admin, topics, (short) 1);
-      }
+      DatasetProducer.Summary sent = pipeline.produce(train, total, n -> { });
+      block.println(String.format(Locale.ROOT, "streamed %,d samples into the broker in %.1f s (%,.0f/s)",
+          sent.sent(), sent.elapsedMillis() / 1000.0, sent.ratePerSecond()));
+      pipeline.awaitTrained(sent.sent(), STALL);
+      block.println("scored and trained: both students committed every sample (" + since(started) + ")");
+      block.println("waiting for every device to run the newest version (at most " + FLEET_WAIT.toMinutes()
+          + " min) ...");
+      Optional<String> fleetProblem = pipeline.awaitFleet(FLEET_WAIT);
+      block.close();
 
-      ScorerService scorer = shutdown.register("teacher-scorer", ScorerService.start(ScorerSettings.from(Map.of(
-          KafkaSettings.BOOTSTRAP, broker.bootstrapServers(),
-          ScorerSettings.TEACHER_ID, d.cliName(),
-          ScorerSettings.STATE_DIR, Paths.demo().resolve("scorer-state").toString(),
-          ServiceSettings.HTTP_PORT, "0"))));
-      System.out.println("scorer: teacher " + d.cliName() + " v" + scorer.teacherVersion()
-          + " at T=" + scorer.settings().scoring().temperature() + " (metrics: http://localhost:" + scorer.httpPort() + "/metrics)");
-
-      long total = limit == 0 ? train.count() : Math.min(limit, train.count());
-      Progress progress = new Progress(System.out, "samples", total);
-      DatasetProducer.Summary sent;
-      try (KafkaProducer<String, Sample> producer = KafkaClients.producer(kafka, topics.samples(), "distill-demo")) {
-        sent = new DatasetProducer(producer, topics.samples(), Clock.systemUTC())
-            .send(train, new DatasetProducer.Options(total, 0, 1L, 1.0), progress::update);
-      }
-      progress.finish(sent.sent());
-      System.out.printf(Locale.ROOT, "%nstreamed %,d %s training samples into %s in %.1f s (%,.0f samples/s)%n",
-          sent.sent(), d.cliName(), topics.samples().name(), sent.elapsedMillis() / 1000.0, sent.ratePerSecond());
-      Progress scored = new Progress(System.out, "scored", total);
-      while (scorer.metrics().softTargetsCount() + scorer.metrics().deadLettersCount() < sent.sent()) {
-        if (scorer.failure().isDone()) {
-          throw new UserError("the teacher-scorer stopped: " + scorer.failure().getNow(null));
-        }
-        scored.update((long) (scorer.metrics().softTargetsCount() + scorer.metrics().deadLettersCount()));
-        Thread.sleep(200);
-      }
-      scored.finish((long) scorer.metrics().softTargetsCount());
-      System.out.printf(Locale.ROOT, "scored %,.0f samples into %s (%,.0f dead letters)%n",
-          scorer.metrics().softTargetsCount(), topics.softTargets().name(), scorer.metrics().deadLettersCount());
-      System.out.println("running in this demo: data set, broker, producer, teacher-scorer. The student-trainer, "
-          + "edge-publisher and device fleet run as their own commands for now (distill trainer, distill publisher, "
-          + "distill devices simulate).");
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+      System.out.println("evaluating every published version's ONNX file on the test split ...");
+      DemoResults results = DemoResults.compute(pipeline, teacher, test, sent.sent(), elapsed, fleetProblem);
+      System.out.println();
+      System.out.println(results.report().title() + " (" + Progress.clock(elapsed.toSeconds()) + ")");
+      results.preamble().forEach(System.out::println);
+      ReportWriter.printTable(results.report(), System.out);
+      System.out.println();
+      results.summary().forEach(System.out::println);
+      ReportWriter.write(results.report(), reportDir);
+      System.out.println("report:  " + reportDir + " (" + ReportWriter.CHART + ", " + ReportWriter.JSON + ", "
+          + ReportWriter.MARKDOWN + ", models/)");
       if (follow) {
-        System.out.println("broker stays up at " + broker.bootstrapServers()
-            + ": try `./distill produce --bootstrap-servers " + broker.bootstrapServers()
-            + " --split test`. Ctrl-C stops.");
+        System.out.println("following: the pipeline keeps running; stream more with `./distill produce "
+            + "--bootstrap-servers " + pipeline.bootstrapServers() + " --split test`. Ctrl-C stops.");
+        StatusBlock more = new StatusBlock(System.out, () -> lines(p, total, started),
+            () -> oneLine(p, total, started));
+        shutdown.register("follow-status", more);
         shutdown.await();
       }
+      return fleetProblem.isPresent() ? 1 : 0;
+    } catch (Exception e) {
+      if (interrupted.get()) {
+        return 130; // Ctrl-C: what failed here failed because the parts are closing
+      }
+      if (e instanceof Pipeline.PipelineException) {
+        throw new UserError(e.getMessage() + " (details in " + Logging.logFile() + ")");
+      }
+      throw e;
     } finally {
+      if (status != null) {
+        status.close();
+      }
       shutdown.close();
-    }
-    return 0;
-  }
-
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
+      if (!interrupted.get()) {
+        Runtime.getRuntime().removeShutdownHook(ctrlC);
       }
     }
+  }
+
+  private static String since(long started) {
+    return Progress.clock(Duration.ofNanos(System.nanoTime() - started).toSeconds());
+  }
+
+  /** The stored teacher of the data set; trains one on first use. */
+  private static TeacherVersion teacher(Dataset d) throws Exception {
+    var stored = TeacherCommand.store().latest(d.cliName());
+    if (stored.isPresent()) {
+      TeacherVersion t = stored.get();
+      System.out.println("teacher: reusing " + d.cliName() + " v" + t.version() + " ("
+          + t.info().getOrDefault("architecture", "?") + ", " + t.info().getOrDefault("test_errors", "?")
+          + " test errors; stored in " + t.dir() + ")");
+      return t;
+    }
+    System.out.println("teacher: none stored yet, training one now (once: later runs reuse it; "
+        + "about 10-20 minutes on 2 cores)");
+    int rc = Distill.commandLine().execute("teacher", "train", "--dataset", d.cliName());
+    if (rc != 0) {
+      throw new UserError("could not train the teacher; see " + Logging.logFile());
+    }
+    return TeacherCommand.store().latest(d.cliName()).orElseThrow();
+  }
+
+  /**
+   * About six versions per run, at a round number of samples: 60,000 samples give a version every
+   * 10,000 (the trainer's default), 20,000 every 2,500; never under 500 (each version is
+   * evaluated on the whole test split).
+   */
+  static long versionEvery(long total) {
+    long target = Math.max(500, total / 6);
+    long best = 500;
+    for (long magnitude = 100; magnitude <= target; magnitude *= 10) {
+      for (long m : new long[] {10, 20, 25, 50}) {
+        long candidate = m * magnitude / 10;
+        if (candidate <= target) {
+          best = Math.max(best, candidate);
+        }
+      }
+    }
+    return best;
+  }
+
+  private static List<String> lines(Pipeline p, long total, long started) {
+    Pipeline.Status s = p.status();
+    List<String> out = new ArrayList<>();
+    out.add(String.format(Locale.ROOT, "  stream     produced %,d/%,d  scored %,d%s", s.produced(), total, s.scored(),
+        s.deadLetters() > 0 ? String.format(Locale.ROOT, "  dead letters %,d", s.deadLetters()) : ""));
+    out.add("  student    " + trainer(s.student()));
+    out.add("  baseline   " + trainer(s.baseline()));
+    out.add("  rollout    " + rollout(s.rollout()));
+    out.add("  fleet      " + fleet(s.fleet()));
+    out.add("  elapsed    " + since(started));
+    return out;
+  }
+
+  private static String oneLine(Pipeline p, long total, long started) {
+    Pipeline.Status s = p.status();
+    return String.format(Locale.ROOT, "[%s] produced %,d/%,d scored %,d | student %,d v%d | baseline %,d v%d | %s",
+        since(started), s.produced(), total,
+        s.scored(), s.student().samplesTrained(), s.student().publishedVersion(), s.baseline().samplesTrained(),
+        s.baseline().publishedVersion(), fleet(s.fleet()));
+  }
+
+  private static String trainer(dev.distill.trainer.service.Progress t) {
+    String holdout = Double.isNaN(t.publishedHoldoutAccuracy()) ? ""
+        : String.format(Locale.ROOT, " (holdout %.2f%%)", 100 * t.publishedHoldoutAccuracy());
+    return String.format(Locale.ROOT, "trained %,d  committed %,d  published %s%s%s", t.samplesTrained(),
+        t.committedSamples(), t.publishedVersion() == 0 ? "none yet" : "v" + t.publishedVersion(), holdout,
+        t.rejected() > 0 ? "  rejected " + t.rejected() : "");
+  }
+
+  private static String rollout(Optional<Rollout> r) {
+    if (r.isEmpty()) {
+      return "waiting for a first version";
+    }
+    Rollout x = r.get();
+    String state = x.getState() == Rollout.State.ACTIVE
+        ? "wave " + (x.getCurrentWave() + 1) + "/" + x.getWavesCount()
+        : x.getState().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    return "v" + x.getTargetVersion() + " " + state;
+  }
+
+  private static String fleet(Fleet.Snapshot f) {
+    Map<Long, Integer> per = f.devicesPerVersion();
+    return f.devices() + " devices: " + per.entrySet().stream()
+        .sorted(Map.Entry.<Long, Integer>comparingByKey().reversed())
+        .map(e -> (e.getKey() == 0 ? "none" : "v" + e.getKey()) + " x" + e.getValue())
+        .collect(Collectors.joining(", "));
   }
 }

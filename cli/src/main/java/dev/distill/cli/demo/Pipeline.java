@@ -1,0 +1,369 @@
+package dev.distill.cli.demo;
+
+import dev.distill.client.http.PublisherException;
+import dev.distill.client.sim.Fleet;
+import dev.distill.contract.data.Dataset;
+import dev.distill.contract.data.LabelledImages;
+import dev.distill.contract.proto.ModelVersion;
+import dev.distill.contract.proto.Rollout;
+import dev.distill.contract.proto.Sample;
+import dev.distill.contract.proto.TrainerCheckpoint;
+import dev.distill.kafka.EmbeddedKafka;
+import dev.distill.platform.config.ConfigReader;
+import dev.distill.platform.config.KafkaSettings;
+import dev.distill.platform.config.ServiceSettings;
+import dev.distill.platform.ingest.DatasetProducer;
+import dev.distill.platform.ingest.KafkaClients;
+import dev.distill.platform.lifecycle.GracefulShutdown;
+import dev.distill.platform.topics.TopicAdmin;
+import dev.distill.platform.topics.Topics;
+import dev.distill.publisher.PublisherConfig;
+import dev.distill.publisher.PublisherService;
+import dev.distill.scorer.ScorerService;
+import dev.distill.scorer.ScorerSettings;
+import dev.distill.trainer.service.Progress;
+import dev.distill.trainer.service.TrainerService;
+import dev.distill.trainer.service.TrainerSettings;
+import dev.distill.trainer.version.PromotionGate;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+/**
+ * The whole system in this JVM: a real KRaft broker, the teacher-scorer, two student-trainers
+ * (the distilled student, and a baseline with the same architecture, samples and steps trained
+ * on hard labels only), the edge-publisher and a simulated fleet that runs the distilled
+ * student. Each part is the service itself, configured as its deployment would configure it;
+ * only ports ("0"), folders and a few timings are the demo's.
+ *
+ * <p>Parts are registered with the caller's {@link GracefulShutdown}, which closes them in
+ * reverse order (fleet first, broker last) on Ctrl-C or when the caller is done.
+ */
+public final class Pipeline {
+  /**
+   * @param workDir            the run's folders (broker data, scorer state, publisher store, device slots);
+   *                           emptied at start: every run begins from empty topics and a fresh fleet
+   * @param teacherStore       where the scorer finds the teacher (id = the data set's name)
+   * @param studentArchitecture both students' network, e.g. mlp:784-800-800-10
+   * @param versionEverySamples a candidate version every this many samples ...
+   * @param versionEvery       ... or after this long with new samples (commits a tail shorter than the above)
+   * @param waveDuration       shortest rollout wave (the service default, minutes, suits a real fleet)
+   */
+  public record Settings(Dataset dataset, int devices, String studentArchitecture, long versionEverySamples,
+      Duration versionEvery, Duration waveDuration, Path workDir, Path teacherStore) {
+    public String studentModel() {
+      return dataset.cliName() + "-student";
+    }
+
+    public String baselineModel() {
+      return dataset.cliName() + "-baseline";
+    }
+  }
+
+  /** What runs now, for the status block. */
+  public record Status(long produced, long scored, long deadLetters, Progress student, Progress baseline,
+      int studentVersions, int baselineVersions, Optional<Rollout> rollout, Fleet.Snapshot fleet) {}
+
+  /** The parts failed or stalled; the message says which and why. */
+  public static final class PipelineException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    PipelineException(String message) {
+      super(message);
+    }
+  }
+
+  private final Settings settings;
+  private final KafkaSettings kafka;
+  private final EmbeddedKafka broker;
+  private final ScorerService scorer;
+  private final TrainerService student;
+  private final ChildTrainer baseline;
+  private final PublisherService publisher;
+  private final Fleet fleet;
+  private final VersionLog versions;
+  private final AtomicLong produced = new AtomicLong();
+  private volatile boolean stopping;
+
+  private Pipeline(Settings settings, KafkaSettings kafka, EmbeddedKafka broker, ScorerService scorer,
+      TrainerService student, ChildTrainer baseline, PublisherService publisher, Fleet fleet, VersionLog versions) {
+    this.settings = settings;
+    this.kafka = kafka;
+    this.broker = broker;
+    this.scorer = scorer;
+    this.student = student;
+    this.baseline = baseline;
+    this.publisher = publisher;
+    this.fleet = fleet;
+    this.versions = versions;
+  }
+
+  /**
+   * Starts every part, telling {@code say} about each as it comes up.
+   *
+   * @param testSplit the devices' data (each classifies its slice) and the students' holdout
+   */
+  public static Pipeline start(Settings s, LabelledImages testSplit, GracefulShutdown shutdown, Consumer<String> say)
+      throws IOException, InterruptedException, PublisherException {
+    deleteRecursively(s.workDir());
+    Path kafkaDir = s.workDir().resolve("kafka");
+    EmbeddedKafka broker = shutdown.register("kafka",
+        EmbeddedKafka.builder().dataDir(kafkaDir).port(0).controllerPort(0).build());
+    broker.start();
+    String bootstrap = broker.bootstrapServers();
+    say.accept("kafka          broker at " + bootstrap + " (data in " + kafkaDir + ")");
+
+    KafkaSettings kafka = KafkaSettings.read(ConfigReader.from(Map.of(KafkaSettings.BOOTSTRAP, bootstrap)));
+    Topics topics = kafka.topics();
+    try (Admin admin = Admin.create(kafka.clientProperties())) {
+      TopicAdmin.ensure(admin, topics, (short) 1);
+    }
+    VersionLog versions = shutdown.register("version-log", new VersionLog(kafka, topics));
+
+    ScorerService scorer = shutdown.register("teacher-scorer", ScorerService.start(ScorerSettings.from(Map.of(
+        KafkaSettings.BOOTSTRAP, bootstrap,
+        ScorerSettings.TEACHER_ID, s.dataset().cliName(),
+        ScorerSettings.TEACHER_STORE, s.teacherStore().toString(),
+        ScorerSettings.STATE_DIR, s.workDir().resolve("scorer-state").toString(),
+        ServiceSettings.HTTP_PORT, "0"))));
+    say.accept("teacher-scorer teacher " + s.dataset().cliName() + " v" + scorer.teacherVersion() + ", T="
+        + scorer.settings().scoring().temperature() + "  (metrics :" + scorer.httpPort() + ")");
+
+    TrainerService student = shutdown.register("student-trainer", new TrainerService(TrainerSettings.read(
+        ConfigReader.from(trainerEnv(s, bootstrap, s.studentModel(), Map.of())))).start());
+    say.accept("student-trainer " + s.studentModel() + ": " + s.studentArchitecture() + ", distilled (alpha "
+        + student.settings().alpha() + ")  (metrics :" + student.httpPort() + ")");
+    // same network, samples, batches and seed; only the loss differs: hard labels alone
+    Map<String, String> baselineEnv = trainerEnv(s, bootstrap, s.baselineModel(), Map.of("DISTILL_TRAINER_ALPHA", "0"));
+    TrainerSettings.read(ConfigReader.from(baselineEnv)); // a bad setting fails here, not in the child
+    ChildTrainer baseline = shutdown.register("baseline-trainer",
+        ChildTrainer.start(s.baselineModel(), baselineEnv, s.workDir().resolve("baseline-trainer.log")));
+    // DJL trains one model at a time per process
+    say.accept("student-trainer " + s.baselineModel() + ": " + s.studentArchitecture()
+        + ", hard labels only (alpha 0), in its own JVM  (metrics :" + baseline.opsPort() + ")");
+
+    String adminToken = randomToken();
+    Path pub = s.workDir().resolve("publisher");
+    Map<String, String> pubEnv = new HashMap<>();
+    pubEnv.put(KafkaSettings.BOOTSTRAP, bootstrap);
+    pubEnv.put(ServiceSettings.HTTP_PORT, "0");
+    pubEnv.put(PublisherConfig.PORT, "0");
+    pubEnv.put(PublisherConfig.ADMIN_TOKEN, adminToken);
+    pubEnv.put(PublisherConfig.SIGNING_KEY, pub.resolve("signing-key.pem").toString());
+    pubEnv.put(PublisherConfig.ARTIFACT_DIR, pub.resolve("artifacts").toString());
+    pubEnv.put(PublisherConfig.MIN_WAVE_DURATION, s.waveDuration().toMillis() + "ms");
+    PublisherService publisher = shutdown.register("edge-publisher",
+        PublisherService.start(PublisherConfig.read(ConfigReader.from(pubEnv)), Clock.systemUTC()));
+    long readyBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!publisher.ready()) {
+      if (System.nanoTime() > readyBy) {
+        throw new PipelineException("the edge-publisher did not catch up with its state topics within 60 s");
+      }
+      Thread.sleep(100);
+    }
+    say.accept("edge-publisher " + publisher.apiUri() + ", rollout waves " + DemoResults.waves(
+        publisher.config().rollouts().waves()) + "  (metrics :" + publisher.opsPort() + ")");
+
+    Fleet fleet = shutdown.register("fleet", Fleet.builder(publisher.apiUri(), adminToken, s.studentModel())
+        .count(s.devices()).data(testSplit).dir(s.workDir().resolve("devices")).build().start());
+    say.accept("fleet          " + s.devices() + " simulated devices run " + s.studentModel()
+        + " (ONNX Runtime), each on its slice of the test split");
+    Pipeline p = new Pipeline(s, kafka, broker, scorer, student, baseline, publisher, fleet, versions);
+    // closed first: from here on a failure seen by the waits is the shutdown, not a fault
+    shutdown.register("stop-flag", () -> p.stopping = true);
+    return p;
+  }
+
+  private static Map<String, String> trainerEnv(Settings s, String bootstrap, String model, Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>();
+    env.put(KafkaSettings.BOOTSTRAP, bootstrap);
+    env.put(ServiceSettings.HTTP_PORT, "0");
+    env.put("DISTILL_TRAINER_MODEL_NAME", model);
+    env.put("DISTILL_TRAINER_ARCHITECTURE", s.studentArchitecture());
+    env.put("DISTILL_TRAINER_HOLDOUT", s.dataset().cliName());
+    // two trainers, the scorer, the broker and the fleet share the cores: one PyTorch thread each
+    env.put("DISTILL_TRAINER_THREADS", "1");
+    env.put("DISTILL_TRAINER_VERSION_EVERY_SAMPLES", Long.toString(s.versionEverySamples()));
+    env.put("DISTILL_TRAINER_VERSION_EVERY", s.versionEvery().toMillis() + "ms");
+    env.putAll(extra);
+    return env;
+  }
+
+  private static String randomToken() {
+    byte[] b = new byte[24];
+    new SecureRandom().nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  /** Streams {@code total} samples of the split into the samples topic (shuffled, all labelled). */
+  public DatasetProducer.Summary produce(LabelledImages train, long total, LongConsumer progress)
+      throws InterruptedException {
+    Topics topics = kafka.topics();
+    try (KafkaProducer<String, Sample> producer = KafkaClients.producer(kafka, topics.samples(), "distill-demo")) {
+      return new DatasetProducer(producer, topics.samples(), Clock.systemUTC())
+          .send(train, new DatasetProducer.Options(total, 0, 1L, 1.0), n -> {
+            produced.set(n);
+            progress.accept(n);
+          });
+    }
+  }
+
+  public Status status() {
+    return new Status(produced.get(), (long) scorer.metrics().softTargetsCount(),
+        (long) scorer.metrics().deadLettersCount(), student.progress(), baselineProgress(),
+        versions.of(settings.studentModel()).size(), versions.of(settings.baselineModel()).size(),
+        publisher.view().rollout(settings.studentModel()), fleet.snapshot());
+  }
+
+  /** The child trainer's progress as Kafka (committed state) and its metrics (live count) tell it. */
+  private Progress baselineProgress() {
+    Optional<TrainerCheckpoint> c = versions.checkpoint(settings.baselineModel());
+    long committed = c.map(TrainerCheckpoint::getSamplesTrained).orElse(0L);
+    long published = c.map(TrainerCheckpoint::getPublishedVersion).orElse(0L);
+    double holdout = c.map(x -> x.getPublishedMetricsOrDefault(PromotionGate.HOLDOUT, Double.NaN)).orElse(Double.NaN);
+    long rejected = c.map(TrainerCheckpoint::getCandidatesRejected).orElse(0L);
+    // samples trained since the last commit are redone by a restarted trainer, so the live count is at least committed
+    long trained = Math.max(committed, baseline.samplesTrained());
+    return new Progress(trained, committed, versions.of(settings.baselineModel()).size(), published, Double.NaN,
+        holdout, rejected, 0, 0, baseline.failure());
+  }
+
+  /**
+   * Blocks until every one of {@code sent} samples is scored (or dead-lettered) and both trainers
+   * have committed every soft target, and their last versions have been read back.
+   *
+   * @param stall how long nothing may move before this gives up
+   */
+  public void awaitTrained(long sent, Duration stall) throws InterruptedException {
+    long lastMove = System.nanoTime();
+    long lastSignature = -1;
+    while (true) {
+      checkRunning();
+      Status s = status();
+      long expected = sent - s.deadLetters();
+      boolean scored = s.scored() + s.deadLetters() >= sent;
+      boolean studentDone = done(s.student(), expected, settings.studentModel());
+      boolean baselineDone = done(s.baseline(), expected, settings.baselineModel());
+      if (scored && studentDone && baselineDone) {
+        return;
+      }
+      long signature = s.scored() + s.student().committedSamples() + s.student().samplesTrained()
+          + s.baseline().committedSamples() + s.baseline().samplesTrained();
+      if (signature != lastSignature) {
+        lastSignature = signature;
+        lastMove = System.nanoTime();
+      } else if (System.nanoTime() - lastMove > stall.toNanos()) {
+        throw new PipelineException(String.format("nothing moved for %d s: scored %,d of %,d, student committed %,d, "
+                + "baseline committed %,d", stall.toSeconds(), s.scored() + s.deadLetters(), sent,
+            s.student().committedSamples(), s.baseline().committedSamples()));
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  private boolean done(Progress p, long expected, String model) {
+    return p.committedSamples() + p.deadLettered() >= expected && versions.latest(model) >= p.publishedVersion();
+  }
+
+  /**
+   * Waits until every device runs the distilled student's newest version, at most {@code timeout}.
+   *
+   * @return empty when they all do; otherwise why not (the rollout's state and reason)
+   */
+  public Optional<String> awaitFleet(Duration timeout) throws InterruptedException {
+    long latest = versions.latest(settings.studentModel());
+    if (latest == 0) {
+      return Optional.of("no version of " + settings.studentModel() + " was published");
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      checkRunning();
+      if (fleet.snapshot().devicesOn(latest) == settings.devices()) {
+        return Optional.empty();
+      }
+      Optional<Rollout> r = publisher.view().rollout(settings.studentModel());
+      if (r.isPresent() && r.get().getTargetVersion() == latest
+          && (r.get().getState() == Rollout.State.ROLLED_BACK || r.get().getState() == Rollout.State.ABORTED)) {
+        return Optional.of("the rollout of v" + latest + " was " + r.get().getState().name().toLowerCase()
+            .replace('_', ' ') + ": " + r.get().getReason());
+      }
+      Thread.sleep(250);
+    }
+    Fleet.Snapshot f = fleet.snapshot();
+    String state = publisher.view().rollout(settings.studentModel())
+        .map(r -> "; rollout of v" + r.getTargetVersion() + " " + r.getState() + " at wave " + (r.getCurrentWave() + 1)
+            + "/" + r.getWavesCount() + (r.getReason().isEmpty() ? "" : " (" + r.getReason() + ")")).orElse("");
+    return Optional.of(f.devicesOn(latest) + " of " + settings.devices() + " devices run v" + latest + " after "
+        + timeout.toSeconds() + " s" + state);
+  }
+
+  private void checkRunning() {
+    if (stopping) {
+      throw new PipelineException("stopped");
+    }
+    if (scorer.failure().isDone()) {
+      throw new PipelineException("the teacher-scorer stopped: " + scorer.failure().getNow(null));
+    }
+    if (student.progress().failure() != null) {
+      throw new PipelineException("the trainer of " + settings.studentModel() + " stopped: "
+          + student.progress().failure());
+    }
+    if (baseline.failure() != null) {
+      throw new PipelineException("the trainer of " + settings.baselineModel() + " stopped: " + baseline.failure());
+    }
+    if (versions.failure() != null) {
+      throw new PipelineException("reading " + kafka.topics().studentModels().name() + " failed: " + versions.failure());
+    }
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  public boolean stopping() {
+    return stopping;
+  }
+
+  public String bootstrapServers() {
+    return broker.bootstrapServers();
+  }
+
+  /** Every published version of a model, oldest first, with its ONNX bytes. */
+  public List<ModelVersion> versions(String model) {
+    return versions.of(model);
+  }
+
+  public Fleet.Snapshot fleetSnapshot() {
+    return fleet.snapshot();
+  }
+
+  public List<Double> waves() {
+    return publisher.config().rollouts().waves();
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
