@@ -91,7 +91,7 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("data:    " + fetched.summary());
     LabelledImages train = Datasets.load(home, d, Split.TRAIN);
     LabelledImages test = Datasets.load(home, d, Split.TEST);
-    TeacherVersion teacher = teacher(d);
+    TeacherVersion teacher = TeacherCommand.storedOrTrained(d);
     long total = limit <= 0 ? train.count() : Math.min(limit, train.count());
     Path reportDir = report != null ? report : Paths.home().resolve("reports")
         .resolve("demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -170,25 +170,6 @@ final class DemoCommand implements Callable<Integer> {
 
   private static String since(long started) {
     return Progress.clock(Duration.ofNanos(System.nanoTime() - started).toSeconds());
-  }
-
-  /** The stored teacher of the data set; trains one on first use. */
-  private static TeacherVersion teacher(Dataset d) throws Exception {
-    var stored = TeacherCommand.store().latest(d.cliName());
-    if (stored.isPresent()) {
-      TeacherVersion t = stored.get();
-      System.out.println("teacher: reusing " + d.cliName() + " v" + t.version() + " ("
-          + t.info().getOrDefault("architecture", "?") + ", " + t.info().getOrDefault("test_errors", "?")
-          + " test errors; stored in " + t.dir() + ")");
-      return t;
-    }
-    System.out.println("teacher: none stored yet, training one now (once: later runs reuse it; "
-        + "about 10-20 minutes on 2 cores)");
-    int rc = Distill.commandLine().execute("teacher", "train", "--dataset", d.cliName());
-    if (rc != 0) {
-      throw new UserError("could not train the teacher; see " + Logging.logFile());
-    }
-    return TeacherCommand.store().latest(d.cliName()).orElseThrow();
   }
 
   /**

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
       DevicesCommand.class,
       TeacherCommand.class,
       TrainerCommand.class,
-      dev.distill.cli.experiment.ExperimentCommand.class,
+      ExperimentCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Distill implements Runnable {

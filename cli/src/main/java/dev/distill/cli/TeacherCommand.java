@@ -171,4 +171,23 @@ final class TeacherCommand implements Runnable {
       return count == null ? errors : errors + " / " + count;
     }
   }
+
+  /** The stored teacher of the data set; trains one on first use. */
+  static TeacherVersion storedOrTrained(Dataset d) throws Exception {
+    var stored = TeacherCommand.store().latest(d.cliName());
+    if (stored.isPresent()) {
+      TeacherVersion t = stored.get();
+      System.out.println("teacher: reusing " + d.cliName() + " v" + t.version() + " ("
+          + t.info().getOrDefault("architecture", "?") + ", " + t.info().getOrDefault("test_errors", "?")
+          + " test errors; stored in " + t.dir() + ")");
+      return t;
+    }
+    System.out.println("teacher: none stored yet, training one now (once: later runs reuse it; "
+        + "about 10-20 minutes on 2 cores)");
+    int rc = Distill.commandLine().execute("teacher", "train", "--dataset", d.cliName());
+    if (rc != 0) {
+      throw new UserError("could not train the teacher; see " + Logging.logFile());
+    }
+    return TeacherCommand.store().latest(d.cliName()).orElseThrow();
+  }
 }

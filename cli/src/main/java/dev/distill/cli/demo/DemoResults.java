@@ -1,6 +1,7 @@
 package dev.distill.cli.demo;
 
 import ai.onnxruntime.OrtException;
+import dev.distill.cli.report.OnnxEvaluation;
 import dev.distill.cli.report.Report;
 import dev.distill.client.sim.Fleet;
 import dev.distill.contract.data.LabelledImages;
@@ -137,7 +138,7 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
   private static List<Evaluated> evaluate(List<ModelVersion> versions, LabelledImages test) throws OrtException {
     List<Evaluated> out = new ArrayList<>();
     for (ModelVersion v : versions) {
-      out.add(new Evaluated(v, OnnxEvaluator.errors(v.getOnnx().toByteArray(), test), test.count()));
+      out.add(new Evaluated(v, OnnxEvaluation.of(v.getOnnx().toByteArray(), test).errors(), test.count()));
     }
     return out;
   }

@@ -356,7 +356,7 @@ public final class Pipeline {
     return publisher.config().rollouts().waves();
   }
 
-  static void deleteRecursively(Path dir) throws IOException {
+  public static void deleteRecursively(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }

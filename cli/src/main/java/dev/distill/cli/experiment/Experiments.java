@@ -1,9 +1,13 @@
 package dev.distill.cli.experiment;
 
+import dev.distill.cli.report.OnnxEvaluation;
+import dev.distill.cli.report.Report;
+import dev.distill.contract.data.Dataset;
 import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.model.TeacherVersion;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.SoftTarget;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,23 +20,42 @@ import java.util.Map;
  * are the paper's 784-800-800-10 MLP without regularization unless an option says otherwise;
  * every accuracy is counted by running the published ONNX file in ONNX Runtime on the test split.
  */
-final class Experiments {
-  static final List<String> NAMES = List.of("hinton-mnist", "label-budget", "omitted-class", "drift");
+public final class Experiments {
+  public static final List<String> NAMES = List.of("hinton-mnist", "label-budget", "omitted-class", "drift");
 
-  /** Knobs shared by the experiments (the command's options). */
-  record Options(String architecture, int passes, long seed) {}
+  /**
+   * Knobs shared by the experiments (the command's options).
+   *
+   * @param passes passes over the training split for hinton-mnist (omitted-class makes a third of them)
+   * @param limit  score only the first {@code limit} training samples; 0 = all
+   */
+  public record Options(String architecture, int passes, long seed, long limit) {}
+
+  /**
+   * Runs experiment {@code name} on a fresh broker whose data go to {@code workDir} (which must
+   * not exist or be empty) and returns its report.
+   */
+  public static Report run(String name, Options options, Path workDir, Dataset dataset, TeacherVersion teacher,
+      Path teacherStore, LabelledImages train, LabelledImages test, PrintStream out) throws Exception {
+    if (!NAMES.contains(name)) {
+      throw new IllegalArgumentException("no experiment '" + name + "'; there are " + NAMES);
+    }
+    try (Lab lab = Lab.open(name, workDir, dataset, teacher, teacherStore, train, options.limit(), out)) {
+      return new Experiments(lab, test, options).run(name).toReport();
+    }
+  }
 
   private final Lab lab;
   private final LabelledImages test;
   private final Options options;
 
-  Experiments(Lab lab, LabelledImages test, Options options) {
+  private Experiments(Lab lab, LabelledImages test, Options options) {
     this.lab = lab;
     this.test = test;
     this.options = options;
   }
 
-  Findings run(String name) throws Exception {
+  private Findings run(String name) throws Exception {
     return switch (name) {
       case "hinton-mnist" -> hinton();
       case "label-budget" -> labelBudget();
@@ -68,7 +91,7 @@ final class Experiments {
     TeacherVersion t = lab.teacher();
     double[] mean = new double[test.count() * 10];
     for (Path member : t.members()) {
-      Evaluation e = Evaluation.of(Files.readAllBytes(member), test);
+      OnnxEvaluation e = OnnxEvaluation.of(Files.readAllBytes(member), test);
       for (int i = 0; i < test.count(); i++) {
         double[] p = e.softmax(i);
         for (int k = 0; k < p.length; k++) {
@@ -94,7 +117,11 @@ final class Experiments {
   }
 
   private Findings start(String title, String xLabel) {
-    Findings f = new Findings(title, xLabel, "test accuracy");
+    return start(title, xLabel, "test accuracy");
+  }
+
+  private Findings start(String title, String xLabel, String yLabel) {
+    Findings f = new Findings(title, xLabel, yLabel);
     f.figure("teacher", lab.teacher().teacherId() + " v" + lab.teacher().version());
     f.figure("teacher_architecture", lab.teacher().info().getOrDefault("architecture", "?"));
     f.figure("student_architecture", options.architecture());
@@ -104,18 +131,24 @@ final class Experiments {
   }
 
   /** Evaluates every version of an outcome; adds its curve (x = passes or samples, as {@code per} says). */
-  private List<Evaluation> curve(Findings f, Lab.Outcome o, double per) throws Exception {
-    List<Evaluation> out = new ArrayList<>();
+  private List<OnnxEvaluation> curve(Findings f, Lab.Outcome o, double per) throws Exception {
+    return curve(f, o, per, true);
+  }
+
+  private List<OnnxEvaluation> curve(Findings f, Lab.Outcome o, double per, boolean drawn) throws Exception {
+    List<OnnxEvaluation> out = new ArrayList<>();
     List<Double> x = new ArrayList<>();
     List<Double> y = new ArrayList<>();
     for (ModelVersion v : o.versions()) {
-      Evaluation e = Evaluation.of(v.getOnnx().toByteArray(), test);
+      OnnxEvaluation e = OnnxEvaluation.of(v.getOnnx().toByteArray(), test);
       out.add(e);
       x.add(v.getSamplesSeen() / per);
       y.add(1 - e.errors() / (double) e.count());
       f.models.put(o.arm().name() + "-v" + v.getVersion() + ".onnx", v.getOnnx().toByteArray());
     }
-    f.line(o.arm().title(), x, y);
+    if (drawn) {
+      f.line(o.arm().title(), x, y);
+    }
     f.figure(o.arm().name() + "_seconds", o.elapsed().toMillis() / 1000.0);
     f.figure(o.arm().name() + "_samples", o.arm().stream().size());
     return out;
@@ -130,8 +163,8 @@ final class Experiments {
     Findings f = start("hinton-mnist: " + options.architecture() + " on hard labels vs distilled, " + passes
         + " passes", "passes over the training split");
     int teacher = teacherErrors();
-    List<Evaluation> h = curve(f, run(hard), base.size());
-    List<Evaluation> d = curve(f, run(distilled), base.size());
+    List<OnnxEvaluation> h = curve(f, run(hard), base.size());
+    List<OnnxEvaluation> d = curve(f, run(distilled), base.size());
     f.line("teacher", List.of(0.0, (double) passes), List.of(1 - teacher / (double) test.count(),
         1 - teacher / (double) test.count()));
     f.columns("pass", "hard-label student errors", "distilled student errors");
@@ -175,8 +208,8 @@ final class Experiments {
     String[] paper = {"44.5%", "57.0%", "58.9%"};
     int i = 0;
     for (Arm arm : List.of(hard3, distilled, hard100)) {
-      List<Evaluation> e = curve(f, run(arm), 1);
-      Evaluation last = e.get(e.size() - 1);
+      List<OnnxEvaluation> e = curve(f, run(arm), 1);
+      OnnxEvaluation last = e.get(e.size() - 1);
       double acc = 1 - last.errors() / (double) last.count();
       f.row(arm.title(), String.format(Locale.ROOT, "%,d", arm.stream().size()), pct(acc), last.errors(), paper[i++]);
       f.figure(arm.name() + "_test_accuracy", acc);
@@ -196,8 +229,8 @@ final class Experiments {
         without.size(), alpha(1.0));
     Findings f = start("omitted-class: no 3 in the transfer stream (soft targets only, alpha 1)",
         "passes over the transfer set");
-    List<Evaluation> e = curve(f, run(arm), without.size());
-    Evaluation last = e.get(e.size() - 1);
+    List<OnnxEvaluation> e = curve(f, run(arm), without.size());
+    OnnxEvaluation last = e.get(e.size() - 1);
     // the correction, chosen without labels: the shift of the 3's logit at which the student
     // predicts 3 as often as the teacher does on the same (unlabelled) test images
     double teacherShare = teacherShare(omitted);
@@ -229,7 +262,7 @@ final class Experiments {
 
   /** The share of test images the teacher (its first member) calls {@code k}; labels unused. */
   private double teacherShare(int k) throws Exception {
-    Evaluation e = Evaluation.of(Files.readAllBytes(lab.teacher().members().get(0)), test);
+    OnnxEvaluation e = OnnxEvaluation.of(Files.readAllBytes(lab.teacher().members().get(0)), test);
     return e.predictedShare(k, k, 0f);
   }
 
@@ -247,12 +280,25 @@ final class Experiments {
         Map.of("DISTILL_TRAINER_ALPHA", "0.9", "DISTILL_TRAINER_REPLAY_CAPACITY", "10000",
             "DISTILL_TRAINER_REPLAY_RATIO", "1"));
     Arm plain = new Arm("no-replay", "without replay", stream, every, alpha(0.9));
-    Findings f = start("drift: digits 0-4 first, then 5-9 (at sample " + switchAt + ")", "samples trained");
+    Findings f = start("drift: digits 0-4 first, then 5-9 (from sample " + switchAt + ")", "samples trained",
+        "test accuracy on those digits");
     f.columns("samples", "no replay: 0-4", "no replay: 5-9", "replay: 0-4", "replay: 5-9");
     Lab.Outcome withReplay = run(replay);
     Lab.Outcome without = run(plain);
-    List<Evaluation> r = curve(f, withReplay, 1);
-    List<Evaluation> n = curve(f, without, 1);
+    List<OnnxEvaluation> r = curve(f, withReplay, 1, false);
+    List<OnnxEvaluation> n = curve(f, without, 1, false);
+    // the chart: each half of the test set on its own, where forgetting shows
+    for (var arm : List.of(java.util.Map.entry("replay", r), java.util.Map.entry("no replay", n))) {
+      for (int[] digits : new int[][] {{0, 4}, {5, 9}}) {
+        List<Double> x = new ArrayList<>();
+        List<Double> y = new ArrayList<>();
+        for (int v = 0; v < arm.getValue().size(); v++) {
+          x.add((double) (v + 1) * every);
+          y.add(arm.getValue().get(v).accuracyOn(digits[0], digits[1], 0, 0));
+        }
+        f.line(arm.getKey() + ": digits " + digits[0] + "-" + digits[1], x, y);
+      }
+    }
     List<Double> oldReplay = new ArrayList<>();
     List<Double> oldPlain = new ArrayList<>();
     for (int v = 0; v < Math.min(r.size(), n.size()); v++) {

@@ -1,5 +1,6 @@
 package dev.distill.cli.experiment;
 
+import dev.distill.cli.report.Report;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,15 +59,20 @@ final class Findings {
     return this;
   }
 
-  /** The table as Markdown, as the README shows it. */
-  String markdown() {
-    StringBuilder s = new StringBuilder();
-    s.append("| ").append(String.join(" | ", columns)).append(" |\n|");
-    columns.forEach(c -> s.append("---|"));
-    s.append('\n');
-    for (List<String> r : rows) {
-      s.append("| ").append(String.join(" | ", r)).append(" |\n");
+  /** The report folder's content; lines named "teacher" are drawn as the reference level. */
+  Report toReport() {
+    List<Report.Series> series = new ArrayList<>();
+    for (Line l : lines) {
+      List<Report.Point> points = new ArrayList<>();
+      for (int i = 0; i < l.x().size(); i++) {
+        points.add(new Report.Point(l.x().get(i), l.y().get(i)));
+      }
+      series.add(new Report.Series(l.name(), points, l.name().startsWith("teacher")));
     }
-    return s.toString();
+    Map<String, Object> all = new LinkedHashMap<>(figures);
+    all.put("notes", notes);
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    models.forEach((name, bytes) -> files.put("models/" + name, bytes));
+    return new Report(title, columns, rows, new Report.Chart(title, xLabel, yLabel, series), all, files);
   }
 }

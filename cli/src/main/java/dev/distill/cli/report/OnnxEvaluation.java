@@ -1,4 +1,4 @@
-package dev.distill.cli.experiment;
+package dev.distill.cli.report;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -10,10 +10,11 @@ import java.nio.FloatBuffer;
 import java.util.Map;
 
 /**
- * A published ONNX model run in ONNX Runtime, as the devices run it, over a split: its logits,
- * from which accuracies are counted (the trainer's own holdout figure is not taken on trust).
+ * A published ONNX model run in ONNX Runtime, as the devices run it, over a labelled split: its
+ * logits, from which errors and accuracies are counted. The figure belongs to the artifact that
+ * was shipped, not to the trainer's copy, and the trainer's own holdout figure is not taken on trust.
  */
-final class Evaluation {
+public final class OnnxEvaluation {
   private static final int BATCH = 1_000;
   private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
 
@@ -21,13 +22,13 @@ final class Evaluation {
   private final float[] logits;
   private final int classes;
 
-  private Evaluation(LabelledImages images, float[] logits, int classes) {
+  private OnnxEvaluation(LabelledImages images, float[] logits, int classes) {
     this.images = images;
     this.logits = logits;
     this.classes = classes;
   }
 
-  static Evaluation of(byte[] onnx, LabelledImages images) throws OrtException {
+  public static OnnxEvaluation of(byte[] onnx, LabelledImages images) throws OrtException {
     int d = images.pixelsPerImage();
     float[] all = null;
     int classes = 0;
@@ -55,11 +56,11 @@ final class Evaluation {
         }
       }
     }
-    return new Evaluation(images, all, classes);
+    return new OnnxEvaluation(images, all, classes);
   }
 
   /** The predicted class of image {@code i} after adding {@code shift} to the logit of class {@code shifted}. */
-  int predict(int i, int shifted, float shift) {
+  public int predict(int i, int shifted, float shift) {
     int best = 0;
     float bestScore = Float.NEGATIVE_INFINITY;
     for (int k = 0; k < classes; k++) {
@@ -73,7 +74,7 @@ final class Evaluation {
   }
 
   /** softmax of image {@code i}'s logits, in double precision. */
-  double[] softmax(int i) {
+  public double[] softmax(int i) {
     double max = Double.NEGATIVE_INFINITY;
     for (int k = 0; k < classes; k++) {
       max = Math.max(max, logits[i * classes + k]);
@@ -90,12 +91,12 @@ final class Evaluation {
     return p;
   }
 
-  int errors() {
+  public int errors() {
     return errors(0, 0f);
   }
 
   /** Errors over the whole split with a shift of one class's logit (its bias, in effect). */
-  int errors(int shifted, float shift) {
+  public int errors(int shifted, float shift) {
     int errors = 0;
     for (int i = 0; i < images.count(); i++) {
       errors += predict(i, shifted, shift) == images.label(i) ? 0 : 1;
@@ -104,7 +105,7 @@ final class Evaluation {
   }
 
   /** Accuracy on the images of classes {@code [from, to]}. */
-  double accuracyOn(int from, int to, int shifted, float shift) {
+  public double accuracyOn(int from, int to, int shifted, float shift) {
     int n = 0;
     int correct = 0;
     for (int i = 0; i < images.count(); i++) {
@@ -118,7 +119,7 @@ final class Evaluation {
   }
 
   /** How often class {@code k} is predicted, with the shift, as a fraction of all images (labels unused). */
-  double predictedShare(int k, int shifted, float shift) {
+  public double predictedShare(int k, int shifted, float shift) {
     int hits = 0;
     for (int i = 0; i < images.count(); i++) {
       hits += predict(i, shifted, shift) == k ? 1 : 0;
@@ -126,7 +127,7 @@ final class Evaluation {
     return hits / (double) images.count();
   }
 
-  int count() {
+  public int count() {
     return images.count();
   }
 }
