@@ -5,66 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.cli.report.ReportWriter;
-import dev.distill.contract.data.DataHome;
-import dev.distill.contract.data.Dataset;
-import dev.distill.contract.data.Datasets;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * `distill demo` end to end, as a user runs it but small: a quick teacher trained here, 3,000
  * samples through the real broker, scorer, both trainers (a small student), the publisher and
  * five simulated devices; then the report it wrote is checked.
  */
-class DemoIT {
-  @TempDir Path home;
-  private String previousHome;
-
-  @BeforeEach
-  void ownDataHomeThatReusesTheMachinesMnist() throws Exception {
-    Datasets.ensureAvailable(Dataset.MNIST); // into the real data home, once per machine
-    Path mnist = DataHome.resolve().datasetDir(Dataset.MNIST);
-    Files.createDirectories(home.resolve("data"));
-    Files.createSymbolicLink(home.resolve("data").resolve(Dataset.MNIST.cliName()), mnist);
-    previousHome = System.setProperty(DataHome.PROPERTY, home.toString());
-  }
-
-  @AfterEach
-  void restoreDataHome() {
-    if (previousHome == null) {
-      System.clearProperty(DataHome.PROPERTY);
-    } else {
-      System.setProperty(DataHome.PROPERTY, previousHome);
-    }
-  }
-
-  private static String run(String... args) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-    int rc;
-    try {
-      rc = Distill.commandLine().execute(args);
-    } finally {
-      System.setOut(old);
-    }
-    String out = buf.toString(StandardCharsets.UTF_8);
-    assertThat(rc).as("exit code of distill %s; it printed:%n%s", String.join(" ", args), out).isZero();
-    return out;
-  }
-
+class DemoIT extends IsolatedHome {
   @Test
   void aDistilledVersionReachesEveryDeviceAndTheReportHoldsItsFigures() throws Exception {
-    // a teacher in seconds rather than the default CNN's minutes: one epoch of a small MLP
-    run("teacher", "train", "--dataset", "mnist", "--arch", "mlp:784-128-10", "--epochs", "1");
+    quickTeacher();
     Path report = home.resolve("report");
 
     String out = run("demo", "--limit", "3000", "--devices", "5", "--student", "mlp:784-128-10",
