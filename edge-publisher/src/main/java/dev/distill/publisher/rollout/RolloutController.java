@@ -50,7 +50,13 @@ public final class RolloutController {
     for (String model : view.models()) {
       Optional<Rollout> current = view.rollout(model);
       Optional<VersionInfo> latest = view.latestVersion(model);
-      if (settings.autoStart() && latest.isPresent()
+      // One rollout at a time: a newer version waits while the current rollout is still going
+      // through its waves; started now, it would send every device outside its canary back to
+      // the last good version (seen in the demo: the fleet bounced between v5 and v4 at each new
+      // version). When the current one ends, the newest waiting version starts; the ones between
+      // are skipped. A paused rollout waits for people, so a newer version replaces it.
+      boolean busy = current.isPresent() && current.get().getState() == State.ACTIVE;
+      if (settings.autoStart() && latest.isPresent() && !busy
           && (current.isEmpty() || latest.get().version() > current.get().getTargetVersion())) {
         Rollout r = newRollout(model, latest.get().version(), settings.waves(), current, "published");
         log.info("model {}: version {} published, rollout {} starts (last good {})",

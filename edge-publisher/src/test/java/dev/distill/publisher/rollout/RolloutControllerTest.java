@@ -112,6 +112,43 @@ class RolloutControllerTest {
   }
 
   @Test
+  void aNewerVersionWaitsForTheActiveRolloutAndNoDeviceGoesBackMeanwhile() throws Exception {
+    publish(1);
+    controller.tick();
+    for (int w = 0; w < 4; w++) {
+      clock.ms += 61_000;
+      everyoneInWaveRuns(1, 0.9);
+      controller.tick();
+    }
+    assertThat(rollout().getState()).isEqualTo(State.COMPLETED);
+    publish(2);
+    controller.tick();
+    for (int w = 0; w < 3; w++) {
+      clock.ms += 61_000;
+      everyoneInWaveRuns(2, 0.9);
+      controller.tick();
+    }
+    assertThat(rollout().getCurrentWave()).as("v2 in its last wave, not yet judged").isEqualTo(3);
+    assertThat(wave()).hasSize(FLEET);
+
+    publish(3);
+    publish(4);
+    controller.tick();
+    assertThat(rollout().getTargetVersion()).as("v2's rollout goes on").isEqualTo(2);
+    assertThat(IntStream.range(0, FLEET).mapToLong(i -> controller.assigner().target("d" + i, M).version()))
+        .as("nobody is sent back to v1").containsOnly(2L);
+
+    clock.ms += 61_000;
+    everyoneInWaveRuns(2, 0.9);
+    controller.tick(); // v2 completes
+    controller.tick(); // the newest waiting version starts, from v2 as the last good one
+    assertThat(rollout().getTargetVersion()).isEqualTo(4);
+    assertThat(rollout().getLastGoodVersion()).isEqualTo(2);
+    assertThat(IntStream.range(0, FLEET).mapToLong(i -> controller.assigner().target("d" + i, M).version()))
+        .containsOnly(2L, 4L);
+  }
+
+  @Test
   void theWaveOrderIsTheSameForEveryRolloutAndReplica() {
     FleetView other = new FleetView();
     for (int i = FLEET - 1; i >= 0; i--) {
