@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     long started = System.nanoTime();
     System.out.println("distill demo: " + d.cliName() + " through a real Kafka broker, the three services and "
-        + devices + " simulated devices, all in this process");
+        + devices + " simulated devices on this machine");
     System.out.println("logs:    " + Logging.logFile());
 
     DataHome home = DataHome.resolve();
