@@ -504,6 +504,15 @@ public final class TrainerService implements AutoCloseable {
     void consider() {
       trainPending();
       lastConsideredNanos = System.nanoTime();
+      if (sinceCommit == 0) {
+        // nothing learnt since the last commit (only dead letters or skipped batches): no
+        // candidate and no new checkpoint, the committed weights still stand; the dead letters
+        // and the offsets past them are committed
+        beginIfNeeded();
+        commitOffsets();
+        report();
+        return;
+      }
       Map<String, Double> metrics = new LinkedHashMap<>();
       if (labelled > 0) {
         metrics.put(PromotionGate.PREQUENTIAL, correct / (double) labelled);
@@ -562,11 +571,7 @@ public final class TrainerService implements AutoCloseable {
           .build();
       producer.send(new ProducerRecord<>(topics.trainerCheckpoints().name(), settings.modelName(),
           checkpoint.toByteArray()));
-      Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-      nextOffsets.forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o)));
-      producer.sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata(settings.consumerGroup()));
-      producer.commitTransaction();
-      inTransaction = false;
+      commitOffsets();
       committedSamples = total;
       sinceCommit = 0;
       if (decision.publish()) {
@@ -587,6 +592,15 @@ public final class TrainerService implements AutoCloseable {
       labelled = correct = agreeing = fresh = lossSteps = 0;
       lossSum = 0;
       report();
+    }
+
+    /** Adds the consumed offsets to the open transaction and commits it. */
+    void commitOffsets() {
+      Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+      nextOffsets.forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o)));
+      producer.sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata(settings.consumerGroup()));
+      producer.commitTransaction();
+      inTransaction = false;
     }
 
     void report() {
