@@ -50,12 +50,13 @@ public final class RolloutController {
     for (String model : view.models()) {
       Optional<Rollout> current = view.rollout(model);
       Optional<VersionInfo> latest = view.latestVersion(model);
-      // One rollout at a time: a newer version waits while the current rollout is still going
-      // through its waves; started now, it would send every device outside its canary back to
+      // A newer version replaces an active rollout only while that one is no wider than a first
+      // wave: later, starting over would send every device outside the new first wave back to
       // the last good version (seen in the demo: the fleet bounced between v5 and v4 at each new
-      // version). When the current one ends, the newest waiting version starts; the ones between
-      // are skipped. A paused rollout waits for people, so a newer version replaces it.
-      boolean busy = current.isPresent() && current.get().getState() == State.ACTIVE;
+      // version). So it waits for the current rollout to end, and then the newest waiting version
+      // starts; the ones between are skipped. A paused rollout waits for people: replaced.
+      boolean busy = current.isPresent() && current.get().getState() == State.ACTIVE
+          && waveFraction(current.get()) > settings.waves().get(0);
       if (settings.autoStart() && latest.isPresent() && !busy
           && (current.isEmpty() || latest.get().version() > current.get().getTargetVersion())) {
         Rollout r = newRollout(model, latest.get().version(), settings.waves(), current, "published");
@@ -68,6 +69,10 @@ public final class RolloutController {
         judge(current.get());
       }
     }
+  }
+
+  private static double waveFraction(Rollout r) {
+    return r.getWavesCount() == 0 ? 1.0 : r.getWaves(Math.min(r.getCurrentWave(), r.getWavesCount() - 1));
   }
 
   private void judge(Rollout r) throws StateWriteException {

@@ -149,6 +149,18 @@ class RolloutControllerTest {
   }
 
   @Test
+  void aNewerVersionReplacesARolloutStillInItsFirstWave() throws Exception {
+    publish(1);
+    controller.tick();
+    List<String> canaries = wave();
+    publish(2);
+    controller.tick();
+    assertThat(rollout().getTargetVersion()).isEqualTo(2);
+    assertThat(rollout().getLastGoodVersion()).isZero();
+    assertThat(wave()).as("the same first wave").containsExactlyElementsOf(canaries);
+  }
+
+  @Test
   void theWaveOrderIsTheSameForEveryRolloutAndReplica() {
     FleetView other = new FleetView();
     for (int i = FLEET - 1; i >= 0; i--) {
