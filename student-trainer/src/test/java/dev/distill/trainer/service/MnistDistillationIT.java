@@ -51,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * student with at least 97.5% on the 10,000 test images, with the trainer's defaults (batch 32,
  * Adam 1e-3, alpha 0.9, T = 20).
  *
- * <p>Long: it is skipped unless {@code -Ddistill.long=true} (about 5 minutes on 2 cores with a
+ * <p>Long: it is skipped unless {@code -Ddistill.long=true} (about 2.5 minutes on 2 cores with a
  * stored teacher, 15 more to train one):
  *
  * <pre>
