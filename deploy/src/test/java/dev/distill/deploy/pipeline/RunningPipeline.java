@@ -173,7 +173,7 @@ public final class RunningPipeline implements AutoCloseable {
     }
     HttpResponse<String> rep = http.send(HttpRequest.newBuilder(publisher.apiUri().resolve("/v1/devices/device-1/reports"))
         .header("Authorization", "Bearer " + token.group(1)).header("Content-Type", "application/json")
-                // every numeric field given: the server refuses a missing one, though openapi.yaml marks only status required
+        // every numeric field given: openapi.yaml requires them all (0 when there is nothing to count)
         .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + MODEL + "\",\"installedVersion\":0,"
             + "\"status\":\"HEALTH_CHECK_FAILED\",\"detail\":\"deploy test\",\"inferenceCount\":0,"
             + "\"latencyP50Ms\":0,\"latencyP99Ms\":0,\"errorCount\":0,\"labelledCount\":0}"))
