@@ -19,8 +19,6 @@ import dev.distill.platform.lifecycle.GracefulShutdown;
 import dev.distill.trainer.service.TrainerSettings;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -93,8 +91,7 @@ final class DemoCommand implements Callable<Integer> {
     LabelledImages test = Datasets.load(home, d, Split.TEST);
     TeacherVersion teacher = TeacherCommand.storedOrTrained(d);
     long total = limit <= 0 ? train.count() : Math.min(limit, train.count());
-    Path reportDir = report != null ? report : Paths.home().resolve("reports")
-        .resolve("demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Path reportDir = Paths.report(report, "demo");
 
     Pipeline.Settings settings = new Pipeline.Settings(d, devices, student, versionEvery(total),
         TAIL_COMMIT, Duration.ofSeconds(1), Paths.demo(), TeacherCommand.store().root());

@@ -13,8 +13,6 @@ import dev.distill.contract.data.Split;
 import dev.distill.contract.model.TeacherVersion;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -66,8 +64,7 @@ final class ExperimentCommand implements Callable<Integer> {
     LabelledImages train = Datasets.load(home, dataset, Split.TRAIN);
     LabelledImages test = Datasets.load(home, dataset, Split.TEST);
     TeacherVersion teacher = TeacherCommand.storedOrTrained(dataset);
-    Path dir = report != null ? report : Paths.home().resolve("reports")
-        .resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Path dir = Paths.report(report, name);
     Path work = Paths.home().resolve("experiments").resolve(name);
     Pipeline.deleteRecursively(work); // every run starts from an empty broker
     long start = System.nanoTime();

@@ -165,8 +165,7 @@ public final class Experiments {
     int teacher = teacherErrors();
     List<OnnxEvaluation> h = curve(f, run(hard), base.size());
     List<OnnxEvaluation> d = curve(f, run(distilled), base.size());
-    f.line("teacher", List.of(0.0, (double) passes), List.of(1 - teacher / (double) test.count(),
-        1 - teacher / (double) test.count()));
+    f.series(Report.Series.level("teacher", 1 - teacher / (double) test.count(), 0, passes));
     f.columns("pass", "hard-label student errors", "distilled student errors");
     List<Integer> hardErrors = new ArrayList<>();
     List<Integer> distilledErrors = new ArrayList<>();

@@ -11,15 +11,12 @@ import java.util.Map;
  * for the chart, every figure by name for the JSON, and the ONNX files of the published versions.
  */
 final class Findings {
-  /** One curve of the chart: y over x, in order. */
-  record Line(String name, List<Double> x, List<Double> y) {}
-
   final String title;
   final String xLabel;
   final String yLabel;
   final List<String> columns = new ArrayList<>();
   final List<List<String>> rows = new ArrayList<>();
-  final List<Line> lines = new ArrayList<>();
+  final List<Report.Series> series = new ArrayList<>();
   final Map<String, Object> figures = new LinkedHashMap<>();
   final Map<String, byte[]> models = new LinkedHashMap<>();
   final List<String> notes = new ArrayList<>();
@@ -44,8 +41,18 @@ final class Findings {
     return this;
   }
 
+  /** A curve of the chart: y over x, in order. */
   Findings line(String name, List<Double> x, List<Double> y) {
-    lines.add(new Line(name, List.copyOf(x), List.copyOf(y)));
+    List<Report.Point> points = new ArrayList<>();
+    for (int i = 0; i < x.size(); i++) {
+      points.add(new Report.Point(x.get(i), y.get(i)));
+    }
+    series.add(Report.Series.of(name, points));
+    return this;
+  }
+
+  Findings series(Report.Series s) {
+    series.add(s);
     return this;
   }
 
@@ -59,16 +66,8 @@ final class Findings {
     return this;
   }
 
-  /** The report folder's content; lines named "teacher" are drawn as the reference level. */
+  /** The report folder's content. */
   Report toReport() {
-    List<Report.Series> series = new ArrayList<>();
-    for (Line l : lines) {
-      List<Report.Point> points = new ArrayList<>();
-      for (int i = 0; i < l.x().size(); i++) {
-        points.add(new Report.Point(l.x().get(i), l.y().get(i)));
-      }
-      series.add(new Report.Series(l.name(), points, l.name().startsWith("teacher")));
-    }
     Map<String, Object> all = new LinkedHashMap<>(figures);
     all.put("notes", notes);
     Map<String, byte[]> files = new LinkedHashMap<>();

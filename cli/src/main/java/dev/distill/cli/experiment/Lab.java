@@ -180,8 +180,6 @@ final class Lab implements AutoCloseable {
     long start = System.nanoTime();
     Map<String, Object> p = new HashMap<>(kafka.clientProperties());
     p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-    // the arm's order is part of the experiment (drift): one batch in flight keeps it through retries
-    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     AtomicReference<Exception> failure = new AtomicReference<>();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
         new ByteArraySerializer())) {

@@ -15,10 +15,6 @@ import dev.distill.trainer.stream.Batch;
 import dev.distill.trainer.stream.StudentLearner;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +25,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -230,57 +224,33 @@ class TrainerBenchmark {
   }
 
   private Process startTrainer(Map<String, String> env) throws IOException {
-    Path tmp = Files.createDirectories(dir.resolve("tmp"));
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Djava.io.tmpdir=" + tmp));
-    command.addAll(JVM_OPTIONS);
-    for (String property : List.of("ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR")) {
-      if (System.getProperty(property) != null) {
-        command.add("-D" + property + "=" + System.getProperty(property));
-      }
-    }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainerMain.class.getName()));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.to(Path.of("target", "trainer-benchmark.log").toFile()));
-    pb.environment().keySet().removeIf(k -> k.startsWith("DISTILL_TRAINER_") || k.startsWith("KAFKA_"));
-    pb.environment().putAll(env);
-    return pb.start();
+    return TrainerProcess.start(env, JVM_OPTIONS, dir.resolve("tmp"), Path.of("target", "trainer-benchmark.log"));
   }
 
   private record Sample(long samples, long nanos, long heapCommittedKb) {}
 
-  private static final Pattern SAMPLES_TOTAL = Pattern.compile("(?m)^distill_trainer_samples_total\\{[^}]*} (\\S+)$");
-  private static final Pattern HEAP_COMMITTED =
-      Pattern.compile("(?m)^jvm_memory_committed_bytes\\{area=\"heap\"[^}]*} (\\S+)$");
-
   /** Polls the child's own samples counter until it reaches {@code target}; returns the first reading at or past it. */
   private static Sample awaitSamples(Process trainer, int port, long target) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    HttpRequest get = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build();
     while (true) {
       if (!trainer.isAlive()) {
         throw new IllegalStateException("the trainer exited with " + trainer.exitValue()
             + "; see target/trainer-benchmark.log");
       }
       try {
-        String body = http.send(get, HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = SAMPLES_TOTAL.matcher(body);
-        if (m.find()) {
-          long n = (long) Double.parseDouble(m.group(1));
-          if (n >= target) {
-            long heap = 0;
-            Matcher h = HEAP_COMMITTED.matcher(body);
-            while (h.find()) {
-              heap += (long) Double.parseDouble(h.group(1));
-            }
-            return new Sample(n, System.nanoTime(), heap / 1024);
-          }
+        Map<String, Double> metrics = TrainerProcess.scrape(port);
+        long n = (long) sum(metrics, "distill_trainer_samples_total{");
+        if (n >= target) {
+          return new Sample(n, System.nanoTime(), (long) sum(metrics, "jvm_memory_committed_bytes{area=\"heap\"") / 1024);
         }
       } catch (IOException e) {
         // not listening yet
       }
       Thread.sleep(100);
     }
+  }
+
+  private static double sum(Map<String, Double> metrics, String prefix) {
+    return metrics.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToDouble(Map.Entry::getValue).sum();
   }
 
   private static long rssKb(Process p) throws IOException {

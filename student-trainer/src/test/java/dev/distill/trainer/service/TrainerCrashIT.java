@@ -64,22 +64,8 @@ class TrainerCrashIT {
   }
 
   private Process startTrainer(String name) throws IOException {
-    Path tmp = Files.createDirectories(dir.resolve("tmp"));
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + tmp));
-    // the same offline DJL set-up as this JVM: libtorch from the shared cache, nothing downloaded
-    for (String property : List.of("ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR")) {
-      if (System.getProperty(property) != null) {
-        command.add("-D" + property + "=" + System.getProperty(property));
-      }
-    }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainerMain.class.getName()));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.to(LOGS.resolve(name + ".log").toFile()));
-    pb.environment().keySet().removeIf(k -> k.startsWith("DISTILL_TRAINER_") || k.startsWith("KAFKA_"));
-    pb.environment().putAll(settings());
-    Process p = pb.start();
+    Process p = TrainerProcess.start(settings(), List.of("-Xmx1g", "-XX:+UseSerialGC"), dir.resolve("tmp"),
+        LOGS.resolve(name + ".log"));
     children.add(p);
     return p;
   }

@@ -9,10 +9,6 @@ import dev.distill.contract.wire.Tensors;
 import dev.distill.kafka.EmbeddedKafka;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.topics.Topics;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,7 +79,7 @@ class TrainerServiceIT {
     // the bad records come after the good ones: their dead letters are committed with the next
     // candidate (the 3 s timer), and only then do read_committed consumers see them
     await(() -> readRecords(topics.softTargetsDlq().name()).size() >= 3 || second.progress().failure() != null);
-    Map<String, Double> scraped = scrape(second.httpPort());
+    Map<String, Double> scraped = TrainerProcess.scrape(second.httpPort());
     Progress secondProgress = second.progress();
     second.close();
     assertThat(second.progress().failure()).isNull();
@@ -138,22 +134,6 @@ class TrainerServiceIT {
     while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
-  }
-
-  /** The service's /metrics as name{labels} -> value (comments and histograms' extra lines included as they come). */
-  private static Map<String, Double> scrape(int port) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics"))
-        .build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    Map<String, Double> out = new HashMap<>();
-    for (String line : response.body().split("\n")) {
-      if (!line.startsWith("#") && !line.isBlank()) {
-        int space = line.lastIndexOf(' ');
-        out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-      }
-    }
-    return out;
   }
 
   private static <T> List<T> read(String topic, TopicReader.Parser<T> parser) throws Exception {
