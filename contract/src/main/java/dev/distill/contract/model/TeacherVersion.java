@@ -6,12 +6,16 @@ import java.util.Map;
 
 /**
  * One published version of a teacher: one ONNX file per ensemble member (one for a single
- * teacher) and free-form facts about it (architecture, dataset, test errors, ...).
+ * teacher) and its {@link TeacherManifest} (interface, classes, preprocessing, provenance).
  */
-public record TeacherVersion(String teacherId, int version, Path dir, List<Path> members, Map<String, String> info) {
+public record TeacherVersion(String teacherId, int version, Path dir, List<Path> members, TeacherManifest manifest) {
   public TeacherVersion {
     members = List.copyOf(members);
-    info = Map.copyOf(info);
+  }
+
+  /** Free-form facts about it (architecture, dataset, test errors, ...). */
+  public Map<String, String> info() {
+    return manifest.info();
   }
 
   /** The version as soft targets carry it. */

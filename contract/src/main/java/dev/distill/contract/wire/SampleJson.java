@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;
-import java.util.Locale;
 
 /**
  * The JSON form of a {@link Sample}, for producers without protobuf (kcat, scripts):
@@ -21,11 +20,17 @@ import java.util.Locale;
  * <pre>{@code
  * {"id": "s-42", "eventTimeMs": 1700000000000, "label": 7, "source": "kcat",
  *  "features": {"dtype": "uint8", "shape": [28, 28], "data": [0, 0, 12, ...]}}
+ * {"id": "t-1", "tensors": {"input_ids": {"dtype": "int64", "shape": [16], "data": [5, 9, ...]},
+ *                           "attention_mask": {"dtype": "int64", "shape": [16], "data": [1, 1, ...]}}}
  * }</pre>
  *
- * {@code data} is an array of numbers in row-major order, or {@code dataBase64} holds the raw
- * little-endian bytes. Unknown fields are ignored so that newer writers do not break this
- * reader; {@code label}, {@code eventTimeMs} and {@code source} are optional.
+ * {@code data} is an array of numbers in row-major order, or a base64 string of the raw
+ * little-endian bytes (also accepted as {@code dataBase64}). The canonical protobuf JSON mapping
+ * (what {@code JsonFormat.printer()} and other languages' protobuf libraries write: enum names
+ * such as {@code "UINT8"}, int64 as strings, bytes as base64, {@code event_time_ms} or {@code
+ * eventTimeMs}) is the same shape and is read by the same rules. Unknown fields are ignored so
+ * that newer writers do not break this reader; {@code label}, {@code eventTimeMs} and {@code
+ * source} are optional.
  */
 public final class SampleJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -47,94 +52,155 @@ public final class SampleJson {
     }
     Sample.Builder b = Sample.newBuilder();
     b.setId(text(root, "id", true));
-    JsonNode time = root.get("eventTimeMs");
+    JsonNode time = field(root, "eventTimeMs", "event_time_ms");
     if (time != null && !time.isNull()) {
-      if (!time.canConvertToLong() || !time.isIntegralNumber()) {
-        throw new MalformedMessageException(TYPE, "eventTimeMs", "must be an integer (epoch ms)");
-      }
-      b.setEventTimeMs(time.asLong());
+      b.setEventTimeMs(integer(time, "eventTimeMs", "must be an integer (epoch ms)"));
     }
     JsonNode label = root.get("label");
     if (label != null && !label.isNull()) {
-      if (!label.isIntegralNumber() || !label.canConvertToInt()) {
+      long l = integer(label, "label", "must be an integer class index");
+      if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
         throw new MalformedMessageException(TYPE, "label", "must be an integer class index");
       }
-      b.setLabel(label.asInt());
+      b.setLabel((int) l);
     }
     String source = text(root, "source", false);
     if (source != null) {
       b.setSource(source);
     }
     JsonNode features = root.get("features");
-    if (features == null || !features.isObject()) {
-      throw new MalformedMessageException(TYPE, "features", "must be an object with dtype, shape and data");
+    JsonNode tensors = root.get("tensors");
+    boolean hasTensors = tensors != null && !tensors.isNull();
+    if (hasTensors) {
+      if (!tensors.isObject()) {
+        throw new MalformedMessageException(TYPE, "tensors", "must be an object of named tensors");
+      }
+      var it = tensors.fields();
+      while (it.hasNext()) {
+        var e = it.next();
+        String path = "tensors[" + e.getKey() + "]";
+        if (!e.getValue().isObject()) {
+          throw new MalformedMessageException(TYPE, path, "must be an object with dtype, shape and data");
+        }
+        b.putTensors(e.getKey(), tensor(e.getValue(), path));
+      }
     }
-    b.setFeatures(tensor(features));
+    if (features != null && !features.isNull()) {
+      if (!features.isObject()) {
+        throw new MalformedMessageException(TYPE, "features", "must be an object with dtype, shape and data");
+      }
+      b.setFeatures(tensor(features, "features"));
+    } else if (!hasTensors) {
+      throw new MalformedMessageException(TYPE, "features",
+          "must be an object with dtype, shape and data (or give tensors by name)");
+    }
     return b.build();
   }
 
-  private static Tensor tensor(JsonNode f) {
-    String dtypeName = text(f, "dtype", true, "features.dtype");
-    DType dtype =
-        switch (dtypeName.toLowerCase(Locale.ROOT)) {
-          case "uint8" -> DType.UINT8;
-          case "float32" -> DType.FLOAT32;
-          default ->
-              throw new MalformedMessageException(
-                  TYPE, "features.dtype", "unsupported dtype '" + dtypeName + "' (uint8 or float32)");
-        };
+  private static Tensor tensor(JsonNode f, String path) {
+    JsonNode dtypeNode = f.get("dtype");
+    DType dtype;
+    if (dtypeNode != null && dtypeNode.isIntegralNumber()) {
+      dtype = DType.forNumber(dtypeNode.asInt());
+      if (dtype == null || dtype == DType.DTYPE_UNSPECIFIED) {
+        throw new MalformedMessageException(TYPE, path + ".dtype", "unknown dtype number " + dtypeNode.asInt());
+      }
+    } else {
+      String dtypeName = text(f, "dtype", true, path + ".dtype");
+      try {
+        dtype = Tensors.parseDType(dtypeName);
+      } catch (IllegalArgumentException e) {
+        throw new MalformedMessageException(TYPE, path + ".dtype", e.getMessage());
+      }
+    }
     JsonNode shape = f.get("shape");
     if (shape == null || !shape.isArray() || shape.isEmpty()) {
-      throw new MalformedMessageException(TYPE, "features.shape", "must be a non-empty array of integers");
+      throw new MalformedMessageException(TYPE, path + ".shape", "must be a non-empty array of integers");
     }
     Tensor.Builder t = Tensor.newBuilder().setDtype(dtype);
     for (int i = 0; i < shape.size(); i++) {
-      JsonNode d = shape.get(i);
-      if (!d.isIntegralNumber() || !d.canConvertToInt()) {
-        throw new MalformedMessageException(TYPE, "features.shape[" + i + "]", "must be an integer");
+      long d = integer(shape.get(i), path + ".shape[" + i + "]", "must be an integer");
+      if (d < Integer.MIN_VALUE || d > Integer.MAX_VALUE) {
+        throw new MalformedMessageException(TYPE, path + ".shape[" + i + "]", "must be an integer");
       }
-      t.addShape(d.asInt());
+      t.addShape((int) d);
     }
     JsonNode data = f.get("data");
     JsonNode b64 = f.get("dataBase64");
     if (data != null && data.isArray()) {
-      t.setData(fromNumbers((ArrayNode) data, dtype));
+      t.setData(fromNumbers((ArrayNode) data, dtype, path + ".data"));
+    } else if (data != null && data.isTextual()) {
+      t.setData(base64(data.asText(), path + ".data"));
     } else if (b64 != null && b64.isTextual()) {
-      try {
-        t.setData(ByteString.copyFrom(Base64.getDecoder().decode(b64.asText())));
-      } catch (IllegalArgumentException e) {
-        throw new MalformedMessageException(TYPE, "features.dataBase64", "is not valid base64: " + e.getMessage());
-      }
+      t.setData(base64(b64.asText(), path + ".dataBase64"));
     } else {
       throw new MalformedMessageException(
-          TYPE, "features.data", "must be an array of numbers (or give features.dataBase64)");
+          TYPE, path + ".data", "must be an array of numbers or a base64 string of the raw bytes");
     }
     return t.build();
   }
 
-  private static ByteString fromNumbers(ArrayNode data, DType dtype) {
-    int n = data.size();
-    if (dtype == DType.UINT8) {
-      byte[] out = new byte[n];
-      for (int i = 0; i < n; i++) {
-        JsonNode v = data.get(i);
-        if (!v.isIntegralNumber() || v.asInt() < 0 || v.asInt() > 255) {
-          throw new MalformedMessageException(
-              TYPE, "features.data[" + i + "]", "must be an integer 0..255 for uint8, got " + v);
-        }
-        out[i] = (byte) v.asInt();
-      }
-      return ByteString.copyFrom(out);
+  private static ByteString base64(String text, String path) {
+    try {
+      return ByteString.copyFrom(Base64.getDecoder().decode(text));
+    } catch (IllegalArgumentException e) {
+      throw new MalformedMessageException(TYPE, path, "is not valid base64: " + e.getMessage());
     }
-    ByteBuffer buf = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private static ByteString fromNumbers(ArrayNode data, DType dtype, String path) {
+    int n = data.size();
+    ByteBuffer buf = ByteBuffer.allocate(n * Tensors.bytesPerElement(dtype)).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < n; i++) {
       JsonNode v = data.get(i);
-      if (!v.isNumber()) {
-        throw new MalformedMessageException(TYPE, "features.data[" + i + "]", "must be a number, got " + v);
+      String at = path + "[" + i + "]";
+      switch (dtype) {
+        case UINT8 -> {
+          if (!v.isIntegralNumber() || v.asInt() < 0 || v.asInt() > 255) {
+            throw new MalformedMessageException(TYPE, at, "must be an integer 0..255 for uint8, got " + v);
+          }
+          buf.put((byte) v.asInt());
+        }
+        case INT32 -> {
+          long x = integer(v, at, "must be an integer for int32, got " + v);
+          if (x < Integer.MIN_VALUE || x > Integer.MAX_VALUE) {
+            throw new MalformedMessageException(TYPE, at, "is out of the int32 range: " + v);
+          }
+          buf.putInt((int) x);
+        }
+        case INT64 -> buf.putLong(integer(v, at, "must be an integer for int64, got " + v));
+        case FLOAT16 -> buf.putShort(Half.fromFloat(number(v, at)));
+        default -> buf.putFloat(number(v, at));
       }
-      buf.putFloat(v.floatValue());
     }
     return ByteString.copyFrom(buf.array());
+  }
+
+  private static float number(JsonNode v, String path) {
+    if (!v.isNumber()) {
+      throw new MalformedMessageException(TYPE, path, "must be a number, got " + v);
+    }
+    return v.floatValue();
+  }
+
+  /** An integer given as a JSON number or, as the protobuf JSON mapping writes int64, a string. */
+  private static long integer(JsonNode v, String path, String problem) {
+    if (v.isIntegralNumber() && v.canConvertToLong()) {
+      return v.asLong();
+    }
+    if (v.isTextual()) {
+      try {
+        return Long.parseLong(v.asText().trim());
+      } catch (NumberFormatException e) {
+        throw new MalformedMessageException(TYPE, path, problem);
+      }
+    }
+    throw new MalformedMessageException(TYPE, path, problem);
+  }
+
+  private static JsonNode field(JsonNode node, String jsonName, String protoName) {
+    JsonNode v = node.get(jsonName);
+    return v != null ? v : node.get(protoName);
   }
 
   private static String text(JsonNode node, String name, boolean required) {
@@ -155,7 +221,7 @@ public final class SampleJson {
     return v.asText();
   }
 
-  /** The JSON form of a sample (numbers array), e.g. to show users what to send. */
+  /** The JSON form of a sample (numbers arrays), e.g. to show users what to send. */
   public static String toJson(Sample s) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("id", s.getId());
@@ -168,20 +234,29 @@ public final class SampleJson {
     if (!s.getSource().isEmpty()) {
       root.put("source", s.getSource());
     }
-    ObjectNode f = root.putObject("features");
-    Tensor t = s.getFeatures();
-    f.put("dtype", t.getDtype() == DType.UINT8 ? "uint8" : "float32");
+    if (s.hasFeatures()) {
+      writeTensor(root.putObject("features"), s.getFeatures());
+    }
+    if (s.getTensorsCount() > 0) {
+      ObjectNode named = root.putObject("tensors");
+      new java.util.TreeMap<>(s.getTensorsMap()).forEach((name, t) -> writeTensor(named.putObject(name), t));
+    }
+    return root.toString();
+  }
+
+  private static void writeTensor(ObjectNode f, Tensor t) {
+    f.put("dtype", Tensors.name(t.getDtype()));
     ArrayNode shape = f.putArray("shape");
     t.getShapeList().forEach(shape::add);
     ArrayNode data = f.putArray("data");
-    float[] values = Tensors.toFloats(t);
-    for (float v : values) {
-      if (t.getDtype() == DType.UINT8) {
-        data.add((int) v);
-      } else {
+    if (Tensors.isFloatingPoint(t.getDtype())) {
+      for (float v : Tensors.toFloats(t)) {
+        data.add(v);
+      }
+    } else {
+      for (long v : Tensors.toLongs(t)) {
         data.add(v);
       }
     }
-    return root.toString();
   }
 }

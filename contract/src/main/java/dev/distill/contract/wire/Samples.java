@@ -2,12 +2,19 @@ package dev.distill.contract.wire;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.distill.contract.proto.Sample;
+import dev.distill.contract.proto.Tensor;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** Decoding and checking {@link Sample}s, whichever encoding they arrived in. */
 public final class Samples {
   public static final String TYPE = Sample.getDescriptor().getFullName();
   /** Longest sample id accepted; ids are Kafka keys and appear in logs. */
   public static final int MAX_ID_LENGTH = 256;
+  /** The name of a sample's lone {@code features} tensor among its inputs. */
+  public static final String FEATURES = "features";
+  /** Most named tensors one sample may carry. */
+  public static final int MAX_TENSORS = 16;
 
   private Samples() {}
 
@@ -46,12 +53,53 @@ public final class Samples {
       throw new MalformedMessageException(
           TYPE, "id", "is " + s.getId().length() + " characters, at most " + MAX_ID_LENGTH + " allowed");
     }
-    if (!s.hasFeatures()) {
-      throw new MalformedMessageException(TYPE, "features", "is missing");
-    }
-    Tensors.validate(s.getFeatures(), TYPE, "features");
+    validateInputs(s.hasFeatures() ? s.getFeatures() : null, s.getTensorsMap(), TYPE);
     if (s.hasLabel() && s.getLabel() < 0) {
       throw new MalformedMessageException(TYPE, "label", "must be >= 0, got " + s.getLabel());
+    }
+  }
+
+  /**
+   * A sample's inputs by name, in name order: its named tensors, or its lone {@code features}
+   * as the input {@value #FEATURES}.
+   */
+  public static Map<String, Tensor> inputs(Sample s) {
+    return inputs(s.hasFeatures() ? s.getFeatures() : null, s.getTensorsMap());
+  }
+
+  static Map<String, Tensor> inputs(Tensor features, Map<String, Tensor> tensors) {
+    if (!tensors.isEmpty()) {
+      return new TreeMap<>(tensors);
+    }
+    Map<String, Tensor> one = new TreeMap<>();
+    if (features != null) {
+      one.put(FEATURES, features);
+    }
+    return one;
+  }
+
+  /** The rules of a message's inputs: {@code features} or named {@code tensors}, each a valid tensor. */
+  static void validateInputs(Tensor features, Map<String, Tensor> tensors, String type) {
+    if (features != null && !tensors.isEmpty()) {
+      throw new MalformedMessageException(type, "tensors", "set either features or tensors, not both");
+    }
+    if (features == null && tensors.isEmpty()) {
+      throw new MalformedMessageException(type, "features", "is missing (set features, or tensors by name)");
+    }
+    if (features != null) {
+      Tensors.validate(features, type, "features");
+      return;
+    }
+    if (tensors.size() > MAX_TENSORS) {
+      throw new MalformedMessageException(type, "tensors", "has " + tensors.size() + " entries, at most "
+          + MAX_TENSORS + " allowed");
+    }
+    for (Map.Entry<String, Tensor> e : new TreeMap<>(tensors).entrySet()) {
+      if (e.getKey().isEmpty() || e.getKey().length() > 128) {
+        throw new MalformedMessageException(type, "tensors", "names must be 1 to 128 characters, got '"
+            + e.getKey() + "'");
+      }
+      Tensors.validate(e.getValue(), type, "tensors[" + e.getKey() + "]");
     }
   }
 }

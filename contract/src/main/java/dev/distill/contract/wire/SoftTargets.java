@@ -37,10 +37,7 @@ public final class SoftTargets {
     if (!(t.getTemperature() > 0) || !Float.isFinite(t.getTemperature())) {
       throw new MalformedMessageException(TYPE, "temperature", "must be a positive number, got " + t.getTemperature());
     }
-    if (!t.hasFeatures()) {
-      throw new MalformedMessageException(TYPE, "features", "is missing");
-    }
-    Tensors.validate(t.getFeatures(), TYPE, "features");
+    Samples.validateInputs(t.hasFeatures() ? t.getFeatures() : null, t.getTensorsMap(), TYPE);
     if (t.hasLabel() && (t.getLabel() < 0 || t.getLabel() >= t.getNumClasses())) {
       throw new MalformedMessageException(
           TYPE, "label", "must be in [0, " + t.getNumClasses() + "), got " + t.getLabel());
@@ -49,6 +46,11 @@ public final class SoftTargets {
       throw new MalformedMessageException(TYPE, "probs", "exactly one of probs and top_k must be set");
     }
     dense(t); // checks the distribution itself
+  }
+
+  /** The sample's inputs by name, as {@link Samples#inputs} gives them. */
+  public static java.util.Map<String, dev.distill.contract.proto.Tensor> inputs(SoftTarget t) {
+    return Samples.inputs(t.hasFeatures() ? t.getFeatures() : null, t.getTensorsMap());
   }
 
   /**

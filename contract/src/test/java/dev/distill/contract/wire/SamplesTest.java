@@ -97,8 +97,8 @@ class SamplesTest {
   void jsonErrorsSayWhatWasWrongAndWhere() {
     assertThat(decodeJson("{\"id\": ")).hasMessageStartingWith("distill.v1.Sample: not valid JSON");
     assertThat(decodeJson("[1,2]")).hasMessage("distill.v1.Sample: JSON sample must be an object");
-    assertThat(decodeJson("{\"id\":\"a\",\"features\":{\"dtype\":\"int64\",\"shape\":[1],\"data\":[1]}}"))
-        .hasMessage("distill.v1.Sample.features.dtype: unsupported dtype 'int64' (uint8 or float32)");
+    assertThat(decodeJson("{\"id\":\"a\",\"features\":{\"dtype\":\"complex64\",\"shape\":[1],\"data\":[1]}}"))
+        .hasMessage("distill.v1.Sample.features.dtype: unsupported dtype 'complex64' (uint8, int32, int64, float16 or float32)");
     assertThat(decodeJson("{\"id\":\"a\",\"features\":{\"dtype\":\"uint8\",\"shape\":[2],\"data\":[1,300]}}"))
         .hasMessage("distill.v1.Sample.features.data[1]: must be an integer 0..255 for uint8, got 300");
     assertThat(decodeJson("{\"id\":\"a\",\"features\":{\"dtype\":\"uint8\",\"shape\":[0],\"data\":[]}}"))

@@ -74,7 +74,8 @@ public final class RunningPipeline implements AutoCloseable {
           "DISTILL_PARTITIONS", "2",
           "DISTILL_HTTP_PORT", "0");
       TeacherStore store = new TeacherStore(dir.resolve("teachers"));
-      store.publish("mnist", List.of(tinyTeacher()), Map.of("origin", "deploy test"));
+      store.publish("mnist", List.of(tinyTeacher()),
+          dev.distill.contract.model.TeacherManifest.legacy(784, 10, Map.of("origin", "deploy test")));
       scorer = ScorerService.start(ScorerSettings.from(with(common, Map.of(
           ScorerSettings.TEACHER_STORE, store.root().toString(),
           ScorerSettings.STATE_DIR, dir.resolve("state").toString(),

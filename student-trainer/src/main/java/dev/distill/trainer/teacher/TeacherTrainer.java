@@ -11,6 +11,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.distill.contract.data.LabelledImages;
+import dev.distill.contract.model.TeacherManifest;
 import dev.distill.contract.model.TeacherStore;
 import dev.distill.contract.model.TeacherVersion;
 import dev.distill.trainer.engine.TrainingEngine;
@@ -226,7 +227,9 @@ public final class TeacherTrainer {
     info.put("device", engine.device().toString());
     info.put("threads", engine.intraOpThreads() + "/" + engine.interOpThreads());
     info.put("created_at", createdAt.toString());
-    TeacherVersion published = store.publish(o.teacherId(), onnx, info);
+    // the networks take raw pixels [N, D] and scale them in the graph: the manifest says so
+    TeacherManifest manifest = TeacherManifest.legacy(o.architecture().inputSize(), o.architecture().classes(), info);
+    TeacherVersion published = store.publish(o.teacherId(), onnx, manifest);
     if (published.version() != expected) {
       LOG.warn("teacher {} was published as v{} because another publisher took v{} meanwhile; its ONNX "
           + "metadata says v{}", o.teacherId(), published.version(), expected, expected);

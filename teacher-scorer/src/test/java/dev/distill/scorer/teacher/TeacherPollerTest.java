@@ -24,7 +24,7 @@ class TeacherPollerTest {
   };
 
   private void publish(TeacherStore store, Map<String, String> info) throws Exception {
-    store.publish("mnist", List.of(new byte[] {1}), info);
+    store.publish("mnist", List.of(new byte[] {1}), dev.distill.contract.model.TeacherManifest.legacy(784, 10, info));
   }
 
   @Test

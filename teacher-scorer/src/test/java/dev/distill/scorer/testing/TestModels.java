@@ -1,6 +1,7 @@
 package dev.distill.scorer.testing;
 
 import dev.distill.contract.model.ModelInterface;
+import dev.distill.contract.model.TeacherManifest;
 import dev.distill.contract.model.TeacherStore;
 import dev.distill.contract.model.TeacherVersion;
 import dev.distill.contract.onnx.OnnxGraph;
@@ -58,9 +59,19 @@ public final class TestModels {
     return new OnnxModel(g).toBytes();
   }
 
+  /** Publishes members of the {@code pixels [N, D]} interface, D and C read from the first member's graph. */
   public static TeacherVersion publish(TeacherStore store, String teacherId, byte[]... members) {
+    int d = 1;
+    int c = 2;
     try {
-      return store.publish(teacherId, List.of(members), Map.of("origin", "test"));
+      var described = dev.distill.contract.onnx.OnnxGraphReader.read(members[0]);
+      d = (int) described.inputs().get(0).shape().get(1).size();
+      c = (int) described.outputs().get(0).shape().get(1).size();
+    } catch (RuntimeException notAModel) {
+      // a deliberately broken member: the manifest still needs some interface
+    }
+    try {
+      return store.publish(teacherId, List.of(members), TeacherManifest.legacy(d, c, Map.of("origin", "test")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
