@@ -138,7 +138,7 @@ public final class ScorerService implements AutoCloseable {
 
   private static Health teacherHealth(Teacher t) {
     return Health.up(t.id() + " v" + t.version() + " (" + t.ensembleSize() + " member(s), "
-        + t.inputSize() + " -> " + t.numClasses() + ")");
+        + t.manifest().inputs().stream().map(i -> i.spec().toString()).toList() + " -> " + t.numClasses() + " classes)");
   }
 
   private static void closeStreams(KafkaStreams streams, ScorerSettings s) {

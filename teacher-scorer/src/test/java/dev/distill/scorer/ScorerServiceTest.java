@@ -20,6 +20,7 @@ class ScorerServiceTest {
 
     assertThatThrownBy(() -> ScorerService.start(s))
         .isInstanceOf(TeacherUnavailableException.class)
-        .hasMessage("no teacher 'mnist' in " + dir + ": train one with `distill teacher train --dataset mnist`");
+        .hasMessage("no usable teacher 'mnist' in " + dir + ": import one with `distill teacher import FILE.onnx "
+            + "--id mnist` or train one with `distill teacher train`");
   }
 }

@@ -4,10 +4,12 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.distill.contract.model.ModelInterface;
+import dev.distill.contract.model.TeacherManifest;
 import dev.distill.scorer.teacher.Teacher;
+import dev.distill.scorer.teacher.TeacherBatch;
 import dev.distill.scorer.teacher.TeacherException;
 import java.nio.FloatBuffer;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,25 +19,26 @@ import org.slf4j.LoggerFactory;
 /** A teacher version as ONNX Runtime sessions, one per ensemble member. Made by {@link OnnxTeacherLoader}. */
 final class OnnxTeacher implements Teacher {
   private static final Logger log = LoggerFactory.getLogger(OnnxTeacher.class);
-  private static final Set<String> OUTPUTS = Set.of(ModelInterface.OUTPUT);
+  /** Floor under a probability before its log: a zero would be an infinite logit. */
+  private static final double MIN_PROBABILITY = 1e-30;
 
-  /** One member model, checked to follow {@link ModelInterface}. */
-  record Member(String name, OrtSession session, int inputSize, int numClasses) {}
+  /** One member model, checked against the version's manifest. */
+  record Member(String name, OrtSession session) {}
 
   private final OrtEnvironment env;
   private final String id;
   private final int version;
+  private final TeacherManifest manifest;
   private final List<Member> members;
-  private final int inputSize;
-  private final int numClasses;
+  private final Set<String> outputs;
 
-  OnnxTeacher(OrtEnvironment env, String id, int version, List<Member> members) {
+  OnnxTeacher(OrtEnvironment env, String id, int version, TeacherManifest manifest, List<Member> members) {
     this.env = env;
     this.id = id;
     this.version = version;
+    this.manifest = manifest;
     this.members = List.copyOf(members);
-    this.inputSize = members.get(0).inputSize();
-    this.numClasses = members.get(0).numClasses();
+    this.outputs = Set.of(manifest.output().name());
   }
 
   @Override
@@ -54,32 +57,38 @@ final class OnnxTeacher implements Teacher {
   }
 
   @Override
-  public int inputSize() {
-    return inputSize;
+  public TeacherManifest manifest() {
+    return manifest;
   }
 
   @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public float[][] logits(FloatBuffer batch, int rows) {
-    FloatBuffer view = batch.duplicate();
-    view.position(0).limit(rows * inputSize);
+  public float[][] logits(TeacherBatch batch) {
+    int rows = batch.rows();
+    int classes = numClasses();
     float[][] out = new float[members.size()][];
-    try (OnnxTensor input = OnnxTensor.createTensor(env, view, new long[] {rows, inputSize})) {
-      Map<String, OnnxTensor> feed = Map.of(ModelInterface.INPUT, input);
+    Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+    try {
+      for (int i = 0; i < batch.inputs().size(); i++) {
+        feed.put(batch.inputs().get(i).name(),
+            OrtTensors.create(env, manifest.inputs().get(i).spec().dtype(), batch.inputs().get(i)));
+      }
       for (int m = 0; m < members.size(); m++) {
-        try (OrtSession.Result r = members.get(m).session().run(feed, OUTPUTS)) {
-          FloatBuffer logits = ((OnnxTensor) r.get(0)).getFloatBuffer();
-          float[] a = new float[rows * numClasses];
-          logits.get(a);
+        try (OrtSession.Result r = members.get(m).session().run(feed, outputs)) {
+          FloatBuffer values = ((OnnxTensor) r.get(0)).getFloatBuffer();
+          float[] a = new float[rows * classes];
+          values.get(a);
+          if (manifest.output().kind() == TeacherManifest.OutputKind.PROBABILITIES) {
+            for (int k = 0; k < a.length; k++) {
+              a[k] = (float) Math.log(Math.max(a[k], MIN_PROBABILITY));
+            }
+          }
           out[m] = a;
         }
       }
     } catch (OrtException e) {
       throw new TeacherException("teacher " + id + " v" + version + " failed on a batch of " + rows + ": " + e.getMessage(), e);
+    } finally {
+      feed.values().forEach(OnnxTensor::close);
     }
     return out;
   }
@@ -102,6 +111,7 @@ final class OnnxTeacher implements Teacher {
 
   @Override
   public String toString() {
-    return "teacher " + id + " v" + version + " (" + members.size() + " member(s), " + inputSize + " -> " + numClasses + ")";
+    return "teacher " + id + " v" + version + " (" + members.size() + " member(s), " + manifest.inputs().stream()
+        .map(i -> i.spec().toString()).toList() + " -> " + numClasses() + " classes)";
   }
 }

@@ -8,12 +8,14 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import dev.distill.contract.model.ModelInterface;
+import dev.distill.contract.model.TeacherManifest;
 import dev.distill.contract.model.TeacherVersion;
+import dev.distill.contract.model.TensorSpec;
+import dev.distill.contract.wire.Tensors;
+import dev.distill.scorer.teacher.TeacherBatch;
 import dev.distill.scorer.teacher.Teacher;
 import dev.distill.scorer.teacher.TeacherLoadException;
 import dev.distill.scorer.teacher.TeacherLoader;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,9 +33,9 @@ import org.slf4j.LoggerFactory;
  * in the demo, the broker). The execution provider is decided once, when the loader is made, and
  * said once in the log.
  *
- * <p>Every member is checked against {@link ModelInterface} before a version is used: a float
- * input {@code pixels [N, D]} with a fixed D, an output {@code logits [N, C]}, and one probe run;
- * members must agree on D and C.
+ * <p>Every member is checked against the version's {@link TeacherManifest} before the version is
+ * used (its inputs, dtypes and shapes, its output; {@link InterfaceCheck}) and probed with one run,
+ * so members of an ensemble share one interface.
  */
 public final class OnnxTeacherLoader implements TeacherLoader {
   private static final Logger log = LoggerFactory.getLogger(OnnxTeacherLoader.class);
@@ -93,19 +95,12 @@ public final class OnnxTeacherLoader implements TeacherLoader {
   @Override
   public Teacher load(TeacherVersion version) throws TeacherLoadException {
     List<OnnxTeacher.Member> members = new ArrayList<>();
+    TeacherManifest manifest = version.manifest();
     try {
       for (Path file : version.members()) {
-        members.add(open(file));
+        members.add(open(file, manifest));
       }
-      OnnxTeacher.Member first = members.get(0);
-      for (OnnxTeacher.Member m : members) {
-        if (m.inputSize() != first.inputSize() || m.numClasses() != first.numClasses()) {
-          throw new TeacherLoadException("ensemble members must agree on input size and classes: "
-              + first.name() + " maps " + first.inputSize() + " features to " + first.numClasses() + " classes, "
-              + m.name() + " maps " + m.inputSize() + " to " + m.numClasses());
-        }
-      }
-      OnnxTeacher teacher = new OnnxTeacher(env, version.teacherId(), version.version(), members);
+      OnnxTeacher teacher = new OnnxTeacher(env, version.teacherId(), version.version(), manifest, members);
       log.info("loaded {} from {} on {}", teacher, version.dir(), active);
       return teacher;
     } catch (TeacherLoadException | RuntimeException e) {
@@ -114,7 +109,11 @@ public final class OnnxTeacherLoader implements TeacherLoader {
     }
   }
 
-  private OnnxTeacher.Member open(Path file) throws TeacherLoadException {
+  /**
+   * Opens one ONNX file and checks it against a manifest: every input the manifest names with its
+   * dtype and shape, the output, and one probe run that gives {@code [1, C]}.
+   */
+  OnnxTeacher.Member open(Path file, TeacherManifest manifest) throws TeacherLoadException {
     String name = file.getFileName().toString();
     OrtSession session;
     try (OrtSession.SessionOptions options = sessionOptions()) {
@@ -123,10 +122,9 @@ public final class OnnxTeacherLoader implements TeacherLoader {
       throw new TeacherLoadException(name + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
     }
     try {
-      int inputSize = (int) featureDimension(name, session.getInputInfo(), ModelInterface.INPUT, true);
-      featureDimension(name, session.getOutputInfo(), ModelInterface.OUTPUT, false);
-      int classes = probe(name, session, inputSize);
-      return new OnnxTeacher.Member(name, session, inputSize, classes);
+      InterfaceCheck.check(name, session, manifest);
+      probe(name, session, manifest);
+      return new OnnxTeacher.Member(name, session);
     } catch (OrtException e) {
       closeQuietly(session);
       throw new TeacherLoadException(name + ": " + e.getMessage(), e);
@@ -149,37 +147,36 @@ public final class OnnxTeacherLoader implements TeacherLoader {
     return o;
   }
 
-  /** The second dimension of a {@code [N, X]} float tensor; -1 if the model leaves it symbolic. */
-  private static long featureDimension(String model, Map<String, NodeInfo> infos, String name, boolean mustBeFixed)
-      throws TeacherLoadException {
-    NodeInfo info = infos.get(name);
-    if (info == null) {
-      throw new TeacherLoadException(model + ": has no " + (mustBeFixed ? "input" : "output") + " '" + name
-          + "' (it has " + infos.keySet() + "); every model maps '" + ModelInterface.INPUT + "' [N, D] to '"
-          + ModelInterface.OUTPUT + "' [N, C]");
-    }
-    if (!(info.getInfo() instanceof TensorInfo t) || t.type != OnnxJavaType.FLOAT || t.getShape().length != 2) {
-      throw new TeacherLoadException(model + ": '" + name + "' must be a float tensor [N, X], got " + info.getInfo());
-    }
-    long dim = t.getShape()[1];
-    if (mustBeFixed && dim <= 0) {
-      throw new TeacherLoadException(model + ": '" + name + "' must have a fixed feature size, got "
-          + Arrays.toString(t.getShape()));
-    }
-    return dim;
-  }
-
-  /** One run on a zero sample: the model runs, and says how many classes it has. */
-  private int probe(String model, OrtSession session, int inputSize) throws OrtException, TeacherLoadException {
-    FloatBuffer zeros = FloatBuffer.allocate(inputSize);
-    try (OnnxTensor in = OnnxTensor.createTensor(env, zeros, new long[] {1, inputSize});
-        OrtSession.Result r = session.run(Map.of(ModelInterface.INPUT, in), Set.of(ModelInterface.OUTPUT))) {
-      long[] shape = ((TensorInfo) r.get(0).getInfo()).getShape();
-      if (shape.length != 2 || shape[0] != 1 || shape[1] < 2) {
-        throw new TeacherLoadException(model + ": a probe of one sample gave '" + ModelInterface.OUTPUT
-            + "' of shape " + Arrays.toString(shape) + ", expected [1, C] with C >= 2");
+  /** One run on a sample of zeros (symbolic dimensions at 1): the model runs and has the manifest's classes. */
+  private void probe(String model, OrtSession session, TeacherManifest manifest)
+      throws OrtException, TeacherLoadException {
+    List<TeacherBatch.Input> inputs = new ArrayList<>();
+    for (TeacherManifest.Input in : manifest.inputs()) {
+      List<TensorSpec.Dim> dims = in.spec().shape();
+      long[] shape = new long[dims.size()];
+      int count = 1;
+      for (int d = 0; d < shape.length; d++) {
+        shape[d] = dims.get(d).isFixed() && d > 0 ? dims.get(d).size() : 1;
+        count *= (int) shape[d];
       }
-      return (int) shape[1];
+      boolean floats = Tensors.isFloatingPoint(in.spec().dtype());
+      inputs.add(new TeacherBatch.Input(in.name(), shape, floats ? new float[count] : null,
+          floats ? null : new long[count]));
+    }
+    Map<String, OnnxTensor> feed = new java.util.LinkedHashMap<>();
+    try {
+      for (int i = 0; i < inputs.size(); i++) {
+        feed.put(inputs.get(i).name(), OrtTensors.create(env, manifest.inputs().get(i).spec().dtype(), inputs.get(i)));
+      }
+      try (OrtSession.Result r = session.run(feed, Set.of(manifest.output().name()))) {
+        long[] shape = ((TensorInfo) r.get(0).getInfo()).getShape();
+        if (shape.length != 2 || shape[0] != 1 || shape[1] != manifest.output().classes()) {
+          throw new TeacherLoadException(model + ": a probe of one sample gave '" + manifest.output().name()
+              + "' of shape " + Arrays.toString(shape) + ", the manifest says [1, " + manifest.output().classes() + "]");
+        }
+      }
+    } finally {
+      feed.values().forEach(OnnxTensor::close);
     }
   }
 

@@ -1,11 +1,13 @@
 package dev.distill.scorer.teacher;
 
-import java.nio.FloatBuffer;
+import dev.distill.contract.model.TeacherManifest;
 
 /**
- * A loaded teacher version: one model, or an ensemble of members that agree on the input size
- * and the classes (they may differ in architecture). It only computes logits; softening and
- * averaging are {@link Softening}'s, so every teacher is distilled by the same arithmetic.
+ * A loaded teacher version: one model, or an ensemble of members that share one {@link
+ * TeacherManifest} (inputs and classes; they may differ in architecture). It only computes
+ * logits; softening and averaging are {@link Softening}'s, so every teacher is distilled by the
+ * same arithmetic. A teacher whose output holds probabilities gives their logarithms, which
+ * soften to the same distribution at T = 1.
  *
  * <p>Implementations are safe for concurrent {@link #logits} calls (one per stream thread).
  */
@@ -23,21 +25,22 @@ public interface Teacher extends AutoCloseable {
 
   int ensembleSize();
 
-  /** D: features per sample, the second dimension of the input {@code [N, D]}. */
-  int inputSize();
+  /** Its inputs, output and classes: how samples feed it. */
+  TeacherManifest manifest();
 
   /** C: number of classes, the second dimension of the output {@code [N, C]}. */
-  int numClasses();
+  default int numClasses() {
+    return manifest().output().classes();
+  }
 
   /**
    * Runs every member on a batch.
    *
-   * @param batch {@code rows * inputSize()} features, row-major, in raw units, from position 0
-   *     (a direct buffer spares a copy)
+   * @param batch one stacked array per input of the manifest, in the manifest's order
    * @return per member, {@code rows * numClasses()} logits, row-major
    * @throws TeacherException when the runtime fails: the batch is not the samples' fault
    */
-  float[][] logits(FloatBuffer batch, int rows);
+  float[][] logits(TeacherBatch batch);
 
   /** Releases the runtime's resources; called once no batch uses this version any more. */
   @Override

@@ -5,6 +5,7 @@ import dev.distill.contract.model.TeacherVersion;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -28,6 +29,8 @@ public final class TeacherPoller implements AutoCloseable {
   private final LiveTeacher live;
   private final Object pollLock = new Object();
   private final Set<Integer> rejected = new HashSet<>();
+  /** Unusable version folders already logged, so each is said once. */
+  private final java.util.Set<String> reported = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private ScheduledExecutorService executor;
 
   public TeacherPoller(TeacherStore store, String teacherId, TeacherLoader loader, LiveTeacher live) {
@@ -44,15 +47,20 @@ public final class TeacherPoller implements AutoCloseable {
    */
   public static Teacher loadLatest(TeacherStore store, String teacherId, TeacherLoader loader) {
     Optional<TeacherVersion> latest;
+    List<String> problems;
     try {
       latest = store.latest(teacherId);
+      problems = store.problems(teacherId);
     } catch (IOException e) {
       throw new TeacherUnavailableException(
           "cannot read the teacher store " + store.root() + ": " + e.getMessage(), e);
     }
+    problems.forEach(p -> log.warn("{}", p));
     if (latest.isEmpty()) {
-      throw new TeacherUnavailableException("no teacher '" + teacherId + "' in " + store.root()
-          + ": train one with `distill teacher train --dataset " + teacherId + "`");
+      throw new TeacherUnavailableException("no usable teacher '" + teacherId + "' in " + store.root()
+          + (problems.isEmpty() ? "" : " (" + String.join("; ", problems) + ")")
+          + ": import one with `distill teacher import FILE.onnx --id " + teacherId
+          + "` or train one with `distill teacher train`");
     }
     try {
       return loader.load(latest.get());
@@ -91,6 +99,11 @@ public final class TeacherPoller implements AutoCloseable {
 
   private boolean pollLocked() throws IOException {
     Optional<TeacherVersion> latest = store.latest(teacherId);
+    for (String problem : store.problems(teacherId)) {
+      if (reported.add(problem)) {
+        log.warn("{}", problem);
+      }
+    }
     int inUse = live.current().version();
     if (latest.isEmpty() || latest.get().version() <= inUse || rejected.contains(latest.get().version())) {
       return false;

@@ -1,12 +1,15 @@
 package dev.distill.scorer.topology;
 
+import dev.distill.contract.model.InputBinding;
+import dev.distill.contract.model.TeacherManifest;
 import dev.distill.contract.proto.Sample;
+import dev.distill.contract.proto.Tensor;
 import dev.distill.contract.wire.ContentType;
 import dev.distill.contract.wire.MalformedMessageException;
 import dev.distill.contract.wire.Samples;
-import dev.distill.contract.wire.Tensors;
 import dev.distill.scorer.teacher.Teacher;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.apache.kafka.common.header.Header;
 
 /** Which records can be scored: the checks, in the order a record meets them, and their reason codes. */
@@ -26,18 +29,44 @@ final class Admission {
     }
   }
 
-  /** Whether the teacher that scores the batch can take this sample. */
-  static void checkFits(Sample s, Teacher t) throws UnscorableSampleException {
-    long n = Tensors.elementCount(s.getFeatures());
-    if (n != t.inputSize()) {
-      throw new UnscorableSampleException(DlqReason.WRONG_SHAPE,
-          "features have " + n + " elements (shape " + s.getFeatures().getShapeList() + "), teacher "
-              + t.id() + " v" + t.version() + " takes " + t.inputSize());
+  /**
+   * How the teacher that scores the batch takes this sample: for each of its inputs, the sample
+   * tensor that feeds it and the per-sample shape it gets ({@link InputBinding}'s rules).
+   */
+  static Fit fit(Sample s, Teacher t) throws UnscorableSampleException {
+    TeacherManifest m = t.manifest();
+    Map<String, Tensor> tensors = Samples.inputs(s);
+    String[] problem = new String[1];
+    String[] names = new String[m.inputs().size()];
+    long[][] shapes = new long[names.length][];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = InputBinding.pick(m, i, tensors, problem);
+      if (names[i] != null) {
+        shapes[i] = InputBinding.fit(m.inputs().get(i), tensors.get(names[i]), problem);
+      }
+      if (problem[0] != null) {
+        throw new UnscorableSampleException(DlqReason.WRONG_SHAPE,
+            "teacher " + t.id() + " v" + t.version() + ": " + problem[0]);
+      }
     }
     if (s.hasLabel() && s.getLabel() >= t.numClasses()) {
       throw new UnscorableSampleException(DlqReason.INVALID,
           "label " + s.getLabel() + " is not a class of teacher " + t.id() + " v" + t.version()
               + " (" + t.numClasses() + " classes)");
+    }
+    return new Fit(names, shapes);
+  }
+
+  /**
+   * A sample's way into the teacher; samples with the same {@link #key} (same shapes) share one run.
+   */
+  record Fit(String[] sampleTensors, long[][] shapes) {
+    String key() {
+      StringBuilder b = new StringBuilder();
+      for (long[] s : shapes) {
+        b.append(java.util.Arrays.toString(s));
+      }
+      return b.toString();
     }
   }
 
@@ -54,8 +83,10 @@ final class Admission {
     if (e.problem().endsWith("(must be finite)")) {
       return DlqReason.NON_FINITE;
     }
-    boolean lengthVsShape = field.equals("features.data") && e.problem().startsWith("shape ");
-    if (field.equals("features.dtype") || field.startsWith("features.shape") || lengthVsShape) {
+    String tensor = field.startsWith("tensors[") && field.contains("]") ? field.substring(0, field.indexOf(']') + 1)
+        : "features";
+    boolean lengthVsShape = field.equals(tensor + ".data") && e.problem().startsWith("shape ");
+    if (field.equals(tensor + ".dtype") || field.startsWith(tensor + ".shape") || lengthVsShape) {
       return DlqReason.WRONG_SHAPE;
     }
     return DlqReason.INVALID;

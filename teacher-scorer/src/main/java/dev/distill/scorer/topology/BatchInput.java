@@ -1,57 +1,103 @@
 package dev.distill.scorer.topology;
 
+import dev.distill.contract.model.Preprocess;
+import dev.distill.contract.model.TeacherManifest;
 import dev.distill.contract.proto.DType;
+import dev.distill.contract.proto.Sample;
 import dev.distill.contract.proto.Tensor;
-import java.nio.ByteBuffer;
+import dev.distill.contract.wire.Samples;
+import dev.distill.contract.wire.Tensors;
+import dev.distill.scorer.teacher.TeacherBatch;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The teacher's input for one batch, {@code rows x D} floats in raw units, assembled row by row
- * in plain arrays (which the JIT turns into tight loops) and handed over as one direct buffer,
- * which ONNX Runtime reads in place. Reused from batch to batch by one processor.
+ * The teacher's input for a group of samples of one shape: per input of the manifest, the
+ * samples' values stacked row-major, float inputs preprocessed as the manifest says (uint8 pixels
+ * read in a tight loop, which the JIT turns into fast code), integer inputs as longs.
  */
 final class BatchInput {
-  private float[] rows = new float[0];
-  private byte[] pixels = new byte[0];
-  private FloatBuffer direct = FloatBuffer.allocate(0);
-  private int d;
+  private final TeacherManifest manifest;
+  private final Admission.Fit shape;
+  private final int rows;
+  private final float[][] floats;
+  private final long[][] longs;
+  private final int[] perSample;
   private int count;
 
-  /** Starts a batch of up to {@code maxRows} samples of {@code d} features. */
-  void reset(int d, int maxRows) {
-    this.d = d;
-    this.count = 0;
-    if (rows.length < d * maxRows) {
-      rows = new float[d * maxRows];
-      direct = ByteBuffer.allocateDirect(rows.length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    }
-    if (pixels.length < d) {
-      pixels = new byte[d];
+  BatchInput(TeacherManifest manifest, Admission.Fit shape, int rows) {
+    this.manifest = manifest;
+    this.shape = shape;
+    this.rows = rows;
+    int inputs = manifest.inputs().size();
+    floats = new float[inputs][];
+    longs = new long[inputs][];
+    perSample = new int[inputs];
+    for (int i = 0; i < inputs; i++) {
+      long n = 1;
+      for (long d : shape.shapes()[i]) {
+        n *= d;
+      }
+      perSample[i] = (int) n;
+      if (Tensors.isFloatingPoint(manifest.inputs().get(i).spec().dtype())) {
+        floats[i] = new float[rows * perSample[i]];
+      } else {
+        longs[i] = new long[rows * perSample[i]];
+      }
     }
   }
 
-  /** Appends one sample's features; the caller has checked that they have {@code d} elements. */
-  void add(Tensor t) {
-    int offset = count * d;
-    if (t.getDtype() == DType.UINT8) {
-      t.getData().copyTo(pixels, 0);
-      for (int i = 0; i < d; i++) {
-        rows[offset + i] = pixels[i] & 0xff;
+  /** Appends one sample; {@code fit} is how it fits, with this batch's shapes. */
+  void add(Sample s, Admission.Fit fit) {
+    Map<String, Tensor> tensors = Samples.inputs(s);
+    for (int i = 0; i < perSample.length; i++) {
+      Tensor t = tensors.get(fit.sampleTensors()[i]);
+      int offset = count * perSample[i];
+      if (floats[i] != null) {
+        fill(t, floats[i], offset, perSample[i]);
+        Preprocess p = manifest.inputs().get(i).preprocess();
+        if (!p.isIdentity()) {
+          p.applyInPlace(floats[i], offset, shape.shapes()[i]);
+        }
+      } else {
+        System.arraycopy(Tensors.toLongs(t), 0, longs[i], offset, perSample[i]);
       }
-    } else {
-      t.getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(rows, offset, d);
     }
     count++;
+  }
+
+  private static void fill(Tensor t, float[] out, int offset, int n) {
+    if (t.getDtype() == DType.UINT8) {
+      var bytes = t.getData();
+      for (int i = 0; i < n; i++) {
+        out[offset + i] = bytes.byteAt(i) & 0xff;
+      }
+    } else if (t.getDtype() == DType.FLOAT32) {
+      t.getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out, offset, n);
+    } else {
+      System.arraycopy(Tensors.toFloats(t), 0, out, offset, n);
+    }
   }
 
   int rows() {
     return count;
   }
 
-  /** The batch so far, from position 0. */
-  FloatBuffer buffer() {
-    direct.put(0, rows, 0, count * d);
-    return direct;
+  /** The batch so far, as the teacher takes it. */
+  TeacherBatch batch() {
+    List<TeacherBatch.Input> inputs = new ArrayList<>();
+    for (int i = 0; i < perSample.length; i++) {
+      long[] per = shape.shapes()[i];
+      long[] full = new long[per.length + 1];
+      full[0] = count;
+      System.arraycopy(per, 0, full, 1, per.length);
+      int used = count * perSample[i];
+      inputs.add(new TeacherBatch.Input(manifest.inputs().get(i).name(), full,
+          floats[i] == null ? null : (used == floats[i].length ? floats[i] : java.util.Arrays.copyOf(floats[i], used)),
+          longs[i] == null ? null : (used == longs[i].length ? longs[i] : java.util.Arrays.copyOf(longs[i], used))));
+    }
+    return new TeacherBatch(count, inputs);
   }
 }

@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -45,7 +47,6 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
   private ProcessorContext<Object, Object> context;
   /** Slot i holds pending record i; slots from pending.size() on are empty. */
   private KeyValueStore<Long, byte[]> buffer;
-  private final BatchInput input = new BatchInput();
 
   ScoringProcessor(ScoringOptions options, TeacherProvider teachers, ScoringMetrics metrics, Clock clock) {
     this.options = options;
@@ -117,40 +118,51 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
     }
   }
 
-  /** Scores every pending record with one teacher version, forwards the outputs in input order, empties the buffer. */
+  /**
+   * Scores every pending record with one teacher version, one run per group of samples of the
+   * same shapes, forwards the outputs in input order, empties the buffer.
+   */
   private void flush() {
     int n = pending.size();
     try (TeacherProvider.Lease lease = teachers.acquire()) {
       Teacher teacher = lease.teacher();
       UnscorableSampleException[] rejected = new UnscorableSampleException[n];
-      input.reset(teacher.inputSize(), n);
+      Map<String, List<Integer>> groups = new LinkedHashMap<>();
+      Admission.Fit[] fits = new Admission.Fit[n];
       for (int i = 0; i < n; i++) {
         Pending p = pending.get(i);
         rejected[i] = p.rejected();
         if (rejected[i] == null) {
           try {
-            Admission.checkFits(p.sample(), teacher);
-            input.add(p.sample().getFeatures());
+            fits[i] = Admission.fit(p.sample(), teacher);
+            groups.computeIfAbsent(fits[i].key(), k -> new ArrayList<>()).add(i);
           } catch (UnscorableSampleException e) {
             rejected[i] = e;
           }
         }
       }
-      float[][] logits = null;
-      int rows = input.rows();
-      if (rows > 0) {
+      float[][][] logits = new float[n][][];
+      int[] rowOf = new int[n];
+      for (List<Integer> group : groups.values()) {
+        BatchInput input = new BatchInput(teacher.manifest(), fits[group.get(0)], group.size());
+        for (int i : group) {
+          rowOf[i] = input.rows();
+          input.add(pending.get(i).sample(), fits[i]);
+        }
         long start = System.nanoTime();
-        logits = teacher.logits(input.buffer(), rows);
-        metrics.batch(rows, System.nanoTime() - start);
+        float[][] out = teacher.logits(input.batch());
+        metrics.batch(input.rows(), System.nanoTime() - start);
+        for (int i : group) {
+          logits[i] = out;
+        }
       }
-      int row = 0;
       for (int i = 0; i < n; i++) {
         Pending p = pending.get(i);
         if (rejected[i] != null) {
           deadLetter(p.raw(), rejected[i]);
           continue;
         }
-        double[] q = Softening.ensembleRow(logits, row++, teacher.numClasses(), options.temperature());
+        double[] q = Softening.ensembleRow(logits[i], rowOf[i], teacher.numClasses(), options.temperature());
         if (q == null) {
           deadLetter(p.raw(), new UnscorableSampleException(DlqReason.NON_FINITE_OUTPUT,
               "teacher " + teacher.id() + " v" + teacher.version() + " gave a non-finite logit for this sample"));

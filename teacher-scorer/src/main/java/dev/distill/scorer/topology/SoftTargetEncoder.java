@@ -23,7 +23,6 @@ final class SoftTargetEncoder {
     SoftTarget.Builder b = SoftTarget.newBuilder()
         .setSampleId(s.getId())
         .setEventTimeMs(s.getEventTimeMs())
-        .setFeatures(s.getFeatures())
         .setSource(s.getSource())
         .setNumClasses(q.length)
         .setTemperature(temperature)
@@ -31,6 +30,10 @@ final class SoftTargetEncoder {
         .setTeacherVersion(t.versionLabel())
         .setEnsembleSize(t.ensembleSize())
         .setScoredAtMs(clock.millis());
+    if (s.hasFeatures()) {
+      b.setFeatures(s.getFeatures());
+    }
+    b.putAllTensors(s.getTensorsMap());
     if (s.hasLabel()) {
       b.setLabel(s.getLabel());
     }

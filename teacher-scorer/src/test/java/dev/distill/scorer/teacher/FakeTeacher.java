@@ -1,6 +1,6 @@
 package dev.distill.scorer.teacher;
 
-import java.nio.FloatBuffer;
+import dev.distill.contract.model.TeacherManifest;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A teacher that counts its closes and answers zeros. */
@@ -28,18 +28,13 @@ final class FakeTeacher implements Teacher {
   }
 
   @Override
-  public int inputSize() {
-    return 4;
+  public TeacherManifest manifest() {
+    return TeacherManifest.legacy(4, 2, java.util.Map.of());
   }
 
   @Override
-  public int numClasses() {
-    return 2;
-  }
-
-  @Override
-  public float[][] logits(FloatBuffer batch, int rows) {
-    return new float[][] {new float[rows * 2]};
+  public float[][] logits(TeacherBatch batch) {
+    return new float[][] {new float[batch.rows() * 2]};
   }
 
   @Override

@@ -33,8 +33,8 @@ class TeacherPollerTest {
 
     assertThatThrownBy(() -> TeacherPoller.loadLatest(store, "mnist", loader))
         .isInstanceOf(TeacherUnavailableException.class)
-        .hasMessage("no teacher 'mnist' in " + dir.resolve("teachers")
-            + ": train one with `distill teacher train --dataset mnist`");
+        .hasMessage("no usable teacher 'mnist' in " + dir.resolve("teachers")
+            + ": import one with `distill teacher import FILE.onnx --id mnist` or train one with `distill teacher train`");
   }
 
   @Test

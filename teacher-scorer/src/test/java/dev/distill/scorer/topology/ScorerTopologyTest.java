@@ -359,7 +359,7 @@ class ScorerTopologyTest {
         Arguments.of("label beyond the classes", ok.toBuilder().setLabel(12).build().toByteArray(), null,
             DlqReason.INVALID, "label 12 is not a class of teacher mnist v1 (10 classes)", unscorable),
         Arguments.of("27x29 image", ok.toBuilder().setFeatures(Tensors.uint8(new byte[27 * 29], 27, 29)).build().toByteArray(), null,
-            DlqReason.WRONG_SHAPE, "features have 783 elements (shape [27, 29]), teacher mnist v1 takes 784", unscorable),
+            DlqReason.WRONG_SHAPE, "teacher mnist v1: input 'pixels' wants float32 [N, 784]; the sample tensor is uint8 [27, 29]", unscorable),
         Arguments.of("data shorter than its shape", ok.toBuilder().setFeatures(shortData).build().toByteArray(), null,
             DlqReason.WRONG_SHAPE, "distill.v1.Sample.features.data: shape [28, 28] of UINT8 needs 784 bytes, got 783", malformed),
         Arguments.of("no dtype", ok.toBuilder().setFeatures(ok.getFeatures().toBuilder().setDtype(DType.DTYPE_UNSPECIFIED)).build().toByteArray(), null,
