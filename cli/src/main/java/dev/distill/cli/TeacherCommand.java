@@ -23,8 +23,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "teacher", mixinStandardHelpOptions = true,
-    description = "Train the teachers that label the stream, and list them.",
-    subcommands = {TeacherCommand.Train.class, TeacherCommand.ListTeachers.class})
+    description = "Import or train the teachers that label the stream, and list them.",
+    subcommands = {TeacherImportCommand.class, TeacherCommand.Train.class, TeacherCommand.ListTeachers.class})
 final class TeacherCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -156,9 +156,11 @@ final class TeacherCommand implements Runnable {
       for (String id : ids) {
         for (TeacherVersion v : store.versions(id)) {
           Map<String, String> info = v.info();
-          out.printf(Locale.ROOT, format, id, "v" + v.version(), info.getOrDefault("architecture", "?"),
-              v.members().size(), errors(info), info.getOrDefault("train_seconds", "?"),
-              info.getOrDefault("created_at", "?"));
+          // an imported teacher has no architecture we know: its inputs say what it takes
+          String shape = info.getOrDefault("architecture", v.manifest().inputs().stream()
+              .map(i -> i.spec().toString()).collect(Collectors.joining(" ")));
+          out.printf(Locale.ROOT, format, id, "v" + v.version(), shape, v.members().size(), errors(info),
+              info.getOrDefault("train_seconds", "-"), info.getOrDefault("created_at", info.getOrDefault("imported_at", "?")));
         }
       }
       out.println("(in " + store.root() + ")");
