@@ -6,12 +6,15 @@ import java.nio.file.Path;
 public interface ModelRuntime {
   LoadedModel load(Path onnx) throws Exception;
 
-  /** A model ready for inference (the shared interface: input "pixels" [N, D], output "logits" [N, C]). */
+  /**
+   * A model ready for inference: one input of fixed per-sample shape (raw values, e.g. pixels
+   * 0..255: a student's preprocessing is inside its graph), its first output the class logits.
+   */
   interface LoadedModel extends AutoCloseable {
-    /** D: features per sample. */
+    /** D: values per sample (the product of the input's per-sample dimensions). */
     int inputSize();
 
-    /** Logits for {@code n} samples laid out row-major in {@code features}. */
+    /** Logits for {@code n} samples laid out row-major in {@code features}, in raw units. */
     float[][] logits(float[] features, int n) throws Exception;
 
     @Override

@@ -6,7 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import dev.distill.contract.model.ModelInterface;
+import ai.onnxruntime.OnnxJavaType;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
@@ -31,12 +31,29 @@ public final class OrtRuntime implements ModelRuntime {
     options.setInterOpNumThreads(1);
     OrtSession session = env.createSession(onnx.toString(), options);
     try {
-      NodeInfo in = session.getInputInfo().get(ModelInterface.INPUT);
-      if (in == null || !(in.getInfo() instanceof TensorInfo t) || t.getShape().length != 2 || t.getShape()[1] <= 0) {
-        throw new IllegalArgumentException("model has no float input '" + ModelInterface.INPUT + "' of shape [N, D]");
+      // a student takes its teacher's raw sample tensor: one input of any name, float32 or uint8,
+      // fixed per-sample dimensions ([N, 784] of old, [N, 1, 28, 28] or [N, 28, 28] now)
+      Map<String, NodeInfo> inputs = session.getInputInfo();
+      if (inputs.size() != 1 || session.getOutputInfo().size() < 1) {
+        throw new IllegalArgumentException("this agent feeds models with one input, the model has " + inputs.keySet());
       }
-      int d = (int) t.getShape()[1];
-      return new Session(env, session, d);
+      NodeInfo in = inputs.values().iterator().next();
+      if (!(in.getInfo() instanceof TensorInfo t) || (t.type != OnnxJavaType.FLOAT && t.type != OnnxJavaType.UINT8)
+          || t.getShape().length < 2) {
+        throw new IllegalArgumentException("input '" + in.getName() + "' must be a float32 or uint8 tensor [N, ...], got "
+            + in.getInfo());
+      }
+      long[] shape = t.getShape().clone();
+      long d = 1;
+      for (int i = 1; i < shape.length; i++) {
+        if (shape[i] <= 0) {
+          throw new IllegalArgumentException("input '" + in.getName() + "' needs fixed per-sample dimensions, got "
+              + java.util.Arrays.toString(shape));
+        }
+        d *= shape[i];
+      }
+      String output = session.getOutputInfo().keySet().iterator().next();
+      return new Session(env, session, in.getName(), output, shape, (int) d, t.type == OnnxJavaType.UINT8);
     } catch (RuntimeException e) {
       session.close();
       throw e;
@@ -46,12 +63,20 @@ public final class OrtRuntime implements ModelRuntime {
   private static final class Session implements LoadedModel {
     private final OrtEnvironment env;
     private final OrtSession session;
+    private final String input;
+    private final String output;
+    private final long[] shape;
     private final int d;
+    private final boolean bytes;
 
-    Session(OrtEnvironment env, OrtSession session, int d) {
+    Session(OrtEnvironment env, OrtSession session, String input, String output, long[] shape, int d, boolean bytes) {
       this.env = env;
       this.session = session;
+      this.input = input;
+      this.output = output;
+      this.shape = shape;
       this.d = d;
+      this.bytes = bytes;
     }
 
     @Override
@@ -61,11 +86,22 @@ public final class OrtRuntime implements ModelRuntime {
 
     @Override
     public float[][] logits(float[] features, int n) throws OrtException {
-      try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(features, 0, n * d), new long[] {n, d});
-          OrtSession.Result r = session.run(Map.of(ModelInterface.INPUT, x))) {
-        Object out = r.get(ModelInterface.OUTPUT).orElseThrow(() -> new IllegalStateException("no output 'logits'")).getValue();
+      long[] batch = shape.clone();
+      batch[0] = n;
+      try (OnnxTensor x = bytes ? OnnxTensor.createTensor(env, toBytes(features, n * d), batch, OnnxJavaType.UINT8)
+              : OnnxTensor.createTensor(env, FloatBuffer.wrap(features, 0, n * d), batch);
+          OrtSession.Result r = session.run(Map.of(input, x))) {
+        Object out = r.get(output).orElseThrow(() -> new IllegalStateException("no output '" + output + "'")).getValue();
         return (float[][]) out;
       }
+    }
+
+    private static java.nio.ByteBuffer toBytes(float[] features, int count) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(count);
+      for (int i = 0; i < count; i++) {
+        b.put(i, (byte) (int) features[i]);
+      }
+      return b;
     }
 
     @Override
