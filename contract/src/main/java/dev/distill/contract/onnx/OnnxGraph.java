@@ -79,6 +79,11 @@ public final class OnnxGraph {
     return node("Cast", List.of(x), fresh("float"), List.of(attrInt("to", FLOAT)));
   }
 
+  /** Converts int32 ids to int64, what Gather and Clip take here. */
+  public String castToInt64(String x) {
+    return node("Cast", List.of(x), fresh("int64"), List.of(attrInt("to", INT64)));
+  }
+
   /**
    * {@code x * c} for a constant {@code c} of {@code shape} (none: a scalar), broadcast the
    * numpy way: {@code [C, 1, 1]} is one value per channel of {@code [N, C, H, W]}.
