@@ -1,8 +1,14 @@
 package dev.distill.trainer;
 
+import dev.distill.contract.model.Preprocess;
+import dev.distill.contract.model.TeacherManifest;
+import dev.distill.contract.model.TensorSpec;
+import dev.distill.trainer.model.Feed;
+import dev.distill.trainer.stream.Batch;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -23,6 +29,34 @@ public final class TokenTask {
   }
 
   private TokenTask() {}
+
+  /** The token-bag fixture teacher's interface, with its {@code attention_mask} or without. */
+  public static TeacherManifest manifest(boolean withMask) {
+    TeacherManifest.Input ids = new TeacherManifest.Input(TensorSpec.parse("input_ids=int64[N,seq]"), "",
+        Preprocess.IDENTITY);
+    TeacherManifest.Input mask = new TeacherManifest.Input(TensorSpec.parse("attention_mask=int64[N,seq]"), "",
+        Preprocess.IDENTITY);
+    return new TeacherManifest(withMask ? List.of(ids, mask) : List.of(ids),
+        new TeacherManifest.Output("logits", TeacherManifest.OutputKind.LOGITS, CLASSES), List.of("a", "b", "c", "d"),
+        Map.of());
+  }
+
+  /** The samples as the student's inputs: ids, and the mask when the teacher takes one. */
+  public static List<Feed> feeds(Samples s, boolean withMask) {
+    return withMask ? List.of(new Feed.Longs(s.ids()), new Feed.Longs(s.mask())) : List.of(new Feed.Longs(s.ids()));
+  }
+
+  /** A fresh batch whose soft targets are the labels themselves (T = 1). */
+  public static Batch batch(Samples s, boolean withMask) {
+    int n = s.rows();
+    float[] q = new float[n * CLASSES];
+    float[] t = new float[n];
+    for (int i = 0; i < n; i++) {
+      q[i * CLASSES + s.labels()[i]] = 1;
+      t[i] = 1;
+    }
+    return new Batch(n, n, feeds(s, withMask), q, t, s.labels());
+  }
 
   public static Samples draw(Random rnd, int rows) {
     long[] ids = new long[rows * MAX_LENGTH];
