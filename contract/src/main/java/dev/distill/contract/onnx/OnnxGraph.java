@@ -1,14 +1,19 @@
 package dev.distill.contract.onnx;
 
+import dev.distill.contract.model.TensorSpec;
+import dev.distill.contract.proto.DType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * Builds an ONNX inference graph of the layers this project trains: dense layers (Gemm),
- * convolutions, pooling, reshapes and ReLU. Each method takes the name of its input value
- * and returns the name of its output, so a network reads as a chain of calls.
+ * Builds an ONNX inference graph (opset {@value OnnxModel#OPSET}) of the layers this project
+ * trains: input preprocessing (cast, per-channel arithmetic), dense layers (Gemm), convolutions,
+ * batch normalisation, pooling, reshapes, ReLU and an embedding bag (gather, masked sum). Each
+ * method takes the name of its input value and returns the name of its output, so a network
+ * reads as a chain of calls.
  *
  * <p>Weights are copied in as they are given: dense weights in {@code [out, in]} order (what
  * DJL's Linear holds, hence {@code Gemm transB=1}), convolution weights as {@code [outC, inC,
@@ -17,7 +22,11 @@ import java.util.List;
 public final class OnnxGraph {
   /** ONNX TensorProto.DataType codes. */
   static final int FLOAT = 1;
+  static final int UINT8 = 2;
+  static final int INT32 = 6;
   static final int INT64 = 7;
+  static final int BOOL = 9;
+  static final int FLOAT16 = 10;
 
   private final String name;
   private final List<Proto> nodes = new ArrayList<>();
@@ -36,8 +45,19 @@ public final class OnnxGraph {
    * @return the input's name
    */
   public String input(String inputName, long... dims) {
-    inputs.add(valueInfo(inputName, dims));
+    inputs.add(valueInfo(inputName, FLOAT, dims(dims)));
     return inputName;
+  }
+
+  /**
+   * Declares an input of the spec's element type and shape; symbolic dimensions keep their
+   * names ({@code N}, {@code seq}).
+   *
+   * @return the input's name
+   */
+  public String input(TensorSpec spec) {
+    inputs.add(valueInfo(spec.name(), elementType(spec.dtype()), spec.shape()));
+    return spec.name();
   }
 
   /** Declares {@code value} as a graph output named {@code outputName}. */
@@ -46,13 +66,103 @@ public final class OnnxGraph {
     if (!value.equals(outputName)) {
       out = node("Identity", List.of(value), outputName, List.of());
     }
-    outputs.add(valueInfo(out, dims));
+    outputs.add(valueInfo(out, FLOAT, dims(dims)));
   }
 
   /** Elementwise multiplication by a constant, e.g. pixel scaling by 1/255. */
   public String scale(String x, float factor) {
-    String c = constant("scale", new float[] {factor}, new long[] {});
-    return node("Mul", List.of(x, c), fresh("scaled"), List.of());
+    return mul(x, new float[] {factor});
+  }
+
+  /** Converts any number to float32 (uint8 pixels, int64 ids or masks). */
+  public String castToFloat(String x) {
+    return node("Cast", List.of(x), fresh("float"), List.of(attrInt("to", FLOAT)));
+  }
+
+  /** Converts int32 ids to int64, what Gather and Clip take here. */
+  public String castToInt64(String x) {
+    return node("Cast", List.of(x), fresh("int64"), List.of(attrInt("to", INT64)));
+  }
+
+  /**
+   * {@code x * c} for a constant {@code c} of {@code shape} (none: a scalar), broadcast the
+   * numpy way: {@code [C, 1, 1]} is one value per channel of {@code [N, C, H, W]}.
+   */
+  public String mul(String x, float[] c, long... shape) {
+    return binary("Mul", x, constant("c", c, shape));
+  }
+
+  /** {@code x - c}, broadcast as in {@link #mul(String, float[], long...)}. */
+  public String sub(String x, float[] c, long... shape) {
+    return binary("Sub", x, constant("c", c, shape));
+  }
+
+  /** {@code x / c}, broadcast as in {@link #mul(String, float[], long...)}. */
+  public String div(String x, float[] c, long... shape) {
+    return binary("Div", x, constant("c", c, shape));
+  }
+
+  /** {@code max(x, c)} elementwise, e.g. a count kept at least 1. */
+  public String max(String x, float c) {
+    return binary("Max", x, constant("c", new float[] {c}, new long[] {}));
+  }
+
+  /** Elementwise product of two values (broadcast). */
+  public String mul(String a, String b) {
+    return binary("Mul", a, b);
+  }
+
+  /** Elementwise quotient of two values (broadcast). */
+  public String div(String a, String b) {
+    return binary("Div", a, b);
+  }
+
+  /** Clamps an int64 value into {@code [min, max]}. */
+  public String clip(String x, long min, long max) {
+    String lo = int64Constant("min", new long[] {min}, new long[] {});
+    String hi = int64Constant("max", new long[] {max}, new long[] {});
+    return node("Clip", List.of(x, lo, hi), fresh("clip"), List.of());
+  }
+
+  /** {@code x > c} for an int64 value: a bool tensor. */
+  public String greater(String x, long c) {
+    return binary("Greater", x, int64Constant("c", new long[] {c}, new long[] {}));
+  }
+
+  /**
+   * Inference-mode batch normalisation over axis 1 of {@code [N, C, ...]}:
+   * {@code gamma (x - mean) / sqrt(var + epsilon) + beta} with the running statistics.
+   */
+  public String batchNorm(String x, float[] gamma, float[] beta, float[] mean, float[] var, float epsilon) {
+    int c = gamma.length;
+    check(beta.length == c && mean.length == c && var.length == c,
+        "batch norm needs gamma, beta, mean and var of one size each, got " + c + ", " + beta.length + ", "
+            + mean.length + ", " + var.length);
+    long[] shape = {c};
+    List<String> in = List.of(x, constant("gamma", gamma, shape), constant("beta", beta, shape),
+        constant("mean", mean, shape), constant("var", var, shape));
+    return node("BatchNormalization", in, fresh("bn"), List.of(attrFloat("epsilon", epsilon)));
+  }
+
+  /**
+   * Looks up rows of a {@code [rows, cols]} table (row-major) by int64 ids: ids {@code [N, L]}
+   * give {@code [N, L, cols]}. Every id must be in {@code 0..rows-1}: {@link #clip} first.
+   */
+  public String gather(float[] table, int rows, int cols, String ids) {
+    check(table.length == (long) rows * cols, "table has " + table.length + " values, expected " + rows + "x" + cols);
+    String t = constant("table", table, new long[] {rows, cols});
+    return node("Gather", List.of(t, ids), fresh("gather"), List.of(attrInt("axis", 0)));
+  }
+
+  /** Inserts dimensions of size 1 at {@code axes} (opset 13+: axes are an input). */
+  public String unsqueeze(String x, long... axes) {
+    return node("Unsqueeze", List.of(x, int64Constant("axes", axes)), fresh("unsqueeze"), List.of());
+  }
+
+  /** Sums over {@code axes} (opset 13+: axes are an input), keeping them as size 1 or not. */
+  public String reduceSum(String x, boolean keepDims, long... axes) {
+    return node("ReduceSum", List.of(x, int64Constant("axes", axes)), fresh("sum"),
+        List.of(attrInt("keepdims", keepDims ? 1 : 0)));
   }
 
   /** {@code y = x W^T + b} with {@code W} as {@code [out, in]}, row-major. */
@@ -117,6 +227,10 @@ public final class OnnxGraph {
     return g;
   }
 
+  private String binary(String op, String a, String b) {
+    return node(op, List.of(a, b), fresh(op.toLowerCase(Locale.ROOT)), List.of());
+  }
+
   private String fresh(String prefix) {
     return prefix + "_" + counter++;
   }
@@ -133,6 +247,11 @@ public final class OnnxGraph {
   }
 
   private String constant(String prefix, float[] values, long[] dims) {
+    long count = 1;
+    for (long d : dims) {
+      count *= d;
+    }
+    check(count == values.length, prefix + " has " + values.length + " values, its shape holds " + count);
     String n = fresh(prefix);
     ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     raw.asFloatBuffer().put(values);
@@ -146,26 +265,55 @@ public final class OnnxGraph {
   }
 
   private String int64Constant(String prefix, long[] values) {
+    return int64Constant(prefix, values, new long[] {values.length});
+  }
+
+  private String int64Constant(String prefix, long[] values, long[] dims) {
     String n = fresh(prefix);
     ByteBuffer raw = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
     raw.asLongBuffer().put(values);
-    Proto t = new Proto().packedInt64(1, new long[] {values.length}).int32(2, INT64).string(8, n).bytes(9, raw.array());
+    Proto t = new Proto();
+    if (dims.length > 0) {
+      t.packedInt64(1, dims);
+    }
+    t.int32(2, INT64).string(8, n).bytes(9, raw.array());
     initializers.add(t);
     return n;
   }
 
-  private static Proto valueInfo(String name, long[] dims) {
-    Proto shape = new Proto();
+  /** ONNX's element type code of a wire dtype. */
+  static int elementType(DType dtype) {
+    return switch (dtype) {
+      case UINT8 -> UINT8;
+      case INT32 -> INT32;
+      case INT64 -> INT64;
+      case FLOAT16 -> FLOAT16;
+      case FLOAT32 -> FLOAT;
+      default -> throw new IllegalArgumentException("no ONNX element type for " + dtype);
+    };
+  }
+
+  /** -1 is the symbolic batch dimension {@code N}. */
+  private static List<TensorSpec.Dim> dims(long[] dims) {
+    List<TensorSpec.Dim> out = new ArrayList<>(dims.length);
     for (long d : dims) {
+      out.add(d < 0 ? TensorSpec.Dim.symbolic("N") : TensorSpec.Dim.fixed(d));
+    }
+    return out;
+  }
+
+  private static Proto valueInfo(String name, int elementType, List<TensorSpec.Dim> dims) {
+    Proto shape = new Proto();
+    for (TensorSpec.Dim d : dims) {
       Proto dim = new Proto();
-      if (d < 0) {
-        dim.string(2, "N");
+      if (d.isFixed()) {
+        dim.int64(1, d.size());
       } else {
-        dim.int64(1, d);
+        dim.string(2, d.symbol());
       }
       shape.message(1, dim);
     }
-    Proto tensorType = new Proto().int32(1, FLOAT).message(2, shape);
+    Proto tensorType = new Proto().int32(1, elementType).message(2, shape);
     Proto type = new Proto().message(1, tensorType);
     return new Proto().string(1, name).message(2, type);
   }

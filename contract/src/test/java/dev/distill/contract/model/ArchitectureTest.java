@@ -41,8 +41,33 @@ class ArchitectureTest {
     assertThat(cnn.flattenedSize()).isEqualTo(16 * 3 * 3);
   }
 
+  @Test
+  void aCnnHasChannelsAndOptionalBatchNorm() {
+    Architecture.Cnn cnn = (Architecture.Cnn) Architecture.parse("cnn:3x32x32-c16bn-c32-f64-10");
+    assertThat(cnn.channels()).isEqualTo(3);
+    assertThat(cnn.convs()).containsExactly(new Architecture.Cnn.Conv(16, true), new Architecture.Cnn.Conv(32, false));
+    assertThat(cnn.inputSize()).isEqualTo(3 * 32 * 32);
+    assertThat(cnn.flattenedSize()).isEqualTo(32 * 8 * 8);
+  }
+
+  @Test
+  void anOldCnnSpecIsOneChannelWithoutBatchNorm() {
+    Architecture old = Architecture.parse("cnn:28x28-c32-c64-f256-10");
+    assertThat(Architecture.parse("cnn:1x28x28-c32-c64-f256-10")).isEqualTo(old);
+    assertThat(((Architecture.Cnn) old).convs()).noneMatch(Architecture.Cnn.Conv::batchNorm);
+    assertThat(Architecture.parse("cnn:1x28x28-c32-c64-f256-10").spec()).isEqualTo("cnn:28x28-c32-c64-f256-10");
+  }
+
+  @Test
+  void aTokenNetworkHasAVocabularyAnEmbeddingAndDenseLayers() {
+    assertThat(Architecture.parse("tok:64-e16-f32-4")).isEqualTo(new Architecture.Tok(64, 16, List.of(32), 4));
+    assertThat(Architecture.parse("tok:64-e16-f32-4").classes()).isEqualTo(4);
+    assertThat(Architecture.parse("tok:64-e16-4").inputSize()).isZero();
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"mlp:784-800-800-10", "mlp:4-2", "cnn:28x28-c32-c64-f256-10", "cnn:6x8-c3-4"})
+  @ValueSource(strings = {"mlp:784-800-800-10", "mlp:4-2", "cnn:28x28-c32-c64-f256-10", "cnn:6x8-c3-4",
+      "cnn:3x32x32-c16bn-c32bn-f64-10", "cnn:28x28-c8bn-c16-f32-10", "tok:64-e16-f32-4", "tok:100-e8-3"})
   void theSpecStringRoundTrips(String spec) {
     Architecture a = Architecture.parse(spec);
     assertThat(a.spec()).isEqualTo(spec);
@@ -59,7 +84,7 @@ class ArchitectureTest {
   void anUnknownKindNamesTheKnownOnes() {
     assertThatThrownBy(() -> Architecture.parse("resnet:18"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("architecture 'resnet:18' is not valid: it must start with 'mlp:' or 'cnn:'")
+        .hasMessageStartingWith("architecture 'resnet:18' is not valid: it must start with 'mlp:', 'cnn:' or 'tok:'")
         .hasMessageContaining("mlp:784-800-800-10");
   }
 
@@ -76,6 +101,11 @@ class ArchitectureTest {
     assertThat(message("cnn:28x28-f256-c32-10")).contains("'c32' is neither a conv layer");
     assertThat(message("cnn:28x28-x3-c32-10")).contains("'x3' is neither");
     assertThat(message("cnn:4x4-c1-c1-c1-10")).contains("pool a 4x4 image down to nothing");
+    assertThat(message("cnn:3x28x28-c8b-10")).contains("'c8b' is neither");
+    assertThat(message("cnn:0x28x28-c8-10")).contains("image channels must be at least 1");
+    assertThat(message("tok:64-16-4")).contains("an embedding size (eK)");
+    assertThat(message("tok:64-e16-c8-4")).contains("'c8' is not a dense layer");
+    assertThat(message("tok:0-e16-4")).contains("vocabulary size must be at least 1");
     assertThat(message("")).contains("must start with");
     assertThat(message(null)).contains("must start with");
   }

@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.distill.contract.model.TensorSpec;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -171,25 +175,107 @@ class OnnxGraphTest {
         .hasMessage("dense weight has 11 values, expected 4x3");
   }
 
-  /** The reference checker of the ONNX project, where python3-onnx is installed. */
+  /** uint8 {@code [N, 2, 2, 2]} cast, scaled, normalised per channel, batch-normalised, flattened. */
+  private byte[] preprocessingGraph(float[] gamma, float[] beta, float[] mean, float[] var) {
+    OnnxGraph g = new OnnxGraph("pre");
+    String x = g.castToFloat(g.input(TensorSpec.parse("image=uint8[N,2,2,2]")));
+    x = g.div(g.sub(g.mul(x, new float[] {1 / 255f}), new float[] {0.5f, 0.25f}, 2, 1, 1), new float[] {0.2f, 0.4f}, 2, 1, 1);
+    g.output(g.flatten(g.batchNorm(x, gamma, beta, mean, var, 1e-5f)), "logits", -1, 8);
+    return new OnnxModel(g).toBytes();
+  }
+
   @Test
-  void theOnnxCheckerAcceptsTheModel(@TempDir Path dir) throws Exception {
+  void rawBytesArePreprocessedPerChannelAndBatchNormalised() throws Exception {
+    float[] gamma = {1.5f, 0.5f}, beta = {0.1f, -0.2f}, mean = {0.3f, -0.1f}, var = {2f, 0.5f};
+    byte[] model = preprocessingGraph(gamma, beta, mean, var);
+    byte[] in = {0, 10, (byte) 200, (byte) 255, 7, 8, 9, (byte) 128};
+    float[][] got;
+    try (OrtSession s = ENV.createSession(model, new OrtSession.SessionOptions());
+        OnnxTensor x = OnnxTensor.createTensor(ENV, ByteBuffer.wrap(in), new long[] {1, 2, 2, 2}, OnnxJavaType.UINT8);
+        OrtSession.Result r = s.run(Map.of("image", x))) {
+      got = (float[][]) r.get(0).getValue();
+    }
+    float[] m = {0.5f, 0.25f}, sd = {0.2f, 0.4f};
+    for (int i = 0; i < 8; i++) {
+      int c = i / 4;
+      float v = ((in[i] & 0xff) / 255f - m[c]) / sd[c];
+      float want = (float) (gamma[c] * (v - mean[c]) / Math.sqrt(var[c] + 1e-5) + beta[c]);
+      assertThat(got[0][i]).isCloseTo(want, within(1e-5f));
+    }
+  }
+
+  /**
+   * int64 ids {@code [N, seq]} (and a mask, or ids above 0 when there is none) to the mean of the
+   * looked-up rows of a {@code [vocab, dim]} table over the masked-in positions.
+   */
+  private static byte[] embeddingBagGraph(float[] table, int vocab, int dim, boolean withMask) {
+    OnnxGraph g = new OnnxGraph("bag");
+    String ids = g.input(TensorSpec.parse("input_ids=int64[N,seq]"));
+    String mask = withMask ? g.castToFloat(g.input(TensorSpec.parse("attention_mask=int64[N,seq]")))
+        : g.castToFloat(g.greater(ids, 0));
+    String emb = g.gather(table, vocab, dim, g.clip(ids, 0, vocab - 1));
+    String sum = g.reduceSum(g.mul(emb, g.unsqueeze(mask, 2)), false, 1);
+    g.output(g.div(sum, g.max(g.reduceSum(mask, true, 1), 1f)), "logits", -1, dim);
+    return new OnnxModel(g).toBytes();
+  }
+
+  private static float[][] runIds(byte[] model, long[] ids, long[] mask, int rows) throws Exception {
+    long[] shape = {rows, ids.length / rows};
+    try (OrtSession s = ENV.createSession(model, new OrtSession.SessionOptions());
+        OnnxTensor i = OnnxTensor.createTensor(ENV, LongBuffer.wrap(ids), shape);
+        OnnxTensor m = OnnxTensor.createTensor(ENV, LongBuffer.wrap(mask == null ? ids : mask), shape);
+        OrtSession.Result r = s.run(mask == null ? Map.of("input_ids", i) : Map.of("input_ids", i, "attention_mask", m))) {
+      return (float[][]) r.get(0).getValue();
+    }
+  }
+
+  @Test
+  void anEmbeddingBagAveragesTheRowsOfTheMaskedInIds() throws Exception {
+    int vocab = 5, dim = 3;
+    float[] table = random(vocab * dim);
+    long[] ids = {1, 4, 9, 0, /* row 2: all padding */ 0, 0, 0, 0};
+    long[] mask = {1, 1, 1, 0, 0, 0, 0, 0};
+    float[][] got = runIds(embeddingBagGraph(table, vocab, dim, true), ids, mask, 2);
+    for (int d = 0; d < dim; d++) {
+      // id 9 is clamped to the last row, 4
+      float want = (table[dim + d] + table[4 * dim + d] + table[4 * dim + d]) / 3;
+      assertThat(got[0][d]).isCloseTo(want, within(1e-6f));
+      assertThat(got[1][d]).as("no real token: a zero vector, not NaN").isEqualTo(0f);
+    }
+    float[][] maskless = runIds(embeddingBagGraph(table, vocab, dim, false), ids, null, 2);
+    assertThat(maskless[0]).containsExactly(got[0], within(1e-6f));
+  }
+
+  /** The reference checker of the ONNX project, where python3-onnx is installed. */
+  static void assertCheckerAccepts(Path dir, byte[] model) throws Exception {
     // Debian's python3-onnx lives with the system python, which may not be first on PATH
     String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     Process probe = new ProcessBuilder(python, "-c", "import onnx").redirectErrorStream(true).start();
     assumeTrue(probe.waitFor(60, TimeUnit.SECONDS) && probe.exitValue() == 0, "python3-onnx is not installed");
-    int side = 4;
-    OnnxGraph g = new OnnxGraph("checked");
-    String x = g.reshape(g.scale(g.input("pixels", -1, side * side), 1 / 255f), -1, 1, side, side);
-    x = g.flatten(g.averagePool(g.relu(g.conv(x, random(2 * 9), random(2), 1, 2, 3, 1, 1)), 2, 2));
-    g.output(g.dense(x, random(3 * 8), random(3), 8, 3), "logits", -1, 3);
-    Path file = dir.resolve("m.onnx");
-    Files.write(file, new OnnxModel(g).metadata("k", "v").toBytes());
+    Path file = Files.createTempFile(dir, "m", ".onnx");
+    Files.write(file, model);
     Process p = new ProcessBuilder(python, "-c",
         "import onnx,sys; m=onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print('ok')",
         file.toString()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(out.trim()).as(out).isEqualTo("ok");
+  }
+
+  @Test
+  void theOnnxCheckerAcceptsPreprocessingBatchNormAndTheEmbeddingBag(@TempDir Path dir) throws Exception {
+    assertCheckerAccepts(dir, preprocessingGraph(random(2), random(2), random(2), new float[] {1, 2}));
+    assertCheckerAccepts(dir, embeddingBagGraph(random(15), 5, 3, true));
+    assertCheckerAccepts(dir, embeddingBagGraph(random(15), 5, 3, false));
+  }
+
+  @Test
+  void theOnnxCheckerAcceptsTheModel(@TempDir Path dir) throws Exception {
+    int side = 4;
+    OnnxGraph g = new OnnxGraph("checked");
+    String x = g.reshape(g.scale(g.input("pixels", -1, side * side), 1 / 255f), -1, 1, side, side);
+    x = g.flatten(g.averagePool(g.relu(g.conv(x, random(2 * 9), random(2), 1, 2, 3, 1, 1)), 2, 2));
+    g.output(g.dense(x, random(3 * 8), random(3), 8, 3), "logits", -1, 3);
+    assertCheckerAccepts(dir, new OnnxModel(g).metadata("k", "v").toBytes());
   }
 }

@@ -16,6 +16,7 @@ import dev.distill.contract.model.Architecture;
 import dev.distill.trainer.engine.TrainingEngine;
 import dev.distill.trainer.loss.DistillationLoss;
 import dev.distill.trainer.model.Network;
+import dev.distill.trainer.model.StudentInputs;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,12 +36,23 @@ public final class StudentLearner implements AutoCloseable {
   private final DistillationLoss loss;
   private final Map<String, Parameter> parameters = new LinkedHashMap<>();
 
+  /** A student on the legacy input, {@code pixels [N, D]} of raw pixel values 0..255. */
   public StudentLearner(TrainingEngine engine, Architecture architecture, ResumableOptimizer.Kind kind,
       LearningRate rate, float momentum, float alpha, int seed) {
+    this(engine, architecture, StudentInputs.pixels(architecture.inputSize()), kind, rate, momentum, alpha, seed);
+  }
+
+  /**
+   * A student on the given inputs, e.g. {@link StudentInputs#of} the teacher's manifest.
+   *
+   * @throws IllegalArgumentException when the architecture cannot take the inputs
+   */
+  public StudentLearner(TrainingEngine engine, Architecture architecture, StudentInputs inputs,
+      ResumableOptimizer.Kind kind, LearningRate rate, float momentum, float alpha, int seed) {
     this.engine = engine;
     this.loss = new DistillationLoss(alpha);
     engine.seed(seed);
-    this.network = Network.create(engine, architecture, Network.PIXEL_SCALE, 0f);
+    this.network = Network.create(engine, architecture, inputs, 0f);
     // the parameters exist once the block is initialized; their ids are needed before the trainer exists
     network.initialize();
     Map<String, String> nameOfId = new HashMap<>();
@@ -54,14 +66,13 @@ public final class StudentLearner implements AutoCloseable {
         .optOptimizer(optimizer)
         .optDevices(new Device[] {engine.device()});
     this.trainer = network.model().newTrainer(config);
-    trainer.initialize(network.inputShape(1));
+    trainer.initialize(network.inputShapes(1));
   }
 
   public StepResult step(Batch b) {
-    int d = network.architecture().inputSize();
     int c = network.classes();
     try (NDManager sm = trainer.getManager().newSubManager()) {
-      NDArray x = sm.create(b.features(), new Shape(b.rows(), d));
+      NDList x = network.arrays(sm, b.inputs(), b.rows());
       NDArray q = sm.create(b.probs(), new Shape(b.rows(), c));
       NDArray t = sm.create(b.temperatures(), new Shape(b.rows(), 1));
       float[] oneHot = new float[b.rows() * c];
@@ -78,7 +89,7 @@ public final class StudentLearner implements AutoCloseable {
       DistillationLoss.Terms terms;
       float total;
       try (GradientCollector gc = trainer.newGradientCollector()) {
-        NDArray logits = trainer.forward(new NDList(x)).singletonOrThrow();
+        NDArray logits = trainer.forward(x).singletonOrThrow();
         predictions = argmaxRows(logits.toFloatArray(), b.fresh(), c);
         terms = loss.evaluate(logits, q, t, y, m);
         total = terms.total().getFloat();
@@ -107,7 +118,7 @@ public final class StudentLearner implements AutoCloseable {
     return out;
   }
 
-  /** Accuracy of the current weights on labelled images (inference, no dropout). */
+  /** Accuracy of the current weights on labelled images (inference, no dropout), for a one-input student. */
   public double accuracy(LabelledImages images) {
     int c = network.classes();
     int d = images.pixelsPerImage();
