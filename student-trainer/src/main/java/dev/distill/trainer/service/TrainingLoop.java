@@ -14,22 +14,13 @@ import dev.distill.trainer.validation.ValidationSlice;
 import dev.distill.trainer.version.PromotionGate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +46,7 @@ final class TrainingLoop {
   private final BatchAssembler assembler;
   private final Prequential prequential = new Prequential();
   private final ConsumedOffsets offsets = new ConsumedOffsets();
-  private volatile KafkaConsumer<String, byte[]> consumer;
+  private volatile SoftTargetSource source;
   private StudentLearner learner;
   private PublishedReference reference;
   private Intake intake;
@@ -94,9 +85,9 @@ final class TrainingLoop {
 
   /** Interrupts a blocking poll; the loop then ends if {@code running} says so. */
   void wakeup() {
-    KafkaConsumer<String, byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
+    SoftTargetSource s = source;
+    if (s != null) {
+      s.wakeup();
     }
   }
 
@@ -110,18 +101,18 @@ final class TrainingLoop {
         settings.learningRate(), settings.momentum(), settings.alpha(), settings.seed());
          PublishedReference ref = new PublishedReference(engine, settings.architecture(), Network.PIXEL_SCALE);
          Outbox o = new Outbox(settings);
-         KafkaConsumer<String, byte[]> cons = newConsumer()) {
+         SoftTargetSource src = new SoftTargetSource(settings)) {
       learner = l;
       reference = ref;
       outbox = o;
-      consumer = cons;
+      source = src;
       intake = new Intake(settings.architecture().inputSize(), settings.architecture().classes(),
           topics.softTargetsDlq().name(), outbox, metrics.deadLetters);
       committer = new CandidateCommitter(settings, outbox);
       // fences a previous incarnation and aborts its open transaction before offsets are read
       outbox.fence();
       restore();
-      List<TopicPartition> parts = assign();
+      source.assign(topics.softTargets().name(), offsets);
       LOG.info("trainer {} ({}, alpha {}, batch {}) on {} from {}: published v{}, {} samples committed; validation "
               + "slice {} of the ids, up to {} examples, judging from {}", settings.modelName(),
           settings.architecture(), settings.alpha(), settings.batchSize(), engine.description(),
@@ -129,7 +120,7 @@ final class TrainingLoop {
           settings.validation().fraction(), slice.capacity(), slice.min());
       report();
       while (running.getAsBoolean()) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+        for (ConsumerRecord<String, byte[]> r : source.poll(Duration.ofMillis(200))) {
           handle(r);
           // the N-th soft target triggers the candidate even mid-batch (consider() trains the
           // partial batch first): a stream that ends off a batch boundary still gets its version
@@ -137,11 +128,7 @@ final class TrainingLoop {
             consider();
           }
         }
-        double behind = 0;
-        for (TopicPartition tp : parts) {
-          behind += consumer.currentLag(tp).orElse(0);
-        }
-        metrics.lag = behind;
+        metrics.lag = source.lag();
         boolean due = System.nanoTime() - lastConsideredNanos >= settings.versionEvery().toNanos();
         if (due && (acceptedSinceConsidered > 0 || outbox.open())) {
           consider();
@@ -150,19 +137,8 @@ final class TrainingLoop {
       }
       outbox.abortIfOpen();
     } finally {
-      consumer = null;
+      source = null;
     }
-  }
-
-  private KafkaConsumer<String, byte[]> newConsumer() {
-    Map<String, Object> p = new HashMap<>(settings.kafka().clientProperties());
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.consumerGroup());
-    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "trainer-" + settings.modelName());
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
-    return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
   /** Loads the last committed checkpoint and the published version's weights, if any. */
@@ -180,25 +156,6 @@ final class TrainingLoop {
             + "published with, measured on an earlier slice", settings.modelName(), committed.publishedVersion());
       }
     });
-  }
-
-  /** Assigns every partition of the soft targets, each from its committed offset or the beginning. */
-  private List<TopicPartition> assign() {
-    List<TopicPartition> parts = new ArrayList<>();
-    consumer.partitionsFor(topics.softTargets().name())
-        .forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
-    consumer.assign(parts);
-    Map<TopicPartition, OffsetAndMetadata> start = consumer.committed(new HashSet<>(parts));
-    for (TopicPartition tp : parts) {
-      OffsetAndMetadata o = start.get(tp);
-      if (o == null) {
-        consumer.seekToBeginning(List.of(tp));
-      } else {
-        consumer.seek(tp, o.offset());
-        offsets.startAt(tp, o.offset());
-      }
-    }
-    return parts;
   }
 
   private void handle(ConsumerRecord<String, byte[]> r) {
