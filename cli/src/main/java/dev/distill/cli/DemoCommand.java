@@ -210,10 +210,10 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static String trainer(dev.distill.trainer.service.Progress t) {
-    String holdout = Double.isNaN(t.publishedHoldoutAccuracy()) ? ""
-        : String.format(Locale.ROOT, " (holdout %.2f%%)", 100 * t.publishedHoldoutAccuracy());
+    String validation = Double.isNaN(t.publishedValidationAccuracy()) ? ""
+        : String.format(Locale.ROOT, " (validation slice %.2f%%)", 100 * t.publishedValidationAccuracy());
     return String.format(Locale.ROOT, "trained %,d  committed %,d  published %s%s%s", t.samplesTrained(),
-        t.committedSamples(), t.publishedVersion() == 0 ? "none yet" : "v" + t.publishedVersion(), holdout,
+        t.committedSamples(), t.publishedVersion() == 0 ? "none yet" : "v" + t.publishedVersion(), validation,
         t.rejected() > 0 ? "  rejected " + t.rejected() : "");
   }
 

@@ -40,10 +40,11 @@ class DemoIT extends IsolatedHome {
     assertThat(newest.get("version").asLong()).isEqualTo(latest);
     // chance is 0.1; the number is the ONNX file run on the 10,000 test images
     assertThat(newest.get("test_accuracy").asDouble()).as("student's test accuracy").isGreaterThan(0.8);
-    // the shipped artifact and the trainer's own holdout figure agree
+    // the trainer's own figure, on its validation slice of the training stream (about 150 images
+    // here), tells the same story as the shipped artifact on the test split, which it never saw
     assertThat(newest.get("test_accuracy").asDouble())
-        .isCloseTo(newest.get("trainer_metrics").get("holdout_accuracy").asDouble(),
-            org.assertj.core.data.Offset.offset(0.002));
+        .isCloseTo(newest.get("trainer_metrics").get("validation_accuracy").asDouble(),
+            org.assertj.core.data.Offset.offset(0.08));
     JsonNode baseline = figures.get("baseline").get("versions");
     assertThat(baseline.size()).as("baseline versions").isPositive();
     assertThat(figures.get("teacher").get("test_errors").asInt()).isBetween(1, 1000);

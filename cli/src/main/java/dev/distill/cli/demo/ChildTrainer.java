@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ChildTrainer implements AutoCloseable {
   private static final String SAMPLES_METRIC = "distill_trainer_samples_total";
+  private static final String HELD_OUT_METRIC = "distill_trainer_validation_held_out_total";
 
   private final Process process;
   private final Path log;
@@ -30,6 +31,7 @@ final class ChildTrainer implements AutoCloseable {
   private final String model;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private volatile long samplesTrained;
+  private volatile long heldOut;
 
   private ChildTrainer(Process process, Path log, int opsPort, String model) {
     this.process = process;
@@ -85,19 +87,37 @@ final class ChildTrainer implements AutoCloseable {
 
   /** Fresh samples trained so far (committed or not), as its metrics last said; 0 until they answer. */
   long samplesTrained() {
+    scrape();
+    return samplesTrained;
+  }
+
+  /** Soft targets held out for its validation slice whose offsets it committed, as its metrics last said. */
+  long heldOut() {
+    scrape();
+    return heldOut;
+  }
+
+  private void scrape() {
     try {
       HttpResponse<java.util.stream.Stream<String>> r = http.send(HttpRequest.newBuilder(
           URI.create("http://localhost:" + opsPort + "/metrics")).timeout(Duration.ofSeconds(2)).build(),
           HttpResponse.BodyHandlers.ofLines());
-      r.body().filter(l -> l.startsWith(SAMPLES_METRIC) && l.contains("model=\"" + model + "\""))
-          .findFirst()
-          .ifPresent(l -> samplesTrained = (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)));
+      r.body().filter(l -> l.contains("model=\"" + model + "\"")).forEach(l -> {
+        if (l.startsWith(SAMPLES_METRIC)) {
+          samplesTrained = value(l);
+        } else if (l.startsWith(HELD_OUT_METRIC)) {
+          heldOut = value(l);
+        }
+      });
     } catch (IOException e) {
       // not listening yet, or gone (then failure() says so)
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    return samplesTrained;
+  }
+
+  private static long value(String line) {
+    return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
   }
 
   /** SIGTERM (the trainer stops without committing, as on a pod's shutdown), then SIGKILL if it lingers. */

@@ -116,7 +116,7 @@ public final class Pipeline {
   /**
    * Starts every part, telling {@code say} about each as it comes up.
    *
-   * @param testSplit the devices' data (each classifies its slice) and the students' holdout
+   * @param testSplit the devices' data (each classifies its slice); the trainers never see it
    */
   public static Pipeline start(Settings s, LabelledImages testSplit, GracefulShutdown shutdown, Consumer<String> say)
       throws IOException, InterruptedException, PublisherException {
@@ -195,13 +195,20 @@ public final class Pipeline {
     env.put(ServiceSettings.HTTP_PORT, "0");
     env.put("DISTILL_TRAINER_MODEL_NAME", model);
     env.put("DISTILL_TRAINER_ARCHITECTURE", s.studentArchitecture());
-    env.put("DISTILL_TRAINER_HOLDOUT", s.dataset().cliName());
+    // the trainers judge on their validation slice of the stream (5% of the ids): a short run
+    // judges its first version on fewer examples than the default 200
+    env.put("DISTILL_TRAINER_VALIDATION_MIN", Long.toString(validationMin(s.versionEverySamples())));
     // two trainers, the scorer, the broker and the fleet share the cores: one PyTorch thread each
     env.put("DISTILL_TRAINER_THREADS", "1");
     env.put("DISTILL_TRAINER_VERSION_EVERY_SAMPLES", Long.toString(s.versionEverySamples()));
     env.put("DISTILL_TRAINER_VERSION_EVERY", s.versionEvery().toMillis() + "ms");
     env.putAll(extra);
     return env;
+  }
+
+  /** A fortieth of a version period (half the slice's share of it), between 10 and the trainer's default 200. */
+  static long validationMin(long versionEverySamples) {
+    return Math.max(10, Math.min(200, versionEverySamples / 40));
   }
 
   private static String randomToken() {
@@ -235,12 +242,13 @@ public final class Pipeline {
     Optional<TrainerCheckpoint> c = versions.checkpoint(settings.baselineModel());
     long committed = c.map(TrainerCheckpoint::getSamplesTrained).orElse(0L);
     long published = c.map(TrainerCheckpoint::getPublishedVersion).orElse(0L);
-    double holdout = c.map(x -> x.getPublishedMetricsOrDefault(PromotionGate.HOLDOUT, Double.NaN)).orElse(Double.NaN);
+    double validation = c.map(x -> x.getPublishedMetricsOrDefault(PromotionGate.ACCURACY, Double.NaN))
+        .orElse(Double.NaN);
     long rejected = c.map(TrainerCheckpoint::getCandidatesRejected).orElse(0L);
     // samples trained since the last commit are redone by a restarted trainer, so the live count is at least committed
     long trained = Math.max(committed, baseline.samplesTrained());
-    return new Progress(trained, committed, versions.of(settings.baselineModel()).size(), published, Double.NaN,
-        holdout, rejected, 0, 0, baseline.failure());
+    return new Progress(trained, committed, baseline.heldOut(), versions.of(settings.baselineModel()).size(),
+        published, Double.NaN, validation, rejected, 0, 0, baseline.failure());
   }
 
   /**
@@ -277,7 +285,8 @@ public final class Pipeline {
   }
 
   private boolean done(Progress p, long expected, String model) {
-    return p.committedSamples() + p.deadLettered() >= expected && versions.latest(model) >= p.publishedVersion();
+    return p.committedSamples() + p.heldOut() + p.deadLettered() >= expected
+        && versions.latest(model) >= p.publishedVersion();
   }
 
   /**

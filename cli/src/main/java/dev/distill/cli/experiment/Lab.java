@@ -1,6 +1,5 @@
 package dev.distill.cli.experiment;
 
-import dev.distill.contract.data.Dataset;
 import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.model.TeacherVersion;
 import dev.distill.contract.proto.ModelVersion;
@@ -58,18 +57,16 @@ final class Lab implements AutoCloseable {
   private final EmbeddedKafka broker;
   private final ScorerService scorer;
   private final TeacherVersion teacher;
-  private final Dataset dataset;
   private final List<SoftTarget> scored;
   private final Duration scoringTime;
 
   private Lab(String experiment, PrintStream out, EmbeddedKafka broker, ScorerService scorer, TeacherVersion teacher,
-      Dataset dataset, List<SoftTarget> scored, Duration scoringTime) {
+      List<SoftTarget> scored, Duration scoringTime) {
     this.experiment = experiment;
     this.out = out;
     this.broker = broker;
     this.scorer = scorer;
     this.teacher = teacher;
-    this.dataset = dataset;
     this.scored = scored;
     this.scoringTime = scoringTime;
   }
@@ -78,7 +75,7 @@ final class Lab implements AutoCloseable {
    * Starts the broker (data in {@code dir/kafka}, which must be empty) and the scorer, streams
    * the first {@code limit} training samples (0 = all) through it and collects the soft targets.
    */
-  static Lab open(String experiment, Path dir, Dataset dataset, TeacherVersion teacher, Path teacherStore,
+  static Lab open(String experiment, Path dir, TeacherVersion teacher, Path teacherStore,
       LabelledImages train, long limit, PrintStream out) throws Exception {
     EmbeddedKafka broker = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).port(0).controllerPort(0).build();
     ScorerService scorer = null;
@@ -129,7 +126,7 @@ final class Lab implements AutoCloseable {
       Duration took = Duration.ofNanos(System.nanoTime() - start);
       out.printf(Locale.ROOT, "teacher %s v%d scored %,d training samples at T=%s in %.0f s%n", teacher.teacherId(),
           teacher.version(), scored.size(), scorer.settings().scoring().temperature(), took.toMillis() / 1000.0);
-      return new Lab(experiment, out, broker, scorer, teacher, dataset, List.copyOf(scored), took);
+      return new Lab(experiment, out, broker, scorer, teacher, List.copyOf(scored), took);
     } catch (Exception | Error e) {
       if (scorer != null) {
         scorer.close();
@@ -168,11 +165,12 @@ final class Lab implements AutoCloseable {
     }
     Map<String, String> env = new HashMap<>(common(broker, prefix, 1));
     env.put("DISTILL_TRAINER_MODEL_NAME", arm.name());
-    env.put("DISTILL_TRAINER_HOLDOUT", dataset.cliName());
+    // the curve wants a version at every period from the first, judged or not: the gate passes
+    // everything (margin 1) and the validation slice may be tiny
+    env.put("DISTILL_TRAINER_VALIDATION_MIN", "1");
     env.put("DISTILL_TRAINER_VERSION_EVERY_SAMPLES", Long.toString(arm.versionEvery()));
     // versions come from the sample count only: every one marks the same point of every run
     env.put("DISTILL_TRAINER_VERSION_EVERY", "10m");
-    // the curve wants every candidate, better or not
     env.put("DISTILL_TRAINER_GATE_MARGIN", "1");
     env.putAll(common);
     env.putAll(arm.trainer());
@@ -203,14 +201,15 @@ final class Lab implements AutoCloseable {
         if (progress.failure() != null) {
           throw new IllegalStateException("the trainer of " + arm.name() + " stopped: " + progress.failure());
         }
-        if (progress.committedSamples() >= total) {
+        // the trainer holds its validation slice's soft targets out of training
+        if (progress.committedSamples() + progress.heldOut() >= total) {
           break;
         }
         if (System.nanoTime() - lastReport > Duration.ofSeconds(10).toNanos()) {
-          out.printf(Locale.ROOT, "  %-12s %,9d of %,d samples trained, v%d published (test accuracy %s)%n",
+          out.printf(Locale.ROOT, "  %-12s %,9d of %,d samples trained, v%d published (validation accuracy %s)%n",
               arm.name(), progress.samplesTrained(), total, progress.publishedVersion(),
-              Double.isNaN(progress.publishedHoldoutAccuracy()) ? "-"
-                  : String.format(Locale.ROOT, "%.4f", progress.publishedHoldoutAccuracy()));
+              Double.isNaN(progress.publishedValidationAccuracy()) ? "-"
+                  : String.format(Locale.ROOT, "%.4f", progress.publishedValidationAccuracy()));
           lastReport = System.nanoTime();
         }
         Thread.sleep(250);

@@ -1,6 +1,8 @@
 package dev.distill.cli.experiment;
 
+import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.proto.SoftTarget;
+import dev.distill.contract.wire.Tensors;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -44,6 +46,28 @@ final class Streams {
       out.add(keep[i] ? base.get(i) : base.get(i).toBuilder().clearLabel().build());
     }
     return out;
+  }
+
+  /**
+   * The records' features as 28 x 28 images (label 0 where there is none), for running a
+   * published ONNX file on them.
+   */
+  static LabelledImages images(List<SoftTarget> targets) {
+    int d = 28 * 28;
+    byte[] pixels = new byte[targets.size() * d];
+    byte[] labels = new byte[targets.size()];
+    for (int i = 0; i < targets.size(); i++) {
+      float[] x = Tensors.toFloats(targets.get(i).getFeatures());
+      if (x.length != d) {
+        throw new IllegalArgumentException("sample " + targets.get(i).getSampleId() + " has " + x.length
+            + " features, not a 28 x 28 image");
+      }
+      for (int j = 0; j < d; j++) {
+        pixels[i * d + j] = (byte) Math.round(x[j]);
+      }
+      labels[i] = (byte) (targets.get(i).hasLabel() ? targets.get(i).getLabel() : 0);
+    }
+    return new LabelledImages("stream", "validation", 28, 28, pixels, labels);
   }
 
   /** The records whose label is in {@code [from, to]}. */

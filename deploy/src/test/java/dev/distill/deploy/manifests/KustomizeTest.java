@@ -42,7 +42,7 @@ class KustomizeTest {
     assertThat(env).filteredOn(e -> e.getName().equals("DISTILL_TRAINER_ARCHITECTURE"))
         .singleElement().satisfies(e -> assertThat(e.getValue()).isEqualTo("mlp:784-128-10"));
     // merged by name: the base's variables are still there, once each
-    assertThat(env).filteredOn(e -> e.getName().equals("DISTILL_TRAINER_HOLDOUT")).hasSize(1);
+    assertThat(env).filteredOn(e -> e.getName().equals("DISTILL_TRAINER_VALIDATION_FRACTION")).hasSize(1);
   }
 
   @Test

@@ -84,7 +84,8 @@ public final class RunningPipeline implements AutoCloseable {
       trainer = new TrainerService(TrainerSettings.read(ConfigReader.from(with(common, Map.of(
           "DISTILL_TRAINER_MODEL_NAME", MODEL,
           "DISTILL_TRAINER_ARCHITECTURE", "mlp:784-16-10",
-          "DISTILL_TRAINER_HOLDOUT", "none",
+          // a few examples of the validation slice judge (5% of the ids are held out)
+          "DISTILL_TRAINER_VALIDATION_MIN", "5",
           "DISTILL_TRAINER_THREADS", "1",
           "DISTILL_TRAINER_VERSION_EVERY_SAMPLES", "200",
           "DISTILL_TRAINER_VERSION_EVERY", "2s",

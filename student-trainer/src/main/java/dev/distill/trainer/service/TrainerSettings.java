@@ -1,6 +1,5 @@
 package dev.distill.trainer.service;
 
-import dev.distill.contract.data.Dataset;
 import dev.distill.contract.model.Architecture;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
@@ -8,15 +7,13 @@ import dev.distill.platform.config.ServiceSettings;
 import dev.distill.trainer.stream.LearningRate;
 import dev.distill.trainer.stream.ResumableOptimizer;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * Everything the student trainer is configured with; {@link #read} takes it from {@code DISTILL_*}
  * variables and reports every problem at once.
  *
- * @param holdout          the data set whose test split evaluates candidates; empty for none (the
- *                         gate then compares prequential accuracy)
+ * @param validation       the validation slice of the stream that candidates are judged on
  * @param versionEverySamples a candidate is considered after this many fresh samples ...
  * @param versionEvery     ... or after this long with at least one new sample, whichever comes first
  * @param replayRatio      replayed examples per fresh one in each batch
@@ -25,7 +22,7 @@ import java.util.regex.Pattern;
 public record TrainerSettings(String modelName, Architecture architecture, int batchSize,
     ResumableOptimizer.Kind optimizer, LearningRate learningRate, float momentum, float alpha, int replayCapacity,
     double replayRatio, long versionEverySamples, Duration versionEvery, double gateMargin,
-    Optional<Dataset> holdout, int threads, String consumerGroup, int seed, ServiceSettings service,
+    Validation validation, int threads, String consumerGroup, int seed, ServiceSettings service,
     KafkaSettings kafka) {
 
   public static final String SERVICE_NAME = "student-trainer";
@@ -61,14 +58,14 @@ public record TrainerSettings(String modelName, Architecture architecture, int b
     Duration every = r.duration("DISTILL_TRAINER_VERSION_EVERY", Duration.ofSeconds(60), Duration.ofMillis(100),
         Duration.ofMinutes(10));
     double margin = r.doubleValue("DISTILL_TRAINER_GATE_MARGIN", 0.005, 0, 1);
-    String holdoutName = r.string("DISTILL_TRAINER_HOLDOUT", "mnist");
-    Optional<Dataset> holdout = Optional.empty();
-    if (!holdoutName.equalsIgnoreCase("none")) {
-      try {
-        holdout = Optional.of(Dataset.parse(holdoutName));
-      } catch (IllegalArgumentException e) {
-        r.problem("DISTILL_TRAINER_HOLDOUT", holdoutName, "mnist, fashion-mnist or none");
-      }
+    Validation validation = new Validation(
+        r.doubleValue("DISTILL_TRAINER_VALIDATION_FRACTION", 0.05, 0.001, 0.5),
+        r.intValue("DISTILL_TRAINER_VALIDATION_CAPACITY", 5_000, 1, 1_000_000),
+        r.intValue("DISTILL_TRAINER_VALIDATION_MIN", 200, 1, 1_000_000),
+        r.intValue("DISTILL_TRAINER_GATE_MIN_LABELS", 200, 1, 1_000_000));
+    if (validation.min() > validation.capacity()) {
+      r.problem("DISTILL_TRAINER_VALIDATION_MIN", Integer.toString(validation.min()),
+          "at most DISTILL_TRAINER_VALIDATION_CAPACITY (" + validation.capacity() + ")");
     }
     int threads = r.intValue("DISTILL_TRAINER_THREADS", Runtime.getRuntime().availableProcessors(), 1, 256);
     String group = r.string("DISTILL_TRAINER_CONSUMER_GROUP", "distill-trainer-" + model);
@@ -77,9 +74,21 @@ public record TrainerSettings(String modelName, Architecture architecture, int b
     KafkaSettings kafka = KafkaSettings.read(r);
     r.validate();
     return new TrainerSettings(model, arch, batch, opt, new LearningRate(schedule, (float) lr, scheduleSteps),
-        (float) momentum, (float) alpha, capacity, ratio, everySamples, every, margin, holdout, threads, group, seed,
+        (float) momentum, (float) alpha, capacity, ratio, everySamples, every, margin, validation, threads, group, seed,
         service, kafka);
   }
+
+  /**
+   * The validation slice: the sample ids whose hash falls below {@code fraction} are held out of
+   * training (never in a batch, the replay buffer or the prequential figures) and judge candidates.
+   *
+   * @param fraction  share of sample ids held out
+   * @param capacity  examples kept at most (those with the smallest hashes)
+   * @param min       examples the slice must hold before any candidate is judged (and published)
+   * @param minLabels labelled examples in the slice before the gate compares accuracy rather than
+   *                  agreement with the teacher
+   */
+  public record Validation(double fraction, int capacity, int min, int minLabels) {}
 
   /** Transactional id: stable per model, so a restarted trainer fences its predecessor. */
   public String transactionalId() {

@@ -83,10 +83,11 @@ class MnistDistillationIT {
       double scoringSeconds = (System.nanoTime() - scoring) / 1e9;
 
       long training = System.nanoTime();
+      long trained = HeldOutIds.trainedCount(settings, "s-", train.count());
       TrainerService trainer = new TrainerService(settings).start();
       try {
         long deadline = System.nanoTime() + Duration.ofMinutes(40).toNanos();
-        while (trainer.progress().committedSamples() < train.count() && trainer.progress().failure() == null
+        while (trainer.progress().committedSamples() < trained && trainer.progress().failure() == null
             && System.nanoTime() < deadline) {
           Thread.sleep(500);
         }
@@ -95,26 +96,28 @@ class MnistDistillationIT {
       }
       double trainingSeconds = (System.nanoTime() - training) / 1e9;
       assertThat(trainer.progress().failure()).isNull();
-      assertThat(trainer.progress().committedSamples()).isEqualTo(train.count());
+      assertThat(trainer.progress().committedSamples()).isEqualTo(trained);
 
       List<ModelVersion> versions = TopicReader.read(kafka.bootstrapServers(),
           settings.kafka().topics().studentModels().name(), ModelVersion::parseFrom);
       ModelVersion newest = versions.get(versions.size() - 1);
-      double reported = newest.getMetricsOrThrow("holdout_accuracy");
-      // the figure the trainer reports, checked against the published ONNX file run in ONNX Runtime
+      // the trainer's figure is measured on its validation slice of the training images; the test
+      // split is only ever seen here, by the published ONNX file run in ONNX Runtime
+      double reported = newest.getMetricsOrThrow("validation_accuracy");
       double measured = onnxAccuracy(newest.getOnnx().toByteArray(), test);
       StringBuilder curve = new StringBuilder();
       for (ModelVersion v : versions) {
         curve.append(String.format(Locale.ROOT, " v%d@%d=%.4f", v.getVersion(), v.getSamplesSeen(),
-            v.getMetricsOrThrow("holdout_accuracy")));
+            v.getMetricsOrThrow("validation_accuracy")));
       }
       System.out.printf(Locale.ROOT, "MnistDistillationIT: teacher %s v%d (%s test errors); %d soft targets scored "
-              + "in %.0f s; trained in %.0f s; %d versions:%s; newest in ONNX Runtime %.4f (%d test errors)%n",
+              + "in %.0f s; trained in %.0f s; %d versions:%s; (validation accuracy); newest in ONNX Runtime %.4f (%d test errors)%n",
           teacher.teacherId(), teacher.version(), teacher.info().get("test_errors"), train.count(), scoringSeconds,
           trainingSeconds, versions.size(), curve, measured, Math.round((1 - measured) * test.count()));
       assertThat(newest.getArchitecture()).isEqualTo("mlp:784-800-800-10");
-      assertThat(newest.getSamplesSeen()).isEqualTo(train.count());
-      assertThat(measured).isCloseTo(reported, within(1e-4));
+      assertThat(newest.getSamplesSeen()).isEqualTo(trained);
+      // two samples of the same images' distribution: a few hundred validation examples against 10,000
+      assertThat(measured).isCloseTo(reported, within(0.02));
       assertThat(measured).as("test accuracy of the newest published student").isGreaterThanOrEqualTo(0.975);
     }
   }

@@ -26,7 +26,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * A teacher for the trainer's integration tests that takes seconds, not minutes: an MLP trained
  * here on hard labels (one pass over 20,000 MNIST images, about 92% on the test split), whose
  * softmax(z/T) of the training images it produces as soft targets, keyed {@code s-<index>}.
- * Every tenth sample arrives unlabelled. The teacher's own quality is checked, so a broken
+ * Every tenth sample arrives unlabelled (or every one, when asked). The teacher's own quality is checked, so a broken
  * teacher cannot pass as a weak student.
  */
 final class QuickTeacher implements AutoCloseable {
@@ -69,6 +69,14 @@ final class QuickTeacher implements AutoCloseable {
 
   /** Produces the soft targets of training images {@code [from, to)} and waits until they are written. */
   void produce(int from, int to) {
+    produce(from, to, true);
+  }
+
+  /**
+   * As {@link #produce(int, int)}; {@code labelled} false leaves out every hard label (the common
+   * case of an unlabelled stream).
+   */
+  void produce(int from, int to, boolean labelled) {
     for (int start = from; start < to; start += 500) {
       int n = Math.min(500, to - start);
       float[] z;
@@ -83,7 +91,7 @@ final class QuickTeacher implements AutoCloseable {
         for (double v : Softmax.of(Softmax.row(z, i, 10), T)) {
           b.addProbs((float) v);
         }
-        if (idx % 10 != 0) {
+        if (labelled && idx % 10 != 0) {
           b.setLabel(train.label(idx));
         }
         send("s-" + idx, b.build().toByteArray());

@@ -115,7 +115,8 @@ class TrainerBenchmark {
           along.append(String.format(Locale.ROOT, " %,d kB at %,d;", rssKb(trainer), q.samples));
         }
         // the last full batch: a partial tail is trained only at the next time-triggered version
-        Sample end = awaitSamples(trainer, port, SAMPLES - settings.batchSize());
+        // the validation slice's ids are held out, never trained
+        Sample end = awaitSamples(trainer, port, HeldOutIds.trainedCount(settings, "b-", SAMPLES) - settings.batchSize());
         long rssEnd = rssKb(trainer);
         double fromTopic = (end.samples - warm.samples) / ((end.nanos - warm.nanos) / 1e9);
         double rawAgain = rawSamplesPerSecond(settings);

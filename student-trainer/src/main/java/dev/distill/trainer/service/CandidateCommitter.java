@@ -1,0 +1,103 @@
+package dev.distill.trainer.service;
+
+import com.google.protobuf.ByteString;
+import dev.distill.contract.proto.ModelVersion;
+import dev.distill.contract.proto.OffsetRange;
+import dev.distill.contract.proto.TrainerCheckpoint;
+import dev.distill.platform.topics.Topics;
+import dev.distill.trainer.stream.StudentLearner;
+import dev.distill.trainer.version.ModelVersions;
+import dev.distill.trainer.version.PromotionGate;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Commits a candidate in one transaction: the version (if the gate passed it), a checkpoint of
+ * the full resume state, and the consumed offsets. The committed model state therefore always
+ * matches the committed offsets: a crash anywhere loses no sample and trains none twice.
+ */
+final class CandidateCommitter {
+  /**
+   * The committed state of the model.
+   *
+   * @param publishedMetrics what the published version measured when it was published
+   */
+  record Committed(long publishedVersion, long samplesTrained, long rejectedTotal,
+      Map<String, Double> publishedMetrics) {
+    static final Committed NONE = new Committed(0, 0, 0, Map.of());
+
+    static Committed of(TrainerCheckpoint c) {
+      return new Committed(c.getPublishedVersion(), c.getSamplesTrained(), c.getCandidatesRejected(),
+          Map.copyOf(c.getPublishedMetricsMap()));
+    }
+  }
+
+  /** A candidate and what was decided about it. */
+  record Candidate(PromotionGate.Decision decision, Map<String, Double> metrics, long samplesTrained,
+      List<OffsetRange> ranges, Intake.Teacher teacher, Instant at) {}
+
+  private final TrainerSettings settings;
+  private final Topics topics;
+  private final Outbox outbox;
+
+  CandidateCommitter(TrainerSettings settings, Outbox outbox) {
+    this.settings = settings;
+    this.topics = settings.kafka().topics();
+    this.outbox = outbox;
+  }
+
+  /**
+   * Sends the version (when published) and the checkpoint, and commits them with {@code offsets}.
+   *
+   * @param resume the learner's resume state now
+   * @return the new committed state
+   */
+  Committed commit(Committed before, StudentLearner learner, byte[] resume, Candidate c,
+      Map<TopicPartition, Long> offsets) {
+    boolean publish = c.decision().publish();
+    long version = publish ? before.publishedVersion() + 1 : before.publishedVersion();
+    Map<String, Double> publishedMetrics = publish ? c.metrics() : before.publishedMetrics();
+    if (publish) {
+      ModelVersion mv = ModelVersions.build(learner.network(), new ModelVersions.Lineage(settings.modelName(),
+          version, before.publishedVersion(), c.teacher().id(), c.teacher().version(), c.teacher().temperature(),
+          settings.alpha(), c.ranges(), c.samplesTrained(), c.metrics(), labels(learner, c.decision())), resume,
+          c.at());
+      outbox.send(new ProducerRecord<>(topics.studentModels().name(), settings.modelName(),
+          topics.studentModels().valueSerde().serializer().serialize(topics.studentModels().name(), mv)));
+    }
+    long rejected = before.rejectedTotal() + (c.decision().verdict() == PromotionGate.Verdict.REJECT ? 1 : 0);
+    TrainerCheckpoint checkpoint = TrainerCheckpoint.newBuilder()
+        .setModelName(settings.modelName())
+        .setPublishedVersion(version)
+        .setSamplesTrained(c.samplesTrained())
+        .addAllOffsets(c.ranges())
+        .setResumeState(ByteString.copyFrom(resume))
+        .putAllPublishedMetrics(publishedMetrics)
+        .setCreatedAtMs(c.at().toEpochMilli())
+        .setCandidatesRejected(rejected)
+        .setArchitecture(settings.architecture().spec())
+        .build();
+    outbox.send(new ProducerRecord<>(topics.trainerCheckpoints().name(), settings.modelName(),
+        checkpoint.toByteArray()));
+    outbox.commit(offsets);
+    return new Committed(version, c.samplesTrained(), rejected, publishedMetrics);
+  }
+
+  private Map<String, String> labels(StudentLearner learner, PromotionGate.Decision decision) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put("engine", learner.engine().engineName());
+    labels.put("device", learner.engine().device().toString());
+    labels.put("batch_size", Integer.toString(settings.batchSize()));
+    labels.put("optimizer", settings.optimizer().name().toLowerCase(Locale.ROOT));
+    labels.put("learning_rate", Float.toString(settings.learningRate().base()));
+    labels.put("optimizer_steps", Long.toString(learner.optimizerSteps()));
+    labels.put("validation_fraction", Double.toString(settings.validation().fraction()));
+    labels.put("gate", decision.reason());
+    return labels;
+  }
+}

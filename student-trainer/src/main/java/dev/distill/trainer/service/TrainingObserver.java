@@ -1,0 +1,18 @@
+package dev.distill.trainer.service;
+
+import dev.distill.trainer.stream.Example;
+
+/**
+ * Sees, on the loop's thread, every example that enters a training batch or the replay buffer
+ * and every one held out for validation: the seam through which tests check that the two never
+ * meet. Production runs with {@link #NONE}.
+ */
+interface TrainingObserver {
+  TrainingObserver NONE = new TrainingObserver() {};
+
+  /** The example is a row of a training batch (fresh or replayed) or was put into the replay buffer. */
+  default void trainedOn(Example e) {}
+
+  /** The example went to the validation slice instead of training. */
+  default void heldOut(Example e) {}
+}
