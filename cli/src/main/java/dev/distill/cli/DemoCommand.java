@@ -1,6 +1,7 @@
 package dev.distill.cli;
 
 import dev.distill.cli.demo.DemoResults;
+import dev.distill.cli.demo.HeldOut;
 import dev.distill.cli.demo.Pipeline;
 import dev.distill.cli.report.ReportWriter;
 import dev.distill.client.sim.Fleet;
@@ -65,6 +66,10 @@ final class DemoCommand implements Callable<Integer> {
           + " is a small edge student).")
   String student;
 
+  @Option(names = "--teacher", paramLabel = "ID", description = "Teacher id in the store, e.g. one brought with "
+      + "`distill teacher import` (default: the data set's name; trained on first use).")
+  String teacherId;
+
   @Option(names = "--report", paramLabel = "DIR",
       description = "Report folder (default: $DISTILL_HOME/reports/demo-<date>-<time>).")
   Path report;
@@ -89,12 +94,18 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("data:    " + fetched.summary());
     LabelledImages train = Datasets.load(home, d, Split.TRAIN);
     LabelledImages test = Datasets.load(home, d, Split.TEST);
-    TeacherVersion teacher = TeacherCommand.storedOrTrained(d);
+    TeacherVersion teacher = teacherId == null ? TeacherCommand.storedOrTrained(d)
+        : TeacherCommand.store().latest(teacherId).orElseThrow(() -> new UserError("no teacher '" + teacherId
+            + "' in " + TeacherCommand.store().root() + "; see `distill teacher list`"));
     long total = limit <= 0 ? train.count() : Math.min(limit, train.count());
     Path reportDir = Paths.report(report, "demo");
 
+    // a teacher of the pixels interface scales in its graph; any other's students take its inputs
+    Optional<Path> manifest = TeacherCommand.isPixelsTeacher(teacher) ? Optional.empty()
+        : Optional.of(teacher.dir().resolve(dev.distill.contract.model.TeacherManifest.FILE));
     Pipeline.Settings settings = new Pipeline.Settings(d, devices, student, versionEvery(total),
-        TAIL_COMMIT, Duration.ofSeconds(1), Paths.demo(), TeacherCommand.store().root());
+        TAIL_COMMIT, Duration.ofSeconds(1), Paths.demo(), TeacherCommand.store().root(), teacher.teacherId(), manifest);
+    LabelledImages deviceData = HeldOut.images(train, total, Pipeline.VALIDATION_FRACTION);
     System.out.printf(Locale.ROOT, "plan:    stream %,d training samples; both students consider a version every "
         + "%,d samples; devices get the distilled one%n", total, settings.versionEverySamples());
     GracefulShutdown shutdown = GracefulShutdown.onSignal("demo", Duration.ofSeconds(30));
@@ -106,7 +117,7 @@ final class DemoCommand implements Callable<Integer> {
     StatusBlock status = null;
     try {
       System.out.println("starting, in this process (each part is the service itself):");
-      pipeline = Pipeline.start(settings, test, shutdown, line -> System.out.println("  " + line));
+      pipeline = Pipeline.start(settings, deviceData, shutdown, line -> System.out.println("  " + line));
       Pipeline p = pipeline;
       StatusBlock block = new StatusBlock(System.out, () -> lines(p, total, started), () -> oneLine(p, total, started));
       status = block;

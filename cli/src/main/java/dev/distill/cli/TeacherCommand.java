@@ -174,6 +174,13 @@ final class TeacherCommand implements Runnable {
     }
   }
 
+  /** Whether a teacher takes the old {@code pixels [N, D]} raw floats (its scaling inside its graph), as trained ones do. */
+  static boolean isPixelsTeacher(TeacherVersion t) {
+    var inputs = t.manifest().inputs();
+    return inputs.size() == 1 && inputs.get(0).name().equals(dev.distill.contract.model.ModelInterface.INPUT)
+        && inputs.get(0).preprocess().isIdentity();
+  }
+
   /** The stored teacher of the data set; trains one on first use. */
   static TeacherVersion storedOrTrained(Dataset d) throws Exception {
     var stored = TeacherCommand.store().latest(d.cliName());

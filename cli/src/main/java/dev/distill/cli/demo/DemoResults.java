@@ -58,7 +58,8 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
             + "it was trained",
         "students: " + s.studentArchitecture() + ", the same samples, batches and seed; distilled: " + temperature
             + alpha + "; baseline: hard labels only",
-        String.format(Locale.ROOT, "test errors: each published version's ONNX file run on the %,d test images%s",
+        String.format(Locale.ROOT, "test errors: each published version's ONNX file run on the %,d test images, "
+            + "which chose nothing: versions were chosen on the trainers' validation slice of the stream%s",
             test.count(), student.size() > TABLE_ROWS || baseline.size() > TABLE_ROWS ? String.format(Locale.ROOT,
                 " (%d and %d versions; %d of each below, all in the report)", student.size(), baseline.size(),
                 TABLE_ROWS) : ""));

@@ -64,8 +64,12 @@ public final class Pipeline {
    * @param versionEvery       ... or after this long with new samples (commits a tail shorter than the above)
    * @param waveDuration       shortest rollout wave (the service default, minutes, suits a real fleet)
    */
+  /** Share of sample ids the trainers hold out of training: their validation slice and the devices' data. */
+  public static final double VALIDATION_FRACTION = 0.05;
+
   public record Settings(Dataset dataset, int devices, String studentArchitecture, long versionEverySamples,
-      Duration versionEvery, Duration waveDuration, Path workDir, Path teacherStore) {
+      Duration versionEvery, Duration waveDuration, Path workDir, Path teacherStore, String teacherId,
+      Optional<Path> teacherManifest) {
     public String studentModel() {
       return dataset.cliName() + "-student";
     }
@@ -116,9 +120,10 @@ public final class Pipeline {
   /**
    * Starts every part, telling {@code say} about each as it comes up.
    *
-   * @param testSplit the devices' data (each classifies its slice); the trainers never see it
+   * @param deviceData the devices' data (each classifies its slice): the held-out training images
+   *     ({@link HeldOut}), never trained on and never the test split
    */
-  public static Pipeline start(Settings s, LabelledImages testSplit, GracefulShutdown shutdown, Consumer<String> say)
+  public static Pipeline start(Settings s, LabelledImages deviceData, GracefulShutdown shutdown, Consumer<String> say)
       throws IOException, InterruptedException, PublisherException {
     deleteRecursively(s.workDir());
     Path kafkaDir = s.workDir().resolve("kafka");
@@ -137,11 +142,11 @@ public final class Pipeline {
 
     ScorerService scorer = shutdown.register("teacher-scorer", ScorerService.start(ScorerSettings.from(Map.of(
         KafkaSettings.BOOTSTRAP, bootstrap,
-        ScorerSettings.TEACHER_ID, s.dataset().cliName(),
+        ScorerSettings.TEACHER_ID, s.teacherId(),
         ScorerSettings.TEACHER_STORE, s.teacherStore().toString(),
         ScorerSettings.STATE_DIR, s.workDir().resolve("scorer-state").toString(),
         ServiceSettings.HTTP_PORT, "0"))));
-    say.accept("teacher-scorer teacher " + s.dataset().cliName() + " v" + scorer.teacherVersion() + ", T="
+    say.accept("teacher-scorer teacher " + s.teacherId() + " v" + scorer.teacherVersion() + ", T="
         + scorer.settings().scoring().temperature() + "  (metrics :" + scorer.httpPort() + ")");
 
     TrainerService student = shutdown.register("student-trainer", new TrainerService(TrainerSettings.read(
@@ -180,9 +185,11 @@ public final class Pipeline {
         publisher.config().rollouts().waves()) + "  (metrics :" + publisher.opsPort() + ")");
 
     Fleet fleet = shutdown.register("fleet", Fleet.builder(publisher.apiUri(), adminToken, s.studentModel())
-        .count(s.devices()).data(testSplit).dir(s.workDir().resolve("devices")).build().start());
+        .count(s.devices()).data(deviceData).evaluationWindow(Math.max(1, deviceData.count() / s.devices()))
+        .dir(s.workDir().resolve("devices")).build().start());
     say.accept("fleet          " + s.devices() + " simulated devices run " + s.studentModel()
-        + " (ONNX Runtime), each on its slice of the test split");
+        + " (ONNX Runtime), each on its slice of the " + deviceData.count()
+        + " held-out training images (never trained on; not the test split)");
     Pipeline p = new Pipeline(s, kafka, broker, scorer, student, baseline, publisher, fleet, versions);
     // closed first: from here on a failure seen by the waits is the shutdown, not a fault
     shutdown.register("stop-flag", () -> p.stopping = true);
@@ -195,8 +202,10 @@ public final class Pipeline {
     env.put(ServiceSettings.HTTP_PORT, "0");
     env.put("DISTILL_TRAINER_MODEL_NAME", model);
     env.put("DISTILL_TRAINER_ARCHITECTURE", s.studentArchitecture());
-    // the trainers judge on their validation slice of the stream (5% of the ids): a short run
-    // judges its first version on fewer examples than the default 200
+    s.teacherManifest().ifPresent(m -> env.put("DISTILL_TRAINER_TEACHER_MANIFEST", m.toString()));
+    // the trainers judge on their validation slice of the stream (5% of the ids, the images the
+    // devices measure on): a short run judges its first version on fewer examples than the default 200
+    env.put("DISTILL_TRAINER_VALIDATION_FRACTION", Double.toString(VALIDATION_FRACTION));
     env.put("DISTILL_TRAINER_VALIDATION_MIN", Long.toString(validationMin(s.versionEverySamples())));
     // two trainers, the scorer, the broker and the fleet share the cores: one PyTorch thread each
     env.put("DISTILL_TRAINER_THREADS", "1");

@@ -81,6 +81,12 @@ public final class DatasetProducer {
     return idx;
   }
 
+  /** The id the sample of {@code index} is sent under, e.g. {@code mnist-train-00042}. */
+  public static String sampleId(LabelledImages data, int index) {
+    int width = Integer.toString(data.count() - 1).length();
+    return data.dataset() + "-" + data.split() + "-" + String.format("%0" + width + "d", index);
+  }
+
   /**
    * Sends the samples and waits until every one is acknowledged.
    *
@@ -94,8 +100,6 @@ public final class DatasetProducer {
     // the label draw must not depend on the shuffle, so it has its own stream
     SplittableRandom labelDraw =
         new SplittableRandom(options.shuffleSeed() == null ? 0x5eed : options.shuffleSeed() ^ 0x1abe1L);
-    String prefix = data.dataset() + "-" + data.split() + "-";
-    int width = Integer.toString(data.count() - 1).length();
     AtomicLong acked = new AtomicLong();
     AtomicReference<Exception> failure = new AtomicReference<>();
     long start = clock.millis();
@@ -107,7 +111,7 @@ public final class DatasetProducer {
       pace(start, i, options.ratePerSecond());
       int index = order[(int) i];
       Sample.Builder s = Sample.newBuilder()
-          .setId(prefix + String.format("%0" + width + "d", index))
+          .setId(sampleId(data, index))
           .setEventTimeMs(clock.millis())
           .setSource(data.dataset() + "/" + data.split())
           .setFeatures(Tensors.uint8(data.image(index), data.rows(), data.cols()));

@@ -3,6 +3,8 @@ package dev.distill.trainer.service;
 import dev.distill.trainer.replay.ReplayBuffer;
 import dev.distill.trainer.stream.Batch;
 import dev.distill.trainer.stream.Example;
+import dev.distill.trainer.stream.Rows;
+import dev.distill.trainer.model.StudentInputs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -14,15 +16,15 @@ import java.util.Random;
  * come here; the validation slice's never do.
  */
 final class BatchAssembler {
-  private final int features;
+  private final StudentInputs inputs;
   private final int classes;
   private final ReplayBuffer<Example> replay;
   private final TrainingObserver observer;
   private final List<Example> pending = new ArrayList<>();
 
-  BatchAssembler(int features, int classes, int replayCapacity, double replayRatio, Random random,
+  BatchAssembler(StudentInputs inputs, int classes, int replayCapacity, double replayRatio, Random random,
       TrainingObserver observer) {
-    this.features = features;
+    this.inputs = inputs;
     this.classes = classes;
     this.replay = new ReplayBuffer<>(replayCapacity, replayRatio, random);
     this.observer = observer;
@@ -46,19 +48,8 @@ final class BatchAssembler {
     int n = pending.size();
     List<Example> rows = new ArrayList<>(pending);
     rows.addAll(replay.draw(replay.replayCount(n)));
-    float[] x = new float[rows.size() * features];
-    float[] q = new float[rows.size() * classes];
-    float[] temps = new float[rows.size()];
-    int[] labels = new int[rows.size()];
-    for (int i = 0; i < rows.size(); i++) {
-      Example e = rows.get(i);
-      observer.trainedOn(e);
-      System.arraycopy(e.features(), 0, x, i * features, features);
-      System.arraycopy(e.probs(), 0, q, i * classes, classes);
-      temps[i] = e.temperature();
-      labels[i] = e.label();
-    }
-    return new Batch(rows.size(), n, x, q, temps, labels);
+    rows.forEach(observer::trainedOn);
+    return Rows.batch(inputs, rows, n, classes);
   }
 
   /** The step of {@link #next}'s batch was made: the fresh examples join the replay buffer. */

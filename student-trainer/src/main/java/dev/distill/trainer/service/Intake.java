@@ -1,11 +1,20 @@
 package dev.distill.trainer.service;
 
+import dev.distill.contract.model.InputBinding;
+import dev.distill.contract.model.TeacherManifest;
 import dev.distill.contract.proto.SoftTarget;
+import dev.distill.contract.proto.Tensor;
 import dev.distill.contract.wire.SoftTargets;
 import dev.distill.contract.wire.Tensors;
+import dev.distill.trainer.model.Feed;
+import dev.distill.trainer.model.StudentInputs;
 import dev.distill.trainer.stream.Example;
 import io.micrometer.core.instrument.Counter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -25,7 +34,8 @@ final class Intake {
   /** Who scored the latest accepted soft target (the provenance of the next version). */
   record Teacher(String id, String version, float temperature) {}
 
-  private final int features;
+  private final StudentInputs inputs;
+  private final Optional<TeacherManifest> teacherManifest;
   private final int classes;
   private final String deadLetterTopic;
   private final Outbox outbox;
@@ -33,8 +43,10 @@ final class Intake {
   private Teacher teacher = new Teacher("", "", 0f);
   private long deadLettered;
 
-  Intake(int features, int classes, String deadLetterTopic, Outbox outbox, Counter deadLetterCounter) {
-    this.features = features;
+  Intake(StudentInputs inputs, Optional<TeacherManifest> teacherManifest, int classes, String deadLetterTopic,
+      Outbox outbox, Counter deadLetterCounter) {
+    this.inputs = inputs;
+    this.teacherManifest = teacherManifest;
     this.classes = classes;
     this.deadLetterTopic = deadLetterTopic;
     this.outbox = outbox;
@@ -44,19 +56,18 @@ final class Intake {
   /** The record as an example, or null after sending it to the dead-letter topic. */
   Example accept(ConsumerRecord<String, byte[]> r) {
     SoftTarget t;
-    float[] x;
     float[] probs;
     try {
       t = SoftTargets.decode(r.value());
-      x = Tensors.toFloats(t.getFeatures());
       probs = SoftTargets.dense(t);
     } catch (RuntimeException e) {
       deadLetter(r, "undecodable", e.getMessage(), e);
       return null;
     }
-    if (x.length != features) {
-      deadLetter(r, "feature-count", "the student takes " + features + " features, the soft target has " + x.length,
-          null);
+    List<Feed> x = new ArrayList<>(inputs.inputs().size());
+    String problem = feeds(SoftTargets.inputs(t), x);
+    if (problem != null) {
+      deadLetter(r, "feature-count", problem, null);
       return null;
     }
     if (t.getNumClasses() != classes) {
@@ -68,6 +79,47 @@ final class Intake {
     // the record key is the sample id by contract; the id inside the record wins when both exist
     String id = t.getSampleId().isEmpty() ? String.valueOf(r.key()) : t.getSampleId();
     return new Example(id, x, probs, t.getTemperature(), t.hasLabel() ? t.getLabel() : -1);
+  }
+
+  /**
+   * The sample's tensors as one feed per student input (by the teacher's mapping, by name, or the
+   * lone tensor for the lone input), or what does not fit.
+   */
+  private String feeds(Map<String, Tensor> tensors, List<Feed> out) {
+    for (int i = 0; i < inputs.inputs().size(); i++) {
+      StudentInputs.Input in = inputs.inputs().get(i);
+      String name;
+      if (teacherManifest.isPresent()) {
+        String[] problem = new String[1];
+        name = InputBinding.pick(teacherManifest.get(), i, tensors, problem);
+        if (name == null) {
+          return problem[0];
+        }
+      } else {
+        name = tensors.containsKey(in.name()) ? in.name()
+            : inputs.inputs().size() == 1 && tensors.size() == 1 ? tensors.keySet().iterator().next() : null;
+        if (name == null) {
+          return "the student's input '" + in.name() + "' has no tensor in the soft target " + tensors.keySet();
+        }
+      }
+      Tensor t = tensors.get(name);
+      long size = in.fixedSize();
+      long count = Tensors.elementCount(t);
+      if (size >= 0 && count != size) {
+        return "the student's input '" + in.name() + "' takes " + size + " values per sample, tensor '" + name
+            + "' has " + count + " (" + Tensors.describe(t) + ")";
+      }
+      if (in.integer()) {
+        if (Tensors.isFloatingPoint(t.getDtype())) {
+          return "the student's input '" + in.name() + "' takes whole numbers, tensor '" + name + "' is "
+              + Tensors.describe(t);
+        }
+        out.add(new Feed.Longs(Tensors.toLongs(t)));
+      } else {
+        out.add(new Feed.Floats(Tensors.toFloats(t)));
+      }
+    }
+    return null;
   }
 
   private void deadLetter(ConsumerRecord<String, byte[]> r, String reason, String message, Exception e) {

@@ -6,7 +6,13 @@ import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.config.ServiceSettings;
 import dev.distill.trainer.stream.LearningRate;
 import dev.distill.trainer.stream.ResumableOptimizer;
+import dev.distill.contract.model.TeacherManifest;
+import dev.distill.trainer.model.StudentInputs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -18,8 +24,11 @@ import java.util.regex.Pattern;
  * @param versionEvery     ... or after this long with at least one new sample, whichever comes first
  * @param replayRatio      replayed examples per fresh one in each batch
  * @param threads          PyTorch intra-op threads
+ * @param teacher          the teacher's manifest, when the student takes a user's teacher's inputs
+ * @param inputs           what the student takes: the teacher's inputs, or {@code pixels [N, D]}
  */
-public record TrainerSettings(String modelName, Architecture architecture, int batchSize,
+public record TrainerSettings(String modelName, Architecture architecture, Optional<TeacherManifest> teacher,
+    StudentInputs inputs, int batchSize,
     ResumableOptimizer.Kind optimizer, LearningRate learningRate, float momentum, float alpha, int replayCapacity,
     double replayRatio, long versionEverySamples, Duration versionEvery, double gateMargin,
     Validation validation, int threads, String consumerGroup, int seed, ServiceSettings service,
@@ -42,6 +51,33 @@ public record TrainerSettings(String modelName, Architecture architecture, int b
     } catch (IllegalArgumentException e) {
       r.problem("DISTILL_TRAINER_ARCHITECTURE", archSpec, "a network spec such as mlp:784-800-800-10 ("
           + e.getMessage() + ")");
+    }
+    // the student takes its teacher's inputs: from the teacher's manifest, or MNIST-style pixels
+    String manifestPath = r.string("DISTILL_TRAINER_TEACHER_MANIFEST", "");
+    Optional<TeacherManifest> teacher = Optional.empty();
+    StudentInputs inputs = null;
+    if (!manifestPath.isBlank()) {
+      try {
+        teacher = Optional.of(TeacherManifest.fromJson(Files.readAllBytes(Path.of(manifestPath))));
+        inputs = StudentInputs.of(teacher.get());
+      } catch (IOException | RuntimeException e) {
+        r.problem("DISTILL_TRAINER_TEACHER_MANIFEST", manifestPath, "a readable teacher.json (" + e.getMessage() + ")");
+      }
+    } else if (!(arch instanceof Architecture.Tok)) {
+      inputs = StudentInputs.pixels(arch.inputSize());
+    } else {
+      r.problem("DISTILL_TRAINER_TEACHER_MANIFEST", "", "a token student needs its teacher's manifest (the inputs' names)");
+    }
+    if (inputs != null) {
+      try {
+        inputs.check(arch);
+      } catch (IllegalArgumentException e) {
+        r.problem("DISTILL_TRAINER_ARCHITECTURE", archSpec, e.getMessage());
+      }
+      if (teacher.isPresent() && teacher.get().output().classes() != arch.classes()) {
+        r.problem("DISTILL_TRAINER_ARCHITECTURE", archSpec, arch.classes() + " classes; the teacher has "
+            + teacher.get().output().classes());
+      }
     }
     int batch = r.intValue("DISTILL_TRAINER_BATCH", 32, 1, 65_536);
     ResumableOptimizer.Kind opt = r.enumValue("DISTILL_TRAINER_OPTIMIZER", ResumableOptimizer.Kind.ADAM,
@@ -73,7 +109,7 @@ public record TrainerSettings(String modelName, Architecture architecture, int b
     ServiceSettings service = ServiceSettings.read(r, SERVICE_NAME, DEFAULT_HTTP_PORT);
     KafkaSettings kafka = KafkaSettings.read(r);
     r.validate();
-    return new TrainerSettings(model, arch, batch, opt, new LearningRate(schedule, (float) lr, scheduleSteps),
+    return new TrainerSettings(model, arch, teacher, inputs, batch, opt, new LearningRate(schedule, (float) lr, scheduleSteps),
         (float) momentum, (float) alpha, capacity, ratio, everySamples, every, margin, validation, threads, group, seed,
         service, kafka);
   }

@@ -79,7 +79,7 @@ final class TrainingLoop {
     TrainerSettings.Validation v = settings.validation();
     this.gate = new PromotionGate(settings.gateMargin(), v.min(), v.minLabels());
     this.slice = new ValidationSlice(v.fraction(), v.capacity(), v.min());
-    this.assembler = new BatchAssembler(settings.architecture().inputSize(), settings.architecture().classes(),
+    this.assembler = new BatchAssembler(settings.inputs(), settings.architecture().classes(),
         settings.replayCapacity(), settings.replayRatio(), new Random(settings.seed()), observer);
   }
 
@@ -97,16 +97,16 @@ final class TrainingLoop {
     try (Admin admin = Admin.create(settings.kafka().clientProperties())) {
       TopicAdmin.ensure(admin, topics, settings.kafka().replicationFactor());
     }
-    try (StudentLearner l = new StudentLearner(engine, settings.architecture(), settings.optimizer(),
-        settings.learningRate(), settings.momentum(), settings.alpha(), settings.seed());
-         PublishedReference ref = new PublishedReference(engine, settings.architecture(), Network.PIXEL_SCALE);
+    try (StudentLearner l = new StudentLearner(engine, settings.architecture(), settings.inputs(),
+        settings.optimizer(), settings.learningRate(), settings.momentum(), settings.alpha(), settings.seed());
+         PublishedReference ref = new PublishedReference(engine, settings.architecture(), settings.inputs());
          Outbox o = new Outbox(settings);
          SoftTargetSource src = new SoftTargetSource(settings)) {
       learner = l;
       reference = ref;
       outbox = o;
       source = src;
-      intake = new Intake(settings.architecture().inputSize(), settings.architecture().classes(),
+      intake = new Intake(settings.inputs(), settings.teacher(), settings.architecture().classes(),
           topics.softTargetsDlq().name(), outbox, metrics.deadLetters);
       committer = new CandidateCommitter(settings, outbox);
       // fences a previous incarnation and aborts its open transaction before offsets are read

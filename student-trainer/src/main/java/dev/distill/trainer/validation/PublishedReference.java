@@ -5,6 +5,7 @@ import ai.djl.util.Pair;
 import dev.distill.contract.model.Architecture;
 import dev.distill.trainer.engine.TrainingEngine;
 import dev.distill.trainer.model.Network;
+import dev.distill.trainer.model.StudentInputs;
 import dev.distill.trainer.stream.ResumeState;
 import java.util.Map;
 
@@ -19,8 +20,8 @@ public final class PublishedReference implements AutoCloseable {
   private boolean loaded;
 
   /** Builds the network; create it after the learner, so its initial draw does not shift the learner's. */
-  public PublishedReference(TrainingEngine engine, Architecture architecture, float inputScale) {
-    this.network = Network.create(engine, architecture, inputScale, 0f);
+  public PublishedReference(TrainingEngine engine, Architecture architecture, StudentInputs inputs) {
+    this.network = Network.create(engine, architecture, inputs, 0f);
     network.initialize();
   }
 

@@ -6,7 +6,9 @@ import static dev.distill.trainer.version.PromotionGate.EXAMPLES;
 import static dev.distill.trainer.version.PromotionGate.LABELLED;
 
 import ai.djl.ndarray.NDManager;
+import dev.distill.trainer.model.Feed;
 import dev.distill.trainer.model.Network;
+import dev.distill.trainer.stream.Rows;
 import dev.distill.trainer.stream.Example;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +28,6 @@ public record SliceMetrics(int examples, int labelled, double accuracy, double a
   private static final int BATCH = 500;
 
   public static SliceMetrics measure(Network network, List<Example> slice) {
-    int d = network.architecture().inputSize();
     int c = network.classes();
     int labelled = 0;
     int correct = 0;
@@ -34,10 +35,7 @@ public record SliceMetrics(int examples, int labelled, double accuracy, double a
     double kl = 0;
     for (int from = 0; from < slice.size(); from += BATCH) {
       int n = Math.min(BATCH, slice.size() - from);
-      float[] x = new float[n * d];
-      for (int i = 0; i < n; i++) {
-        System.arraycopy(slice.get(from + i).features(), 0, x, i * d, d);
-      }
+      List<Feed> x = Rows.stack(network.inputs(), slice.subList(from, from + n));
       float[] logits;
       try (NDManager call = network.model().getNDManager().newSubManager()) {
         logits = network.logits(call, x, n);
