@@ -13,12 +13,17 @@ import java.io.ByteArrayOutputStream;
 public final class HeldOut {
   private HeldOut() {}
 
-  /** The held-out images among the first {@code streamed} of {@code train}, in index order. */
+  /**
+   * The held-out images among the first {@code streamed} that {@link Pipeline#produce} sends (in
+   * its shuffled order), in that order.
+   */
   public static LabelledImages images(LabelledImages train, long streamed, double fraction) {
     ByteArrayOutputStream pixels = new ByteArrayOutputStream();
     ByteArrayOutputStream labels = new ByteArrayOutputStream();
     int d = train.pixelsPerImage();
-    for (int i = 0; i < Math.min(streamed, train.count()); i++) {
+    int[] order = DatasetProducer.order(train.count(), Pipeline.SHUFFLE_SEED);
+    for (int k = 0; k < Math.min(streamed, train.count()); k++) {
+      int i = order[k];
       if (SampleHash.heldOut(DatasetProducer.sampleId(train, i), fraction)) {
         pixels.write(train.pixels(), train.imageOffset(i), d);
         labels.write(train.label(i));

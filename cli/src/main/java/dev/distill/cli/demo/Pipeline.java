@@ -66,6 +66,8 @@ public final class Pipeline {
    */
   /** Share of sample ids the trainers hold out of training: their validation slice and the devices' data. */
   public static final double VALIDATION_FRACTION = 0.05;
+  /** The order the demo streams the training split in. */
+  public static final long SHUFFLE_SEED = 1L;
 
   public record Settings(Dataset dataset, int devices, String studentArchitecture, long versionEverySamples,
       Duration versionEvery, Duration waveDuration, Path workDir, Path teacherStore, String teacherId,
@@ -172,6 +174,10 @@ public final class Pipeline {
     pubEnv.put(PublisherConfig.SIGNING_KEY, pub.resolve("signing-key.pem").toString());
     pubEnv.put(PublisherConfig.ARTIFACT_DIR, pub.resolve("artifacts").toString());
     pubEnv.put(PublisherConfig.MIN_WAVE_DURATION, s.waveDuration().toMillis() + "ms");
+    // each device measures a version on its share of the held-out images: a first wave of one
+    // device has that many labels, fewer than the service's default 200
+    int window = Math.max(1, deviceData.count() / s.devices());
+    pubEnv.put(PublisherConfig.MIN_LABELLED, Integer.toString(Math.min(200, window)));
     PublisherService publisher = shutdown.register("edge-publisher",
         PublisherService.start(PublisherConfig.read(ConfigReader.from(pubEnv)), Clock.systemUTC()));
     long readyBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -185,7 +191,7 @@ public final class Pipeline {
         publisher.config().rollouts().waves()) + "  (metrics :" + publisher.opsPort() + ")");
 
     Fleet fleet = shutdown.register("fleet", Fleet.builder(publisher.apiUri(), adminToken, s.studentModel())
-        .count(s.devices()).data(deviceData).evaluationWindow(Math.max(1, deviceData.count() / s.devices()))
+        .count(s.devices()).data(deviceData).evaluationWindow(window)
         .dir(s.workDir().resolve("devices")).build().start());
     say.accept("fleet          " + s.devices() + " simulated devices run " + s.studentModel()
         + " (ONNX Runtime), each on its slice of the " + deviceData.count()
@@ -232,7 +238,7 @@ public final class Pipeline {
     Topics topics = kafka.topics();
     try (KafkaProducer<String, Sample> producer = KafkaClients.producer(kafka, topics.samples(), "distill-demo")) {
       return new DatasetProducer(producer, topics.samples(), Clock.systemUTC())
-          .send(train, new DatasetProducer.Options(total, 0, 1L, 1.0), n -> {
+          .send(train, new DatasetProducer.Options(total, 0, SHUFFLE_SEED, 1.0), n -> {
             produced.set(n);
             progress.accept(n);
           });
