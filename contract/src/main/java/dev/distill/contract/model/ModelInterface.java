@@ -1,11 +1,13 @@
 package dev.distill.contract.model;
 
 /**
- * The interface every model in the system shares, teachers and students alike, so that the
- * scorer and the devices need nothing but the ONNX file: one float input named {@value #INPUT}
- * of shape {@code [N, D]} holding a sample's features flattened, in their raw units (image
- * pixels 0..255: any scaling is the first node of the graph), and one output named {@value
- * #OUTPUT} of shape {@code [N, C]} with the class logits (before softmax).
+ * The interface of the models distill trains itself ({@code distill teacher train} and students
+ * of MNIST-shaped streams): one float input named {@value #INPUT} of shape {@code [N, D]} holding
+ * a sample's features flattened, in their raw units (image pixels 0..255: any scaling is the first
+ * node of the graph), and one output named {@value #OUTPUT} of shape {@code [N, C]} with the class
+ * logits (before softmax). Teachers users bring have interfaces of their own, recorded in their
+ * {@link TeacherManifest}; their students take the same inputs. Also the ONNX metadata keys of
+ * every model's provenance.
  */
 public final class ModelInterface {
   public static final String INPUT = "pixels";

@@ -31,6 +31,8 @@ final class OnnxTeacher implements Teacher {
   private final TeacherManifest manifest;
   private final List<Member> members;
   private final Set<String> outputs;
+  /** An export without a dynamic batch axis takes one sample per run. */
+  private final boolean oneAtATime;
 
   OnnxTeacher(OrtEnvironment env, String id, int version, TeacherManifest manifest, List<Member> members) {
     this.env = env;
@@ -39,6 +41,7 @@ final class OnnxTeacher implements Teacher {
     this.manifest = manifest;
     this.members = List.copyOf(members);
     this.outputs = Set.of(manifest.output().name());
+    this.oneAtATime = manifest.inputs().stream().anyMatch(i -> i.spec().shape().get(0).isFixed());
   }
 
   @Override
@@ -63,6 +66,34 @@ final class OnnxTeacher implements Teacher {
 
   @Override
   public float[][] logits(TeacherBatch batch) {
+    if (!oneAtATime || batch.rows() == 1) {
+      return run(batch);
+    }
+    int classes = numClasses();
+    float[][] out = new float[members.size()][batch.rows() * classes];
+    for (int r = 0; r < batch.rows(); r++) {
+      float[][] one = run(row(batch, r));
+      for (int m = 0; m < out.length; m++) {
+        System.arraycopy(one[m], 0, out[m], r * classes, classes);
+      }
+    }
+    return out;
+  }
+
+  private static TeacherBatch row(TeacherBatch batch, int r) {
+    List<TeacherBatch.Input> inputs = new java.util.ArrayList<>();
+    for (TeacherBatch.Input in : batch.inputs()) {
+      long[] shape = in.shape().clone();
+      shape[0] = 1;
+      int per = (in.floats() != null ? in.floats().length : in.longs().length) / batch.rows();
+      inputs.add(new TeacherBatch.Input(in.name(), shape,
+          in.floats() == null ? null : java.util.Arrays.copyOfRange(in.floats(), r * per, (r + 1) * per),
+          in.longs() == null ? null : java.util.Arrays.copyOfRange(in.longs(), r * per, (r + 1) * per)));
+    }
+    return new TeacherBatch(1, inputs);
+  }
+
+  private float[][] run(TeacherBatch batch) {
     int rows = batch.rows();
     int classes = numClasses();
     float[][] out = new float[members.size()][];

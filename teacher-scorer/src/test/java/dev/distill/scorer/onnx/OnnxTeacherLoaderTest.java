@@ -101,4 +101,22 @@ class OnnxTeacherLoaderTest {
         .isInstanceOf(TeacherLoadException.class)
         .hasMessageStartingWith("member-0.onnx: ONNX Runtime cannot load it:");
   }
+
+  @Test
+  void anExportWithoutADynamicBatchAxisScoresABatchOneSampleAtATime() throws Exception {
+    OnnxGraph g = new OnnxGraph("fixed");
+    String x = g.input("x", 1, 2);
+    g.output(g.dense(x, new float[] {1, 0, 0, 2}, new float[] {0, 1}, 2, 2), "logits", 1, 2);
+    TeacherStore store = new TeacherStore(dir);
+    var manifest = new dev.distill.contract.model.TeacherManifest(List.of(new dev.distill.contract.model.TeacherManifest
+        .Input(dev.distill.contract.model.TensorSpec.parse("x=float32[1,2]"), "", dev.distill.contract.model.Preprocess
+        .IDENTITY)), new dev.distill.contract.model.TeacherManifest.Output("logits",
+        dev.distill.contract.model.TeacherManifest.OutputKind.LOGITS, 2), List.of(), java.util.Map.of());
+    var version = store.publish("fixed", List.of(new OnnxModel(g).toBytes()), manifest);
+    try (Teacher t = loader.load(version)) {
+      float[][] logits = t.logits(new TeacherBatch(3, List.of(new TeacherBatch.Input("x", new long[] {3, 2},
+          new float[] {1, 1, 2, 3, -1, 0}, null))));
+      assertThat(logits[0]).containsExactly(1f, 3f, 2f, 7f, -1f, 1f);
+    }
+  }
 }
