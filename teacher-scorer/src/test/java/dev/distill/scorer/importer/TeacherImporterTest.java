@@ -93,4 +93,21 @@ class TeacherImporterTest {
     assertThatThrownBy(() -> importer.describe(TeacherImport.of("j", junk)))
         .isInstanceOf(ImportException.class).hasMessageStartingWith("junk.onnx: not an ONNX model");
   }
+
+  @Test
+  void anEnsembleIsSeveralMembersOfOneInterfaceAndAMemberOfAnotherIsRefused() throws Exception {
+    TeacherImport two = new TeacherImport("pair", List.of(Fixtures.path("fashion-cnn.onnx"),
+        Fixtures.path("fashion-cnn.onnx")), java.util.Map.of(), java.util.Map.of(), java.util.Optional.empty(),
+        java.util.Optional.empty(), List.of(), List.of(), java.util.Map.of());
+    TeacherVersion v = importer.importInto(new TeacherStore(dir), two);
+    assertThat(v.isEnsemble()).isTrue();
+    assertThat(v.info()).containsKeys("member.0.sha256", "member.1.sha256");
+
+    TeacherImport mixed = new TeacherImport("mixed", List.of(Fixtures.path("fashion-cnn.onnx"),
+        Fixtures.path("token-bag.onnx")), java.util.Map.of(), java.util.Map.of(), java.util.Optional.empty(),
+        java.util.Optional.empty(), List.of(), List.of(), java.util.Map.of());
+    assertThatThrownBy(() -> importer.importInto(new TeacherStore(dir), mixed))
+        .isInstanceOf(ImportException.class)
+        .hasMessage("member-1.onnx: the manifest names input 'image', the graph has [input_ids, attention_mask]");
+  }
 }
