@@ -24,7 +24,10 @@ public final class TopicAdmin {
    * writes in that moment gets NOT_LEADER_OR_FOLLOWER for its first batch while its next batches
    * land, after which the retried first batch is refused as out of order until it expires: the
    * first records of a fresh topic were lost that way. Listing offsets goes to the leader's
-   * partition itself, and the admin client retries it until the partition is there.
+   * partition itself, and the admin client retries it until the partition is there. Right after
+   * the creation the admin client's own metadata may not know the topic yet, and it then fails
+   * the listing at once ("metadata for topic ... could not be found", seen in CI): that is retried
+   * here until the same deadline.
    */
   private static void awaitWritable(Admin admin, List<NewTopic> topics)
       throws InterruptedException, ExecutionException, TimeoutException {
@@ -34,7 +37,18 @@ public final class TopicAdmin {
         partitions.put(new TopicPartition(t.name(), p), OffsetSpec.latest());
       }
     }
-    admin.listOffsets(partitions).all().get(60, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        admin.listOffsets(partitions).all().get(60, TimeUnit.SECONDS);
+        return;
+      } catch (ExecutionException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 
   /**
