@@ -41,7 +41,8 @@ final class OnnxTeacher implements Teacher {
     this.manifest = manifest;
     this.members = List.copyOf(members);
     this.outputs = Set.of(manifest.output().name());
-    this.oneAtATime = manifest.inputs().stream().anyMatch(i -> i.spec().shape().get(0).isFixed());
+    this.oneAtATime = manifest.inputs().stream()
+        .anyMatch(i -> !i.spec().shape().isEmpty() && i.spec().shape().get(0).isFixed());
   }
 
   @Override

@@ -36,11 +36,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -71,18 +66,14 @@ class ImportedTeacherTopologyTest {
     new TeacherImporter(Clock.systemUTC()).importInto(store, request);
     live = new LiveTeacher(TeacherPoller.loadLatest(store, request.teacherId(),
         new OnnxTeacherLoader(1, ExecutionProvider.CPU)));
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "imported-test");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    p.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
+    Properties p = Driven.config("imported-test", dir.resolve("state"));
     ScoringOptions options = new ScoringOptions(T, 0, 8, Duration.ofSeconds(1), 1 << 20);
     driver = new TopologyTestDriver(ScorerTopology.build(topics, options, live,
         new ScoringMetrics(new SimpleMeterRegistry()), Clock.fixed(START, ZoneOffset.UTC)), p, START);
-    in = driver.createInputTopic(topics.samples().name(), new StringSerializer(), new ByteArraySerializer());
-    out = driver.createOutputTopic(topics.softTargets().name(), new StringDeserializer(),
-        topics.softTargets().valueSerde().deserializer());
-    dlq = driver.createOutputTopic(topics.samplesDlq().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    Driven d = Driven.topics(driver, topics);
+    in = d.in();
+    out = d.out();
+    dlq = d.dlq();
   }
 
   @AfterEach

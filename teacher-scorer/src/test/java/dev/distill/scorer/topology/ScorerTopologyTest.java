@@ -39,11 +39,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -86,18 +81,14 @@ class ScorerTopologyTest {
     TestModels.publish(store, "mnist", members);
     live = new LiveTeacher(TeacherPoller.loadLatest(store, "mnist", loader));
     registry = new SimpleMeterRegistry();
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "scorer-test");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    p.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
+    Properties p = Driven.config("scorer-test", dir.resolve("state"));
     Clock clock = Clock.fixed(SCORED_AT, ZoneOffset.UTC);
     driver = new TopologyTestDriver(
         ScorerTopology.build(topics, options, live, new ScoringMetrics(registry), clock), p, START);
-    in = driver.createInputTopic(topics.samples().name(), new StringSerializer(), new ByteArraySerializer());
-    out = driver.createOutputTopic(topics.softTargets().name(), new StringDeserializer(),
-        topics.softTargets().valueSerde().deserializer()); // validates every soft target against the contract
-    dlq = driver.createOutputTopic(topics.samplesDlq().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    Driven d = Driven.topics(driver, topics);
+    in = d.in();
+    out = d.out();
+    dlq = d.dlq();
   }
 
   @AfterEach
