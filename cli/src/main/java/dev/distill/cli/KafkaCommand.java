@@ -13,7 +13,7 @@ import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "kafka", description = "Run a real single-node Kafka broker (KRaft) here until Ctrl-C.")
+@Command(name = "kafka", mixinStandardHelpOptions = true, description = "Run a real single-node Kafka broker (KRaft) here until Ctrl-C.")
 final class KafkaCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "9092", description = "Client port (default: ${DEFAULT-VALUE}).")
   int port;

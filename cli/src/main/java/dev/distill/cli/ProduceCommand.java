@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "produce", description = "Stream a data set split into the samples topic.")
+@Command(name = "produce", mixinStandardHelpOptions = true, description = "Stream a data set split into the samples topic.")
 final class ProduceCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 

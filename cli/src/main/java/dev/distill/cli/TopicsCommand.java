@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "topics", description = "List the system's topics with their offsets, or count a topic's records.")
+@Command(name = "topics", mixinStandardHelpOptions = true, description = "List the system's topics with their offsets, or count a topic's records.")
 final class TopicsCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
