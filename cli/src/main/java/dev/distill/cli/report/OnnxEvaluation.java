@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * A published ONNX model run in ONNX Runtime, as the devices run it, over a labelled split: its
  * logits, from which errors and accuracies are counted. The figure belongs to the artifact that
- * was shipped, not to the trainer's copy, and the trainer's own holdout figure is not taken on trust.
+ * was shipped, not to the trainer's copy, and the trainer's own validation figure is not taken on trust.
  */
 public final class OnnxEvaluation {
   private static final int BATCH = 1_000;

@@ -127,7 +127,10 @@ public final class Fleet implements AutoCloseable {
       return this;
     }
 
-    /** Labelled images per device on which each installed version's accuracy is measured (its holdout). */
+    /**
+     * Labelled images per device on which each installed version's accuracy is measured (the same
+     * images for every version).
+     */
     public Builder evaluationWindow(int images) {
       this.evaluationWindow = images;
       return this;
