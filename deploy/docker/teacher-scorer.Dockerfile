@@ -1,7 +1,7 @@
 # The teacher-scorer image. Build from the repository root after `mvn -B -DskipTests package`
-# (which writes cli/target/distill.jar and its cli/target/lib/):
+# (which writes the service's own artifact, teacher-scorer/target/teacher-scorer-<version>.jar, and its
+# teacher-scorer/target/lib/ with only the service's dependencies):
 #   docker build -f deploy/docker/teacher-scorer.Dockerfile -t distill/teacher-scorer:0.1.0 .
-# All three images carry the one CLI artifact and differ in the command they run.
 FROM eclipse-temurin:17-jre
 
 # a numeric non-root user, so that Kubernetes can verify runAsNonRoot without reading /etc/passwd
@@ -10,16 +10,16 @@ RUN groupadd --system --gid 10001 distill \
  && mkdir -p /var/lib/distill \
  && chown 10001:10001 /var/lib/distill
 
-COPY cli/target/lib/ /opt/distill/lib/
-COPY cli/target/distill.jar /opt/distill/distill.jar
+COPY teacher-scorer/target/lib/ /opt/distill/lib/
+COPY teacher-scorer/target/teacher-scorer-0.1.0-SNAPSHOT.jar /opt/distill/teacher-scorer.jar
 
 # writable folders are volumes in Kubernetes (read-only root file system): /tmp and DISTILL_HOME
-ENV DISTILL_HOME=/var/lib/distill \
-    DISTILL_LOG_FORMAT=json
+# (logs: JSON lines on stdout, the service's own logback.xml)
+ENV DISTILL_HOME=/var/lib/distill
 USER 10001:10001
 WORKDIR /var/lib/distill
 EXPOSE 8081
 
 # exec form: the JVM is PID 1 and receives SIGTERM for its graceful shutdown.
-# -Dai.djl.offline: DJL must not reach for the network at start-up; tmpdir: ONNX Runtime unpacks there.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-Djava.io.tmpdir=/tmp", "-Dai.djl.offline=true", "-jar", "/opt/distill/distill.jar", "scorer"]
+# tmpdir: ONNX Runtime unpacks its natives there (a volume: the root file system is read-only).
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-Djava.io.tmpdir=/tmp", "-jar", "/opt/distill/teacher-scorer.jar"]

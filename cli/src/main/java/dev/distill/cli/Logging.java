@@ -25,11 +25,12 @@ final class Logging {
     }
     logFile = Paths.home().resolve("logs").resolve("distill.log");
     System.setProperty("distill.log.file", logFile.toString());
-    System.setProperty("logback.configurationFile", "logback-" + switch (format) {
-      case "json" -> "json";
-      case "text" -> "text";
-      default -> "file";
-    } + ".xml");
+    // json: the services' own configuration (platform's logback.xml), as their images run it
+    System.setProperty("logback.configurationFile", switch (format) {
+      case "json" -> "logback.xml";
+      case "text" -> "logback-text.xml";
+      default -> "logback-file.xml";
+    });
   }
 
   static Path logFile() {

@@ -21,7 +21,7 @@ class JsonLogTest {
     context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
     JoranConfigurator configurator = new JoranConfigurator();
     configurator.setContext(context);
-    configurator.doConfigure(JsonLogTest.class.getResource("/logback-json.xml"));
+    configurator.doConfigure(JsonLogTest.class.getResource("/logback.xml"));
     var appender = (OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent>)
         context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("JSON");
     Encoder<ch.qos.logback.classic.spi.ILoggingEvent> encoder = appender.getEncoder();

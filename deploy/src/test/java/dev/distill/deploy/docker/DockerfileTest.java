@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -19,13 +18,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Each service's Dockerfile, read as Docker would: the base image pinned to a JRE 17 tag, a
- * numeric non-root user, COPY sources that the Maven build has produced (this module depends on
- * cli, so the reactor packages it first), an exec-form ENTRYPOINT running the service's command,
- * and the UID the Deployment's securityContext expects.
+ * numeric non-root user, COPY sources that the Maven build has produced: the service's own
+ * artifact and lib folder (this module depends on the services, so the reactor packages them
+ * first), an exec-form ENTRYPOINT running that artifact, DJL's offline switch only where DJL
+ * runs, and the UID the Deployment's securityContext expects.
  */
 class DockerfileTest {
-  private static final Map<String, String> COMMANDS =
-      Map.of("teacher-scorer", "scorer", "student-trainer", "trainer", "edge-publisher", "publisher");
 
   /** Instructions with their continuation lines joined and comments dropped. */
   static List<String[]> instructions(Path file) throws IOException {
@@ -74,6 +72,7 @@ class DockerfileTest {
       assertThat(copy).as("COPY from the build context, not another stage").doesNotStartWith("--from");
       String[] words = copy.split("\\s+");
       for (int i = 0; i < words.length - 1; i++) {
+        assertThat(words[i]).as("the image carries its own service's artifact").startsWith(service + "/target/");
         Path source = DeployDir.repository().resolve(words[i]);
         assertThat(source).as(words[i] + " exists after mvn package").exists();
         if (Files.isDirectory(source)) {
@@ -83,14 +82,18 @@ class DockerfileTest {
         }
       }
     }
-    assertThat(DeployDir.repository().resolve("cli/target/distill.jar")).isRegularFile();
 
     List<String> entry = args(ins, "ENTRYPOINT");
     assertThat(entry).hasSize(1);
     String e = entry.get(0).strip();
     assertThat(e).as("exec form: the JVM is PID 1 and gets SIGTERM").startsWith("[").endsWith("]");
-    assertThat(e).startsWith("[\"java\"").endsWith("\"" + COMMANDS.get(service) + "\"]")
-        .contains("\"-Djava.io.tmpdir=/tmp\"", "\"-Dai.djl.offline=true\"");
+    assertThat(e).startsWith("[\"java\"").endsWith("\"-jar\", \"/opt/distill/" + service + ".jar\"]")
+        .contains("\"-Djava.io.tmpdir=/tmp\"");
+    if (service.equals("student-trainer")) {
+      assertThat(e).as("DJL must not reach for the network").contains("\"-Dai.djl.offline=true\"");
+    } else {
+      assertThat(e).as("no DJL in this image").doesNotContain("djl");
+    }
     assertThat(args(ins, "CMD")).isEmpty();
 
     for (String overlay : Rendered.OVERLAYS) {

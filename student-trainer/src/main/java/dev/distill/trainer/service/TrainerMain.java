@@ -1,5 +1,6 @@
 package dev.distill.trainer.service;
 
+import dev.distill.platform.config.ConfigException;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.lifecycle.GracefulShutdown;
 
@@ -8,7 +9,15 @@ public final class TrainerMain {
   private TrainerMain() {}
 
   public static void main(String[] args) throws Exception {
-    TrainerSettings settings = TrainerSettings.read(ConfigReader.fromEnvironment());
+    TrainerSettings settings;
+    try {
+      settings = TrainerSettings.read(ConfigReader.fromEnvironment());
+    } catch (ConfigException e) {
+      // every problem in one message, as the other services say it; exit 2 like them
+      System.err.println(TrainerSettings.SERVICE_NAME + ": " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     try (GracefulShutdown shutdown = GracefulShutdown.onSignal(TrainerSettings.SERVICE_NAME,
         settings.service().shutdownTimeout())) {
       shutdown.register("trainer", new TrainerService(settings).start());
