@@ -34,7 +34,11 @@ public final class Crds {
       Map<String, String> labels, Map<String, String> annotations) {}
 
   public record Kustomization(String apiVersion, String kind, String namespace, List<LabelSet> labels,
-      List<String> resources, List<PatchRef> patches, List<ConfigMapGenerator> configMapGenerator) {}
+      List<String> resources, List<PatchRef> patches, List<ConfigMapGenerator> configMapGenerator,
+      List<ImageOverride> images) {}
+
+  /** kustomize's {@code images:} entry: containers whose image is {@code name} get a new name, tag or digest. */
+  public record ImageOverride(String name, String newName, String newTag, String digest) {}
 
   public record LabelSet(Map<String, String> pairs, Boolean includeSelectors, Boolean includeTemplates) {}
 

@@ -16,9 +16,9 @@ import java.util.Set;
 
 /**
  * Renders a kustomization the way {@code kustomize build} does, for the features deploy/ uses and
- * no others: {@code resources} (files and folders with their own kustomization), {@code
- * namespace}, {@code labels} (metadata only), {@code configMapGenerator} from files without a
- * hash suffix, and {@code patches} by path as strategic merge patches (maps merged, {@code null}
+ * no others: {@code resources} (files and folders with their own kustomization), {@code images}
+ * (new name, tag or digest of containers' images), {@code namespace}, {@code labels} (metadata
+ * only), {@code configMapGenerator} from files without a hash suffix, and {@code patches} by path as strategic merge patches (maps merged, {@code null}
  * deletes, the lists Kubernetes merges by key merged by that key, other lists replaced). A
  * kustomization that asks for anything else fails to render rather than render wrongly.
  * KustomizeTest compares the result with {@code kubectl kustomize} where kubectl exists.
@@ -34,6 +34,25 @@ public final class Kustomize {
   private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace");
 
   private Kustomize() {}
+
+  /** The name of an image reference, without its tag or digest ({@code registry:5000/a/b:1} gives {@code registry:5000/a/b}). */
+  static String imageName(String ref) {
+    String r = ref.contains("@") ? ref.substring(0, ref.indexOf('@')) : ref;
+    int colon = r.lastIndexOf(':');
+    return colon > r.lastIndexOf('/') ? r.substring(0, colon) : r;
+  }
+
+  /** kustomize's rule: a new name keeps the old tag unless a new tag or digest is given. */
+  static String override(String ref, Crds.ImageOverride o) {
+    String name = o.newName() != null ? o.newName() : imageName(ref);
+    if (o.digest() != null) {
+      return name + "@" + o.digest();
+    }
+    if (o.newTag() != null) {
+      return name + ":" + o.newTag();
+    }
+    return name + ref.substring(imageName(ref).length());
+  }
 
   /** The resources of the kustomization in {@code dir}, in order. */
   public static List<ObjectNode> build(Path dir) {
@@ -57,6 +76,18 @@ public final class Kustomize {
         ObjectNode target = find(out, p).orElseThrow(() -> new IllegalArgumentException(
             dir + "/" + patch.path() + ": no resource " + id(p) + " to patch"));
         merge(target, p, "");
+      }
+    }
+    for (Crds.ImageOverride image : nonNull(k.images())) {
+      for (ObjectNode r : out) {
+        for (String containers : List.of("containers", "initContainers")) {
+          for (JsonNode c : r.path("spec").path("template").path("spec").path(containers)) {
+            String ref = c.path("image").asText("");
+            if (!ref.isEmpty() && imageName(ref).equals(image.name())) {
+              ((ObjectNode) c).put("image", override(ref, image));
+            }
+          }
+        }
       }
     }
     if (k.namespace() != null) {
