@@ -46,10 +46,8 @@ public final class InputBinding {
    */
   public static long[] fit(TeacherManifest.Input input, DType dtype, int[] shape, String[] problem) {
     TensorSpec spec = input.spec();
-    String wants = "input '" + spec.name() + "' wants " + spec.describe() + "; ";
-    String has = "the sample tensor is " + Tensors.name(dtype) + " " + Arrays.toString(shape);
     if (!convertible(dtype, spec.dtype())) {
-      problem[0] = wants + has + " (a " + Tensors.name(dtype) + " tensor cannot feed a "
+      problem[0] = mismatch(spec, dtype, shape) + " (a " + Tensors.name(dtype) + " tensor cannot feed a "
           + Tensors.name(spec.dtype()) + " input)";
       return null;
     }
@@ -66,7 +64,7 @@ public final class InputBinding {
       long wantCount = want.stream().mapToLong(TensorSpec.Dim::size).reduce(1, (a, b) -> a * b);
       long hasCount = Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b);
       if (!allFixed || wantCount != hasCount) {
-        problem[0] = wants + has + hint(input, dtype);
+        problem[0] = mismatch(spec, dtype, shape) + hint(input, dtype);
         return null;
       }
       for (int d = 0; d < resolved.length; d++) {
@@ -79,6 +77,12 @@ public final class InputBinding {
       return null;
     }
     return resolved;
+  }
+
+  /** Built only for a sample that does not fit: scoring calls {@link #fit} for every sample. */
+  private static String mismatch(TensorSpec spec, DType dtype, int[] shape) {
+    return "input '" + spec.name() + "' wants " + spec.describe() + "; the sample tensor is " + Tensors.name(dtype)
+        + " " + Arrays.toString(shape);
   }
 
   private static String hint(TeacherManifest.Input input, DType dtype) {

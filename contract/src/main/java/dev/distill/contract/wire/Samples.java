@@ -69,13 +69,10 @@ public final class Samples {
 
   static Map<String, Tensor> inputs(Tensor features, Map<String, Tensor> tensors) {
     if (!tensors.isEmpty()) {
-      return new TreeMap<>(tensors);
+      return tensors.size() == 1 ? tensors : new TreeMap<>(tensors); // sorted: messages name them in order
     }
-    Map<String, Tensor> one = new TreeMap<>();
-    if (features != null) {
-      one.put(FEATURES, features);
-    }
-    return one;
+    // called for every sample the scorer takes: the common one-tensor case allocates no tree
+    return features == null ? Map.of() : Map.of(FEATURES, features);
   }
 
   /** The rules of a message's inputs: {@code features} or named {@code tensors}, each a valid tensor. */

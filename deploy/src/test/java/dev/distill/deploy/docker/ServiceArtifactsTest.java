@@ -59,6 +59,13 @@ class ServiceArtifactsTest {
     try (Stream<Path> s = Files.list(target)) {
       jar = s.filter(p -> p.getFileName().toString().matches(module + "-[0-9][^/]*\\.jar")).findFirst().orElseThrow();
     }
+    long bytes = Files.size(jar);
+    for (String j : jars) {
+      bytes += Files.size(lib.resolve(j));
+    }
+    // the README's artifact sizes are these lines (deploy/target/surefire-reports/*ServiceArtifactsTest-output.txt)
+    System.out.printf(java.util.Locale.ROOT, "artifact %s: %.0f MB (%s and %d jars in lib/)%n", module, bytes / 1e6,
+        jar.getFileName(), jars.size());
     try (JarFile j = new JarFile(jar.toFile())) {
       var manifest = j.getManifest().getMainAttributes();
       assertThat(manifest.getValue("Main-Class")).isEqualTo(mainClass);

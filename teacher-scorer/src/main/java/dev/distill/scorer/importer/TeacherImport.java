@@ -58,10 +58,4 @@ public record TeacherImport(String teacherId, List<Path> members, Map<String, St
   public TeacherImport withClassNames(List<String> names) {
     return new TeacherImport(teacherId, members, sampleTensor, preprocess, output, outputKind, names, stream, info);
   }
-
-  public TeacherImport withSampleTensor(String input, String tensor) {
-    Map<String, String> m = new java.util.HashMap<>(sampleTensor);
-    m.put(input, tensor);
-    return new TeacherImport(teacherId, members, m, preprocess, output, outputKind, classNames, stream, info);
-  }
 }

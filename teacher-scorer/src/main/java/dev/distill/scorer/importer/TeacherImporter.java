@@ -50,21 +50,14 @@ public final class TeacherImporter {
 
   /** Checks everything and stores the teacher as a new version. */
   public TeacherVersion importInto(TeacherStore store, TeacherImport request) throws ImportException, IOException {
-    List<byte[]> bytes = new ArrayList<>();
-    for (Path p : request.members()) {
-      bytes.add(read(p));
-    }
+    List<byte[]> bytes = read(request.members());
     TeacherManifest manifest = describe(request, bytes);
     return store.publish(request.teacherId(), bytes, manifest);
   }
 
   /** The manifest the files and the request make, checked in ONNX Runtime; nothing is stored. */
   public TeacherManifest describe(TeacherImport request) throws ImportException, IOException {
-    List<byte[]> bytes = new ArrayList<>();
-    for (Path p : request.members()) {
-      bytes.add(read(p));
-    }
-    return describe(request, bytes);
+    return describe(request, read(request.members()));
   }
 
   private TeacherManifest describe(TeacherImport request, List<byte[]> bytes) throws ImportException, IOException {
@@ -210,11 +203,15 @@ public final class TeacherImporter {
     }
   }
 
-  private static byte[] read(Path p) throws ImportException, IOException {
-    if (!Files.isRegularFile(p)) {
-      throw new ImportException(p + ": no such file");
+  private static List<byte[]> read(List<Path> files) throws ImportException, IOException {
+    List<byte[]> bytes = new ArrayList<>();
+    for (Path p : files) {
+      if (!Files.isRegularFile(p)) {
+        throw new ImportException(p + ": no such file");
+      }
+      bytes.add(Files.readAllBytes(p));
     }
-    return Files.readAllBytes(p);
+    return bytes;
   }
 
   private static String sha256(byte[] b) {

@@ -85,18 +85,18 @@ final class BatchInput {
     return count;
   }
 
-  /** The batch so far, as the teacher takes it. */
+  /** The batch, once every one of its {@code rows} samples was added, as the teacher takes it. */
   TeacherBatch batch() {
+    if (count != rows) {
+      throw new IllegalStateException(count + " of " + rows + " samples added");
+    }
     List<TeacherBatch.Input> inputs = new ArrayList<>();
     for (int i = 0; i < perSample.length; i++) {
       long[] per = shape.shapes()[i];
       long[] full = new long[per.length + 1];
       full[0] = count;
       System.arraycopy(per, 0, full, 1, per.length);
-      int used = count * perSample[i];
-      inputs.add(new TeacherBatch.Input(manifest.inputs().get(i).name(), full,
-          floats[i] == null ? null : (used == floats[i].length ? floats[i] : java.util.Arrays.copyOf(floats[i], used)),
-          longs[i] == null ? null : (used == longs[i].length ? longs[i] : java.util.Arrays.copyOf(longs[i], used))));
+      inputs.add(new TeacherBatch.Input(manifest.inputs().get(i).name(), full, floats[i], longs[i]));
     }
     return new TeacherBatch(count, inputs);
   }

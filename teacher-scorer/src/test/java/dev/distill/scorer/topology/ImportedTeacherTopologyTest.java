@@ -33,7 +33,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.TestInputTopic;
@@ -66,11 +65,11 @@ class ImportedTeacherTopologyTest {
     new TeacherImporter(Clock.systemUTC()).importInto(store, request);
     live = new LiveTeacher(TeacherPoller.loadLatest(store, request.teacherId(),
         new OnnxTeacherLoader(1, ExecutionProvider.CPU)));
-    Properties p = Driven.config("imported-test", dir.resolve("state"));
     ScoringOptions options = new ScoringOptions(T, 0, 8, Duration.ofSeconds(1), 1 << 20);
-    driver = new TopologyTestDriver(ScorerTopology.build(topics, options, live,
-        new ScoringMetrics(new SimpleMeterRegistry()), Clock.fixed(START, ZoneOffset.UTC)), p, START);
-    Driven d = Driven.topics(driver, topics);
+    Driven d = Driven.start(ScorerTopology.build(topics, options, live,
+        new ScoringMetrics(new SimpleMeterRegistry()), Clock.fixed(START, ZoneOffset.UTC)), topics, "imported-test",
+        dir.resolve("state"), START);
+    driver = d.driver();
     in = d.in();
     out = d.out();
     dlq = d.dlq();

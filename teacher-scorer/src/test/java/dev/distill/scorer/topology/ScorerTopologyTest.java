@@ -32,7 +32,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -81,11 +80,11 @@ class ScorerTopologyTest {
     TestModels.publish(store, "mnist", members);
     live = new LiveTeacher(TeacherPoller.loadLatest(store, "mnist", loader));
     registry = new SimpleMeterRegistry();
-    Properties p = Driven.config("scorer-test", dir.resolve("state"));
     Clock clock = Clock.fixed(SCORED_AT, ZoneOffset.UTC);
-    driver = new TopologyTestDriver(
-        ScorerTopology.build(topics, options, live, new ScoringMetrics(registry), clock), p, START);
-    Driven d = Driven.topics(driver, topics);
+    Driven d = Driven.start(
+        ScorerTopology.build(topics, options, live, new ScoringMetrics(registry), clock), topics, "scorer-test",
+        dir.resolve("state"), START);
+    driver = d.driver();
     in = d.in();
     out = d.out();
     dlq = d.dlq();
