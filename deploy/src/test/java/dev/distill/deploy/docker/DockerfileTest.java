@@ -105,7 +105,7 @@ class DockerfileTest {
     }
   }
 
-  private static List<String> args(List<String[]> ins, String keyword) {
+  static List<String> args(List<String[]> ins, String keyword) {
     return ins.stream().filter(i -> i[0].equals(keyword)).map(i -> i[1]).toList();
   }
 }

@@ -26,6 +26,24 @@ class ServiceArtifactsTest {
   private static final List<String> TRAINING = List.of("api-0.", "pytorch-");
   private static final List<String> CLI_ONLY = List.of("picocli", "jfreechart");
 
+  /**
+   * The jars (file names) {@code module} must not carry: the Kafka broker, Scala, what only the CLI
+   * runs; DJL and PyTorch where no training runs; Kafka Streams outside the scorer.
+   */
+  static void assertNoOtherServicesJars(String module, List<String> jars, boolean noTrainingEngine) {
+    assertThat(jars).as(module + " must not carry the Kafka broker or Scala")
+        .noneMatch(j -> BROKER.stream().anyMatch(j::startsWith));
+    assertThat(jars).as(module + " must not carry what only the CLI runs")
+        .noneMatch(j -> CLI_ONLY.stream().anyMatch(j::startsWith));
+    if (noTrainingEngine) {
+      assertThat(jars).as(module + " must not carry DJL or PyTorch")
+          .noneMatch(j -> TRAINING.stream().anyMatch(j::startsWith));
+    }
+    if (!module.equals("teacher-scorer")) {
+      assertThat(jars).as(module + " runs no teacher").noneMatch(j -> j.startsWith("kafka-streams-"));
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource({
       "teacher-scorer,  dev.distill.scorer.ScorerMain,            onnxruntime-;kafka-streams-, true",
@@ -43,17 +61,7 @@ class ServiceArtifactsTest {
     for (String needed : needs.split(";")) {
       assertThat(jars).as(module + " needs " + needed).anyMatch(j -> j.startsWith(needed));
     }
-    assertThat(jars).as(module + " must not carry the Kafka broker or Scala")
-        .noneMatch(j -> BROKER.stream().anyMatch(j::startsWith));
-    assertThat(jars).as(module + " must not carry what only the CLI runs")
-        .noneMatch(j -> CLI_ONLY.stream().anyMatch(j::startsWith));
-    if (noTrainingEngine) {
-      assertThat(jars).as(module + " must not carry DJL or PyTorch")
-          .noneMatch(j -> TRAINING.stream().anyMatch(j::startsWith));
-    }
-    if (!module.equals("teacher-scorer")) {
-      assertThat(jars).as(module + " runs no teacher").noneMatch(j -> j.startsWith("kafka-streams-"));
-    }
+    assertNoOtherServicesJars(module, jars, noTrainingEngine);
 
     Path jar;
     try (Stream<Path> s = Files.list(target)) {
