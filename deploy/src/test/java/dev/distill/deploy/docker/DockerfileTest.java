@@ -105,6 +105,40 @@ class DockerfileTest {
     }
   }
 
+  /**
+   * The GPU flavour of a service's image differs from its CPU Dockerfile only in its base (a pinned
+   * CUDA 12 runtime with cuDNN, which ONNX Runtime's CUDA provider loads from the system) and the
+   * JRE 17 it installs there: the same user, artifact, environment, ports and entrypoint. Its
+   * header says how to build it, after the cuda build that puts the GPU natives into lib/.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"teacher-scorer", "student-trainer"})
+  void theCudaImageIsTheServicesImageOnACudaRuntimeBase(String service) throws IOException {
+    Path docker = DeployDir.root().resolve("docker");
+    Path file = docker.resolve(service + "-cuda.Dockerfile");
+    List<String[]> cuda = instructions(file);
+    List<String[]> cpu = instructions(docker.resolve(service + ".Dockerfile"));
+
+    List<String> from = args(cuda, "FROM");
+    assertThat(from).hasSize(1);
+    assertThat(from.get(0)).as("a pinned CUDA 12 runtime (not devel) with cuDNN")
+        .matches("nvidia/cuda:12\\.\\d+\\.\\d+-cudnn9?-runtime-ubuntu\\d+\\.\\d+");
+    List<String[]> runs = cuda.stream().filter(i -> i[0].equals("RUN")).toList();
+    assertThat(runs.get(0)[1]).as("a JRE 17, without recommends")
+        .contains("apt-get install -y --no-install-recommends openjdk-17-jre-headless")
+        .contains("rm -rf /var/lib/apt/lists/*");
+
+    List<String> rest = cuda.stream().filter(i -> !i[0].equals("FROM") && i != runs.get(0))
+        .map(i -> i[0] + " " + i[1]).toList();
+    List<String> cpuRest = cpu.stream().filter(i -> !i[0].equals("FROM")).map(i -> i[0] + " " + i[1]).toList();
+    assertThat(rest).as("the rest as in " + service + ".Dockerfile").containsExactlyElementsOf(cpuRest);
+
+    String header = Files.readString(file);
+    assertThat(header).as("the build command in the header")
+        .contains("mvn -B -Pcuda -DskipTests package")
+        .contains("docker build -f deploy/docker/" + service + "-cuda.Dockerfile -t distill.local/" + service + ":0.1.0-cuda .");
+  }
+
   static List<String> args(List<String[]> ins, String keyword) {
     return ins.stream().filter(i -> i[0].equals(keyword)).map(i -> i[1]).toList();
   }
