@@ -64,10 +64,7 @@ class ServiceImagesTest {
     Map<String, ImageTar.Entry> files = image.files();
     Path target = DeployDir.repository().resolve(module).resolve("target");
 
-    Path jar;
-    try (Stream<Path> s = Files.list(target)) {
-      jar = s.filter(p -> p.getFileName().toString().matches(module + "-[0-9][^/]*\\.jar")).findFirst().orElseThrow();
-    }
+    Path jar = jar(target, module);
     ImageTar.Entry imageJar = files.get(APP + "classpath/" + jar.getFileName());
     assertThat(imageJar).as("the image carries the jar mvn package wrote").isNotNull();
     assertThat(imageJar.size()).as(jar.getFileName().toString()).isEqualTo(Files.size(jar));
@@ -165,17 +162,33 @@ class ServiceImagesTest {
         .forEach(l -> System.out.println("image " + module + " " + l));
   }
 
-  /** The image's tar, or the test skipped (failed, when the build was meant to make it). */
+  /**
+   * The image's tar, or the test skipped (failed, when the build was meant to make it): also when
+   * the tar is older than the service's jar, left by an earlier {@code -Pimages} build.
+   */
   static ImageTar image(String module) throws IOException {
-    Path tar = DeployDir.repository().resolve(module).resolve("target").resolve(module + "-image.tar");
+    Path target = DeployDir.repository().resolve(module).resolve("target");
+    Path tar = target.resolve(module + "-image.tar");
+    String reason = null;
     if (!Files.isRegularFile(tar)) {
-      String reason = "no " + DeployDir.repository().relativize(tar) + ": build the images with mvn -Pimages package";
+      reason = "no " + DeployDir.repository().relativize(tar);
+    } else if (Files.getLastModifiedTime(tar).compareTo(Files.getLastModifiedTime(jar(target, module))) < 0) {
+      reason = DeployDir.repository().relativize(tar) + " is older than the service's jar";
+    }
+    if (reason != null) {
+      reason += ": build the images with mvn -Pimages package";
       if (Boolean.getBoolean(EXPECTED)) {
         fail(reason);
       }
       assumeTrue(false, reason);
     }
     return ImageTar.read(tar);
+  }
+
+  private static Path jar(Path target, String module) throws IOException {
+    try (Stream<Path> s = Files.list(target)) {
+      return s.filter(p -> p.getFileName().toString().matches(module + "-[0-9][^/]*\\.jar")).findFirst().orElseThrow();
+    }
   }
 
   record Result(List<String> command, int exit, String stdout, String stderr) {
