@@ -188,8 +188,8 @@ public final class Pipeline {
       }
       Thread.sleep(100);
     }
-    say.accept("edge-publisher " + publisher.apiUri() + ", rollout waves " + DemoResults.waves(
-        publisher.config().rollouts().waves()) + "  (metrics :" + publisher.opsPort() + ")");
+    say.accept("edge-publisher " + publisher.apiUri() + " (admin " + publisher.adminUri() + "), rollout waves "
+        + DemoResults.waves(publisher.config().rollouts().waves()) + "  (metrics :" + publisher.opsPort() + ")");
 
     Fleet fleet = shutdown.register("fleet", Fleet.builder(publisher.apiUri(), publisher.adminUri(), adminToken, s.studentModel())
         .count(s.devices()).data(deviceData).evaluationWindow(window)
