@@ -21,7 +21,7 @@ import java.util.Set;
  * only), {@code configMapGenerator} from files without a hash suffix, and {@code patches} by path as strategic merge patches (maps merged, {@code null}
  * deletes, the lists Kubernetes merges by key merged by that key, other lists replaced). A
  * kustomization that asks for anything else fails to render rather than render wrongly.
- * KustomizeTest compares the result with {@code kubectl kustomize} where kubectl exists.
+ * KubectlKustomizeTest compares the result with {@code kubectl kustomize}.
  */
 public final class Kustomize {
   /** Lists that Kubernetes' strategic merge patch merges element by element, and their keys. */
