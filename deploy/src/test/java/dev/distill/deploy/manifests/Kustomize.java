@@ -36,7 +36,7 @@ public final class Kustomize {
   private Kustomize() {}
 
   /** The name of an image reference, without its tag or digest ({@code registry:5000/a/b:1} gives {@code registry:5000/a/b}). */
-  static String imageName(String ref) {
+  public static String imageName(String ref) {
     String r = ref.contains("@") ? ref.substring(0, ref.indexOf('@')) : ref;
     int colon = r.lastIndexOf(':');
     return colon > r.lastIndexOf('/') ? r.substring(0, colon) : r;
