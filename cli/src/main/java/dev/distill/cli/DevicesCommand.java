@@ -29,8 +29,12 @@ final class DevicesCommand implements Runnable {
     @Option(names = "--count", defaultValue = "20", description = "devices (default ${DEFAULT-VALUE})")
     int count;
 
-    @Option(names = "--publisher", defaultValue = "http://localhost:8090", description = "publisher URL (default ${DEFAULT-VALUE})")
+    @Option(names = "--publisher", defaultValue = "http://localhost:8090", description = "the publisher's device API (default ${DEFAULT-VALUE})")
     URI publisher;
+
+    @Option(names = "--admin", defaultValue = "http://localhost:8091",
+        description = "the publisher's admin API, which registers the devices (default ${DEFAULT-VALUE})")
+    URI admin;
 
     @Option(names = "--admin-token", required = true, description = "the publisher's admin token (registers the devices)")
     String adminToken;
@@ -47,7 +51,7 @@ final class DevicesCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       Datasets.ensureAvailable(Dataset.MNIST);
-      Fleet fleet = Fleet.builder(publisher, adminToken, model).count(count).idPrefix(idPrefix)
+      Fleet fleet = Fleet.builder(publisher, admin, adminToken, model).count(count).idPrefix(idPrefix)
           .data(Datasets.load(Dataset.MNIST, Split.TEST))
           .dir(DataHome.resolve().root().resolve("devices")).build().start();
       CountDownLatch stop = new CountDownLatch(1);

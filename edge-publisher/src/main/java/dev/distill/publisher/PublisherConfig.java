@@ -13,7 +13,8 @@ import java.util.List;
  * The edge-publisher's configuration, from {@code DISTILL_*} variables; every problem is
  * reported at once and the admin token never appears in {@link #toString()}.
  *
- * @param apiPort the device and admin API (0 picks a free port)
+ * @param apiPort the device API, the port an Ingress exposes (0 picks a free port)
+ * @param adminPort the admin API, never exposed outside the cluster (0 picks a free port)
  * @param signingKey PEM file of the Ed25519 private key (public key beside it, {@code .pub});
  *     created on first start
  * @param manifestTtl how long a signed manifest stays valid
@@ -24,6 +25,7 @@ public record PublisherConfig(
     KafkaSettings kafka,
     ServiceSettings service,
     int apiPort,
+    int adminPort,
     String adminToken,
     Path signingKey,
     Path artifactDir,
@@ -35,6 +37,7 @@ public record PublisherConfig(
     RolloutSettings rollouts) {
 
   public static final String PORT = "DISTILL_PUBLISHER_PORT";
+  public static final String ADMIN_PORT = "DISTILL_PUBLISHER_ADMIN_PORT";
   public static final String ADMIN_TOKEN = "DISTILL_ADMIN_TOKEN";
   public static final String SIGNING_KEY = "DISTILL_SIGNING_KEY";
   public static final String ARTIFACT_DIR = "DISTILL_ARTIFACT_DIR";
@@ -58,6 +61,10 @@ public record PublisherConfig(
     KafkaSettings kafka = KafkaSettings.read(r);
     ServiceSettings service = ServiceSettings.read(r, "edge-publisher", 8083);
     int port = r.intValue(PORT, 8090, 0, 65535);
+    int adminPort = r.intValue(ADMIN_PORT, 8091, 0, 65535);
+    if (port != 0 && port == adminPort) {
+      r.problem(ADMIN_PORT, Integer.toString(adminPort), "a port other than " + PORT + "'s: the admin API must not share the device port");
+    }
     String admin = r.required(ADMIN_TOKEN, "the bearer token of the admin API (register devices, run rollouts)");
     if (admin != null && admin.length() < 16) {
       r.problem(ADMIN_TOKEN, admin, "at least 16 characters");
@@ -95,19 +102,14 @@ public record PublisherConfig(
         r.longValue(MIN_LABELLED, 200, 0, Long.MAX_VALUE),
         r.bool(AUTO, true));
     r.validate();
-    return new PublisherConfig(kafka, service, port, admin, key, artifacts, ttl, poll, keepAlive, maxBody, controller,
+    return new PublisherConfig(kafka, service, port, adminPort, admin, key, artifacts, ttl, poll, keepAlive, maxBody, controller,
         rollouts);
-  }
-
-  public PublisherConfig withPorts(int api, int ops) {
-    return new PublisherConfig(kafka, new ServiceSettings(service.serviceName(), ops, service.shutdownTimeout()), api,
-        adminToken, signingKey, artifactDir, manifestTtl, pollInterval, keepAlive, maxBodyBytes, controller, rollouts);
   }
 
   @Override
   public String toString() {
     return "PublisherConfig[kafka=" + kafka + ", service=" + service + ", apiPort=" + apiPort
-        + ", adminToken=****, signingKey=" + signingKey + ", artifactDir=" + artifactDir + ", manifestTtl="
+        + ", adminPort=" + adminPort + ", adminToken=****, signingKey=" + signingKey + ", artifactDir=" + artifactDir + ", manifestTtl="
         + manifestTtl + ", pollInterval=" + pollInterval + ", keepAlive=" + keepAlive + ", maxBodyBytes="
         + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + "]";
   }

@@ -67,7 +67,7 @@ public final class PublisherService implements AutoCloseable {
     }
     controller = new RolloutController(view, stateLog, config.rollouts(), clock);
     ManifestIssuer issuer = new ManifestIssuer(signer, config.manifestTtl(), clock);
-    api = ApiServer.start(config.apiPort(), new ApiServer.Settings(config.adminToken(), config.pollInterval(),
+    api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(), config.pollInterval(),
         config.maxBodyBytes(), config.keepAlive()), view, stateLog, controller, issuer, store, metrics, clock);
     ops = OpsServer.start(config.service().httpPort(), registry);
     ops.readiness("state", () -> stateLog.caughtUp() ? Health.up("state topics read") : Health.down("reading state topics"));
@@ -99,7 +99,8 @@ public final class PublisherService implements AutoCloseable {
         ticker.execute(tick);
       }
     });
-    log.info("edge-publisher: API on port {}, ops on port {}, signing key {}", api.port(), ops.port(), signer.keyId());
+    log.info("edge-publisher: device API on port {}, admin API on port {}, ops on port {}, signing key {}", api.port(),
+        api.adminPort(), ops.port(), signer.keyId());
   }
 
   /** A running publisher whose state lives in Kafka. */
@@ -125,6 +126,11 @@ public final class PublisherService implements AutoCloseable {
 
   public int apiPort() {
     return api.port();
+  }
+
+  /** The admin API (device registration, rollouts): its own port, never behind the Ingress. */
+  public URI adminUri() {
+    return URI.create("http://localhost:" + api.adminPort());
   }
 
   public int opsPort() {

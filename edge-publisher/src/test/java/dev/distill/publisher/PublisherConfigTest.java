@@ -35,6 +35,17 @@ class PublisherConfigTest {
   }
 
   @Test
+  void theAdminApiNeedsAPortOfItsOwn() {
+    PublisherConfig c = PublisherConfig.read(ConfigReader.from(Map.of(PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token")));
+    assertThat(List.of(c.apiPort(), c.adminPort())).containsExactly(8090, 8091);
+    assertThatThrownBy(() -> PublisherConfig.read(ConfigReader.from(Map.of(
+        PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token",
+        PublisherConfig.PORT, "9000", PublisherConfig.ADMIN_PORT, "9000"))))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+            .satisfies(p -> assertThat(p).startsWith(PublisherConfig.ADMIN_PORT)));
+  }
+
+  @Test
   void wavesReadAsPercentagesOrFractions() {
     PublisherConfig c = PublisherConfig.read(ConfigReader.from(Map.of(PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token",
         PublisherConfig.WAVES, "0.05, 25%, 1", PublisherConfig.SIGNING_KEY, "/tmp/k.pem")));

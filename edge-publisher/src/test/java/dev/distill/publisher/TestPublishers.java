@@ -1,6 +1,8 @@
 package dev.distill.publisher;
 
+import dev.distill.client.http.AdminClient;
 import dev.distill.platform.config.ConfigReader;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,9 +25,15 @@ public final class TestPublishers {
     }
   }
 
+  /** The admin API of a running publisher, with the test admin token. */
+  public static AdminClient admin(PublisherService publisher) {
+    return new AdminClient(HttpClient.newHttpClient(), publisher.adminUri(), ADMIN);
+  }
+
   public static PublisherConfig config(Path dir, Map<String, String> extra) {
     Map<String, String> env = new HashMap<>(Map.of(
         PublisherConfig.PORT, "0",
+        PublisherConfig.ADMIN_PORT, "0",
         "DISTILL_HTTP_PORT", "0",
         PublisherConfig.ADMIN_TOKEN, ADMIN,
         PublisherConfig.SIGNING_KEY, dir.resolve("key.pem").toString(),

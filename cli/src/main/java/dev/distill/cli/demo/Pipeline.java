@@ -170,6 +170,7 @@ public final class Pipeline {
     pubEnv.put(KafkaSettings.BOOTSTRAP, bootstrap);
     pubEnv.put(ServiceSettings.HTTP_PORT, "0");
     pubEnv.put(PublisherConfig.PORT, "0");
+    pubEnv.put(PublisherConfig.ADMIN_PORT, "0");
     pubEnv.put(PublisherConfig.ADMIN_TOKEN, adminToken);
     pubEnv.put(PublisherConfig.SIGNING_KEY, pub.resolve("signing-key.pem").toString());
     pubEnv.put(PublisherConfig.ARTIFACT_DIR, pub.resolve("artifacts").toString());
@@ -187,10 +188,10 @@ public final class Pipeline {
       }
       Thread.sleep(100);
     }
-    say.accept("edge-publisher " + publisher.apiUri() + ", rollout waves " + DemoResults.waves(
-        publisher.config().rollouts().waves()) + "  (metrics :" + publisher.opsPort() + ")");
+    say.accept("edge-publisher " + publisher.apiUri() + " (admin " + publisher.adminUri() + "), rollout waves "
+        + DemoResults.waves(publisher.config().rollouts().waves()) + "  (metrics :" + publisher.opsPort() + ")");
 
-    Fleet fleet = shutdown.register("fleet", Fleet.builder(publisher.apiUri(), adminToken, s.studentModel())
+    Fleet fleet = shutdown.register("fleet", Fleet.builder(publisher.apiUri(), publisher.adminUri(), adminToken, s.studentModel())
         .count(s.devices()).data(deviceData).evaluationWindow(window)
         .dir(s.workDir().resolve("devices")).build().start());
     say.accept("fleet          " + s.devices() + " simulated devices run " + s.studentModel()

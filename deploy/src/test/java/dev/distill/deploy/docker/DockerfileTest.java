@@ -100,8 +100,10 @@ class DockerfileTest {
       Deployment d = Rendered.overlay(overlay).one("Deployment", service, Deployment.class);
       assertThat(d.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser())
           .as(overlay + ": the Deployment runs the image's user").isEqualTo(uid);
-      assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-          .as(overlay).startsWith("distill/" + service + ":").doesNotEndWith(":latest");
+      String ref = d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+      assertThat(dev.distill.deploy.manifests.Kustomize.imageName(ref)).as(overlay).endsWith("/" + service);
+      assertThat(ref).as(overlay + ": a tag or digest, never latest").isNotEqualTo(
+          dev.distill.deploy.manifests.Kustomize.imageName(ref)).doesNotEndWith(":latest");
     }
   }
 

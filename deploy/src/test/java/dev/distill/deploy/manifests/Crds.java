@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * The resources no served model library types: Prometheus Operator's PodMonitor and
- * PrometheusRule, and the Kustomization file itself. Only the fields these manifests use are
+ * PrometheusRule, cert-manager's Certificate and Issuer, and the Kustomization file itself. Only the fields these manifests use are
  * declared, and {@link Yaml#MAPPER} refuses any other, so a misspelled field fails to load
  * (an unused but legal field would too: add it here when a manifest needs it).
  */
@@ -47,4 +47,17 @@ public final class Crds {
   public record ConfigMapGenerator(String name, List<String> files, GeneratorOptions options) {}
 
   public record GeneratorOptions(Boolean disableNameSuffixHash, Map<String, String> labels) {}
+
+  public record Certificate(String apiVersion, String kind, Metadata metadata, CertificateSpec spec) {}
+
+  public record CertificateSpec(String secretName, List<String> dnsNames, IssuerRef issuerRef, PrivateKey privateKey) {}
+
+  public record IssuerRef(String group, String kind, String name) {}
+
+  public record PrivateKey(String algorithm, Integer size, String rotationPolicy) {}
+
+  public record Issuer(String apiVersion, String kind, Metadata metadata, IssuerSpec spec) {}
+
+  /** Only the self-signed issuer of the dev overlay. */
+  public record IssuerSpec(Map<String, Object> selfSigned) {}
 }

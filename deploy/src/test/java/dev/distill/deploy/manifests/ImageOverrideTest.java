@@ -13,11 +13,12 @@ class ImageOverrideTest {
   @TempDir Path dir;
 
   @Test
-  void theProductionOverlayRunsTheCudaBuildOfTheTrainerAndTheOthersUnchanged() {
+  void theProductionOverlayPullsFromARegistryAndRunsTheCudaBuildOfTheTrainer() {
     Rendered prod = Rendered.overlay("production");
-    assertThat(image(prod, "student-trainer")).isEqualTo("distill/student-trainer:0.1.0-cuda");
-    assertThat(image(prod, "teacher-scorer")).isEqualTo("distill/teacher-scorer:0.1.0");
-    assertThat(image(Rendered.overlay("dev"), "student-trainer")).isEqualTo("distill/student-trainer:0.1.0");
+    assertThat(image(prod, "student-trainer")).isEqualTo("registry.example.com/distill/student-trainer:0.1.0-cuda");
+    assertThat(image(prod, "teacher-scorer")).isEqualTo("registry.example.com/distill/teacher-scorer:0.1.0");
+    assertThat(image(prod, "edge-publisher")).isEqualTo("registry.example.com/distill/edge-publisher:0.1.0");
+    assertThat(image(Rendered.overlay("dev"), "student-trainer")).isEqualTo("distill.local/student-trainer:0.1.0");
   }
 
   @Test
@@ -29,19 +30,19 @@ class ImageOverrideTest {
         resources:
           - %s
         images:
-          - name: distill/teacher-scorer
+          - name: distill.local/teacher-scorer
             newName: registry.example.com:5000/ml/teacher-scorer
-          - name: distill/edge-publisher
+          - name: distill.local/edge-publisher
             newName: registry.example.com:5000/ml/edge-publisher
             newTag: 0.2.0
-          - name: distill/student-trainer
+          - name: distill.local/student-trainer
             digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
         """.formatted(overlay));
     Rendered r = new Rendered("mine", Kustomize.build(dir));
     assertThat(image(r, "teacher-scorer")).isEqualTo("registry.example.com:5000/ml/teacher-scorer:0.1.0");
     assertThat(image(r, "edge-publisher")).isEqualTo("registry.example.com:5000/ml/edge-publisher:0.2.0");
     assertThat(image(r, "student-trainer"))
-        .isEqualTo("distill/student-trainer@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+        .isEqualTo("distill.local/student-trainer@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
   }
 
   @Test

@@ -21,7 +21,7 @@ import java.util.Set;
  * only), {@code configMapGenerator} from files without a hash suffix, and {@code patches} by path as strategic merge patches (maps merged, {@code null}
  * deletes, the lists Kubernetes merges by key merged by that key, other lists replaced). A
  * kustomization that asks for anything else fails to render rather than render wrongly.
- * KustomizeTest compares the result with {@code kubectl kustomize} where kubectl exists.
+ * KubectlKustomizeTest compares the result with {@code kubectl kustomize}.
  */
 public final class Kustomize {
   /** Lists that Kubernetes' strategic merge patch merges element by element, and their keys. */
@@ -36,7 +36,7 @@ public final class Kustomize {
   private Kustomize() {}
 
   /** The name of an image reference, without its tag or digest ({@code registry:5000/a/b:1} gives {@code registry:5000/a/b}). */
-  static String imageName(String ref) {
+  public static String imageName(String ref) {
     String r = ref.contains("@") ? ref.substring(0, ref.indexOf('@')) : ref;
     int colon = r.lastIndexOf(':');
     return colon > r.lastIndexOf('/') ? r.substring(0, colon) : r;

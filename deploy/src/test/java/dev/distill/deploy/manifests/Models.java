@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
@@ -37,6 +39,10 @@ public final class Models {
       Map.entry("v1/PersistentVolumeClaim", PersistentVolumeClaim.class),
       Map.entry("apps/v1/Deployment", Deployment.class),
       Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
+      Map.entry("networking.k8s.io/v1/Ingress", Ingress.class),
+      Map.entry("networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class),
+      Map.entry("cert-manager.io/v1/Certificate", Crds.Certificate.class),
+      Map.entry("cert-manager.io/v1/Issuer", Crds.Issuer.class),
       Map.entry("kafka.strimzi.io/v1beta2/Kafka", Kafka.class),
       Map.entry("kafka.strimzi.io/v1beta2/KafkaNodePool", KafkaNodePool.class),
       Map.entry("kafka.strimzi.io/v1beta2/KafkaTopic", KafkaTopic.class),

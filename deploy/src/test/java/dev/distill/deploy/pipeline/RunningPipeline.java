@@ -93,6 +93,7 @@ public final class RunningPipeline implements AutoCloseable {
           "DISTILL_TRAINER_GATE_MARGIN", "1"))))).start();
       publisher = PublisherService.start(PublisherConfig.read(ConfigReader.from(with(common, Map.of(
           PublisherConfig.PORT, "0",
+          PublisherConfig.ADMIN_PORT, "0",
           PublisherConfig.ADMIN_TOKEN, ADMIN,
           PublisherConfig.SIGNING_KEY, dir.resolve("publisher/key.pem").toString(),
           PublisherConfig.ARTIFACT_DIR, dir.resolve("publisher/artifacts").toString())))), Clock.systemUTC());
@@ -163,7 +164,7 @@ public final class RunningPipeline implements AutoCloseable {
 
   private void reportFailedDevice() throws Exception {
     String body = "{\"deviceId\":\"device-1\",\"model\":\"" + MODEL + "\"}";
-    HttpResponse<String> reg = http.send(HttpRequest.newBuilder(publisher.apiUri().resolve("/v1/admin/devices"))
+    HttpResponse<String> reg = http.send(HttpRequest.newBuilder(publisher.adminUri().resolve("/v1/admin/devices"))
         .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     if (reg.statusCode() != 201) {

@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.distill.contract.ota.OtaApi;
 import dev.distill.contract.ota.OtaApi.ApiError;
 import dev.distill.contract.ota.OtaApi.Assignment;
-import dev.distill.contract.ota.OtaApi.DeviceCredentials;
 import dev.distill.contract.ota.OtaApi.Keys;
-import dev.distill.contract.ota.OtaApi.RegisterDevice;
 import dev.distill.contract.ota.OtaApi.Report;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -88,29 +86,6 @@ public final class PublisherClient {
 
   public void report(String deviceId, String token, Report report) throws PublisherException {
     call(json(auth(HttpRequest.newBuilder(uri(OtaApi.path(OtaApi.REPORTS, deviceId))), token), report), Map.class);
-  }
-
-  public DeviceCredentials register(String adminToken, String deviceId, String model) throws PublisherException {
-    return call(json(auth(HttpRequest.newBuilder(uri("/v1/admin/devices")), adminToken),
-        new RegisterDevice(deviceId, model, null)), DeviceCredentials.class);
-  }
-
-  /** A new token for a registered device (the old one stops working). */
-  public DeviceCredentials rotateToken(String adminToken, String deviceId) throws PublisherException {
-    return call(auth(HttpRequest.newBuilder(uri("/v1/admin/devices/" + deviceId + "/token")), adminToken)
-        .POST(HttpRequest.BodyPublishers.noBody()), DeviceCredentials.class);
-  }
-
-  /** Registers a device, or issues it a new token when it exists (a simulator restarting). */
-  public DeviceCredentials registerOrRotate(String adminToken, String deviceId, String model) throws PublisherException {
-    try {
-      return register(adminToken, deviceId, model);
-    } catch (PublisherException e) {
-      if (e.status() == 409) {
-        return rotateToken(adminToken, deviceId);
-      }
-      throw e;
-    }
   }
 
   /**
@@ -273,7 +248,7 @@ public final class PublisherClient {
     return b.header("Authorization", "Bearer " + token);
   }
 
-  private static HttpRequest.Builder json(HttpRequest.Builder b, Object body) throws PublisherException {
+  static HttpRequest.Builder json(HttpRequest.Builder b, Object body) throws PublisherException {
     try {
       return b.header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofByteArray(MAPPER.writeValueAsBytes(body)));
@@ -283,6 +258,11 @@ public final class PublisherClient {
   }
 
   private <T> T call(HttpRequest.Builder req, Class<T> type) throws PublisherException {
+    return call(http, req, type);
+  }
+
+  /** Sends a request and reads its JSON answer; a non-2xx answer becomes a {@link PublisherException} with its code. */
+  static <T> T call(HttpClient http, HttpRequest.Builder req, Class<T> type) throws PublisherException {
     try {
       HttpResponse<byte[]> resp = http.send(req.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
       if (resp.statusCode() / 100 != 2) {

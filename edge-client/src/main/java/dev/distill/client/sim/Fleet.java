@@ -3,6 +3,7 @@ package dev.distill.client.sim;
 import dev.distill.client.agent.DeviceAgent;
 import dev.distill.client.agent.ModelRuntime;
 import dev.distill.client.agent.OrtRuntime;
+import dev.distill.client.http.AdminClient;
 import dev.distill.client.http.PublisherClient;
 import dev.distill.client.http.PublisherException;
 import dev.distill.contract.data.LabelledImages;
@@ -34,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * shared: one HTTP client, a scheduler of two threads, a worker pool of two.
  *
  * <pre>{@code
- * try (Fleet fleet = Fleet.builder(publisherUri, adminToken, "mnist-student").count(50)
+ * try (Fleet fleet = Fleet.builder(publisherUri, adminUri, adminToken, "mnist-student").count(50)
  *     .data(Datasets.load(Dataset.MNIST, Split.TEST)).dir(workDir).build().start()) {
  *   fleet.snapshot().devicesPerVersion();   // {0=3, 7=47}
  * }
@@ -58,6 +59,7 @@ public final class Fleet implements AutoCloseable {
 
   public static final class Builder {
     private final URI publisher;
+    private final URI admin;
     private final String adminToken;
     private final String model;
     private int count = 10;
@@ -73,8 +75,9 @@ public final class Fleet implements AutoCloseable {
     private boolean push = true;
     private ModelRuntime runtime;
 
-    private Builder(URI publisher, String adminToken, String model) {
+    private Builder(URI publisher, URI admin, String adminToken, String model) {
       this.publisher = publisher;
+      this.admin = admin;
       this.adminToken = adminToken;
       this.model = model;
     }
@@ -154,8 +157,12 @@ public final class Fleet implements AutoCloseable {
     }
   }
 
-  public static Builder builder(URI publisher, String adminToken, String model) {
-    return new Builder(publisher, adminToken, model);
+  /**
+   * @param publisher the device API devices call
+   * @param admin the admin API (its own port) that registers them
+   */
+  public static Builder builder(URI publisher, URI admin, String adminToken, String model) {
+    return new Builder(publisher, admin, adminToken, model);
   }
 
   private final Builder cfg;
@@ -163,6 +170,7 @@ public final class Fleet implements AutoCloseable {
   private final ExecutorService worker;
   private final ExecutorService httpExecutor;
   private final PublisherClient client;
+  private final AdminClient admin;
   private final List<SimulatedDevice> devices = new ArrayList<>();
   private final Map<Long, List<Long>> notified = new ConcurrentHashMap<>();
 
@@ -172,6 +180,7 @@ public final class Fleet implements AutoCloseable {
     this.worker = Executors.newFixedThreadPool(2, daemon("fleet-worker"));
     this.httpExecutor = Executors.newFixedThreadPool(2, daemon("fleet-http"));
     this.client = new PublisherClient(PublisherClient.newHttpClient(httpExecutor), cfg.publisher);
+    this.admin = new AdminClient(client.http(), cfg.admin, cfg.adminToken);
   }
 
   private static ThreadFactory daemon(String name) {
@@ -194,7 +203,7 @@ public final class Fleet implements AutoCloseable {
     int slice = cfg.data.count() / Math.max(1, cfg.count);
     for (int i = 0; i < cfg.count; i++) {
       String id = cfg.idPrefix + i;
-      OtaApi.DeviceCredentials cred = client.registerOrRotate(cfg.adminToken, id, cfg.model);
+      OtaApi.DeviceCredentials cred = admin.registerOrRotate(id, cfg.model);
       DeviceAgent agent = new DeviceAgent(new DeviceAgent.Settings(id, cred.token(), cfg.model, verifier,
           cfg.dir.resolve(id), 256L << 20, cfg.pollInterval, cfg.push), client, runtime, scheduler, worker,
           Clock.systemUTC());

@@ -65,7 +65,7 @@ class PushBenchmark {
         }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx1g", "-cp", System.getProperty("java.class.path"), SseDevices.class.getName(),
-            publisher.apiUri().toString(), TestPublishers.ADMIN, MODEL, Integer.toString(devices)));
+            publisher.apiUri().toString(), publisher.adminUri().toString(), TestPublishers.ADMIN, MODEL, Integer.toString(devices)));
         long t = System.nanoTime();
         Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));

@@ -1,6 +1,7 @@
 package dev.distill.publisher.bench;
 
 import dev.distill.client.http.EventStream;
+import dev.distill.client.http.AdminClient;
 import dev.distill.client.http.PublisherClient;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -39,17 +40,19 @@ public final class SseDevices {
 
   public static void main(String[] args) throws Exception {
     URI publisher = URI.create(args[0]);
-    String admin = args[1];
-    String model = args[2];
-    int n = Integer.parseInt(args[3]);
+    URI adminApi = URI.create(args[1]);
+    String admin = args[2];
+    String model = args[3];
+    int n = Integer.parseInt(args[4]);
     ExecutorService http = Executors.newFixedThreadPool(2);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     PublisherClient client = new PublisherClient(PublisherClient.newHttpClient(http), publisher);
+    AdminClient registry = new AdminClient(client.http(), adminApi, admin);
     ExecutorService registrars = Executors.newFixedThreadPool(8);
     List<Future<String>> tokens = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       String id = "d" + i;
-      tokens.add(registrars.submit(() -> client.register(admin, id, model).token()));
+      tokens.add(registrars.submit(() -> registry.register(id, model).token()));
     }
     AtomicLongArray received = new AtomicLongArray(n);
     AtomicLong expected = new AtomicLong(-1);

@@ -35,7 +35,7 @@ class AgentAgainstPublisherTest {
         Map.of(PublisherConfig.WAVES, "100%", PublisherConfig.MIN_WAVE_DURATION, "0s")), Clock.systemUTC())) {
       PublisherClient client = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)),
           publisher.apiUri());
-      String token = client.register(TestPublishers.ADMIN, "dev-1", "m").token();
+      String token = TestPublishers.admin(publisher).register("dev-1", "m").token();
       var key = Ed25519Keys.publicKey(Base64.getDecoder().decode(client.keys().keys().get(0).publicKey()));
       List<DeviceAgent.Outcome> outcomes = new CopyOnWriteArrayList<>();
       try (DeviceAgent agent = new DeviceAgent(new DeviceAgent.Settings("dev-1", token, "m", new ManifestVerifier(key),

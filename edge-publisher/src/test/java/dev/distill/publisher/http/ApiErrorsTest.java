@@ -47,8 +47,15 @@ class ApiErrorsTest {
     publisher.close();
   }
 
+  /** Sends to the admin port for {@code /v1/admin/...}, to the device port otherwise. */
   static HttpResponse<String> send(String method, String path, String token, String body, String... headers) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + publisher.apiPort() + path))
+    URI base = path.startsWith("/v1/admin/") ? publisher.adminUri() : publisher.apiUri();
+    return sendTo(base, method, path, token, body, headers);
+  }
+
+  static HttpResponse<String> sendTo(URI base, String method, String path, String token, String body, String... headers)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
         .timeout(Duration.ofSeconds(10))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
@@ -145,7 +152,7 @@ class ApiErrorsTest {
 
   @Test
   void theWrongMediaTypeIs415AndAnEventStreamWithoutAcceptIs406() throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + publisher.apiPort() + "/v1/admin/devices"))
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(publisher.adminUri().resolve("/v1/admin/devices"))
         .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "text/plain")
         .POST(HttpRequest.BodyPublishers.ofString("deviceId=c")).build(), HttpResponse.BodyHandlers.ofString());
     expect(r, 415, "UNSUPPORTED_MEDIA_TYPE");
@@ -166,5 +173,19 @@ class ApiErrorsTest {
     HttpResponse<String> r = send("GET", "/v1/keys", null, null);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(r.body()).get("keys").get(0).get("keyId").asText()).isEqualTo(publisher.keyId());
+  }
+
+  @Test
+  void theAdminApiAnswersOnlyOnItsOwnPort() throws Exception {
+    assertThat(publisher.adminUri().getPort()).isNotEqualTo(publisher.apiPort());
+    // not on the device port, even with the admin token: an Ingress in front of it exposes no admin call
+    HttpResponse<String> r = sendTo(publisher.apiUri(), "GET", "/v1/admin/models", ADMIN, null);
+    expect(r, 404, "NOT_FOUND");
+    assertThat(r.body()).contains("DISTILL_PUBLISHER_ADMIN_PORT");
+    expect(sendTo(publisher.apiUri(), "POST", "/v1/admin/devices", ADMIN, "{\"deviceId\":\"z\",\"model\":\"m\"}"),
+        404, "NOT_FOUND");
+    // and the admin port serves no device call
+    expect(sendTo(publisher.adminUri(), "GET", "/v1/devices/a/assignment", tokenA, null), 404, "NOT_FOUND");
+    assertThat(send("GET", "/v1/admin/models", ADMIN, null).statusCode()).isEqualTo(200);
   }
 }

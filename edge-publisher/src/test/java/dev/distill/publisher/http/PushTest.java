@@ -44,7 +44,7 @@ class PushTest {
     publisher = PublisherService.startInMemory(TestPublishers.config(dir, Map.of(PublisherConfig.WAVES, "100%",
         PublisherConfig.MIN_WAVE_DURATION, "0s")), Clock.systemUTC());
     client = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)), publisher.apiUri());
-    token = client.register(TestPublishers.ADMIN, "dev-1", "m").token();
+    token = TestPublishers.admin(publisher).register("dev-1", "m").token();
   }
 
   @AfterEach

@@ -57,7 +57,7 @@ class ReplicaStateIT {
           producer.send(new ProducerRecord<>(topics.studentModels().name(), "m", Students.version("m", 1, v1))).get();
         }
         PublisherClient clientA = client(replicaA);
-        token = clientA.register(TestPublishers.ADMIN, "dev-1", "m").token();
+        token = TestPublishers.admin(replicaA).register("dev-1", "m").token();
         TestPublishers.await("version 1 assigned", Duration.ofSeconds(60), () -> assignment(clientA, token).version() == 1);
         first = assignment(clientA, token);
 

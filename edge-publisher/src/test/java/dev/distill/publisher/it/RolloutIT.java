@@ -92,7 +92,7 @@ class RolloutIT {
   @Test
   void aBadVersionStopsAtTheFirstWaveAndIsRolledBackWhileGoodOnesReachTheWholeFleet() throws Exception {
     Map<Long, Set<String>> installedBy = new ConcurrentHashMap<>();
-    try (Fleet fleet = Fleet.builder(publisher.apiUri(), TestPublishers.ADMIN, MODEL).count(DEVICES).data(test)
+    try (Fleet fleet = Fleet.builder(publisher.apiUri(), publisher.adminUri(), TestPublishers.ADMIN, MODEL).count(DEVICES).data(test)
         .dir(dir.resolve("fleet")).inferenceInterval(Duration.ofMillis(100)).reportInterval(Duration.ofMillis(500))
         .pollInterval(Duration.ofSeconds(2)).batch(32).build().start()) {
       for (DeviceAgent agent : fleet.agents()) {

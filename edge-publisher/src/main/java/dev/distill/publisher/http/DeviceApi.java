@@ -1,0 +1,238 @@
+package dev.distill.publisher.http;
+
+import dev.distill.contract.ota.DeltaCodec;
+import dev.distill.contract.ota.Ed25519Keys;
+import dev.distill.contract.ota.Manifest;
+import dev.distill.contract.ota.OtaApi;
+import dev.distill.contract.ota.OtaApi.Assignment;
+import dev.distill.contract.ota.OtaApi.Report;
+import dev.distill.contract.ota.SignedManifest;
+import dev.distill.contract.proto.DeviceReport;
+import dev.distill.publisher.rollout.RolloutController;
+import dev.distill.publisher.rollout.Target;
+import dev.distill.publisher.sign.ManifestIssuer;
+import dev.distill.publisher.state.FleetView;
+import dev.distill.publisher.state.StateLog;
+import dev.distill.publisher.state.VersionInfo;
+import dev.distill.publisher.store.ArtifactStore;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The API devices call (the port an Ingress exposes): the publisher's keys, a device's signed
+ * assignment (polled or pushed as server-sent events), its reports, and artifact and delta
+ * downloads with ETag and Range.
+ */
+final class DeviceApi {
+  private final FleetView view;
+  private final StateLog stateLog;
+  private final RolloutController controller;
+  private final ManifestIssuer issuer;
+  private final ArtifactStore store;
+  private final PublisherMetrics metrics;
+  private final Clock clock;
+  private final Callers callers;
+  private final Json json;
+  private final Duration pollInterval;
+  private final PushHub hub;
+
+  DeviceApi(ApiServer.Settings settings, FleetView view, StateLog stateLog, RolloutController controller,
+      ManifestIssuer issuer, ArtifactStore store, PublisherMetrics metrics, Clock clock, Callers callers, Json json) {
+    this.view = view;
+    this.stateLog = stateLog;
+    this.controller = controller;
+    this.issuer = issuer;
+    this.store = store;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.callers = callers;
+    this.json = json;
+    this.pollInterval = settings.pollInterval();
+    this.hub = new PushHub(this::assignment, Json::json, metrics, settings.keepAlive());
+    metrics.connectedDevices(hub::connected);
+    metrics.registeredDevices(view::deviceCount);
+    view.onChange(hub::changed);
+  }
+
+  PushHub hub() {
+    return hub;
+  }
+
+  void routes(RoutesConfig r) {
+    r.before("/v1/devices/*", ctx -> callers.requireReady());
+    r.before("/v1/artifacts/*", ctx -> callers.requireReady());
+
+    r.get(OtaApi.KEYS, ctx -> {
+      var pub = issuer.signer().publicKey();
+      Json.ok(ctx, new OtaApi.Keys(List.of(new OtaApi.PublicKeyInfo(Ed25519Keys.keyId(pub), Ed25519Keys.ALGORITHM,
+          Base64.getEncoder().encodeToString(Ed25519Keys.raw(pub))))));
+    });
+    r.get(OtaApi.ASSIGNMENT, ctx -> {
+      FleetView.Device d = callers.deviceCaller(ctx);
+      Json.ok(ctx, assignment(d.id(), d.model()));
+    });
+    r.before(OtaApi.EVENTS, ctx -> {
+      callers.deviceCaller(ctx);
+      String accept = ctx.header("Accept");
+      if (accept == null || !accept.contains("text/event-stream")) {
+        throw new ApiException(ErrorCode.NOT_ACCEPTABLE, "event streams need 'Accept: text/event-stream'");
+      }
+    });
+    r.sse(OtaApi.EVENTS, client -> {
+      FleetView.Device d = view.device(client.ctx().pathParam("deviceId")).orElseThrow();
+      hub.open(client, d.id(), d.model(), client.ctx().header("Last-Event-ID"));
+    });
+    r.post(OtaApi.REPORTS, this::report);
+    r.get(OtaApi.REPORTS, ctx -> {
+      FleetView.Device d = callers.deviceCaller(ctx);
+      List<Report> out = new ArrayList<>();
+      for (DeviceReport rep : view.reports(d.id())) {
+        out.add(toJson(rep));
+      }
+      Json.ok(ctx, Map.of("deviceId", d.id(), "reports", out));
+    });
+    r.get(OtaApi.ARTIFACT, ctx -> {
+      callers.anyCaller(ctx);
+      String sha = sha256Param(ctx);
+      Path file = store.path(sha).orElseThrow(() -> new ApiException(ErrorCode.UNKNOWN_ARTIFACT, "no artifact " + sha));
+      serve(ctx, file, "\"" + sha + "\"", "application/octet-stream", false);
+    });
+    r.get(OtaApi.DELTA, ctx -> {
+      callers.anyCaller(ctx);
+      String target = sha256Param(ctx);
+      String base = ctx.queryParam("from");
+      if (base == null || !Manifest.SHA256_HEX.matcher(base).matches()) {
+        throw new ApiException(ErrorCode.INVALID_FIELD, "query parameter 'from' must be the sha256 (64 lowercase hex) of the installed artifact");
+      }
+      if (!store.has(target)) {
+        throw new ApiException(ErrorCode.UNKNOWN_ARTIFACT, "no artifact " + target);
+      }
+      Path delta = store.delta(base, target).orElseThrow(() -> new ApiException(ErrorCode.DELTA_UNAVAILABLE,
+          "no delta from " + base + ": download the full artifact"));
+      serve(ctx, delta, "\"" + base + "-" + target + "\"", DeltaCodec.MEDIA_TYPE, true);
+    });
+  }
+
+  /** The current assignment of a device: the same on every replica for the same state. */
+  Assignment assignment(String deviceId, String model) {
+    Target t = controller.assigner().target(deviceId, model);
+    long poll = pollInterval.toSeconds();
+    VersionInfo v = t.version() == 0 ? null : view.version(model, t.version()).orElse(null);
+    if (v == null) {
+      return new Assignment(deviceId, model, 0, null, 0, t.rolloutId(), false, null, null, poll, 0,
+          "none/" + t.rolloutId());
+    }
+    SignedManifest m = issuer.issue(model, v.version(), v.sha256(), v.length(), t.rolloutId(), t.rollback());
+    String eventId = t.rolloutId() + "/" + v.version() + (t.rollback() ? "/rollback" : "");
+    return new Assignment(deviceId, model, v.version(), v.sha256(), v.length(), t.rolloutId(), t.rollback(), m,
+        OtaApi.path(OtaApi.ARTIFACT, v.sha256()), poll, v.seenAtMs(), eventId);
+  }
+
+  private void report(Context ctx) {
+    FleetView.Device d = callers.deviceCaller(ctx);
+    Report rep = json.read(ctx, Report.class);
+    DeviceReport.Status status;
+    try {
+      status = DeviceReport.Status.valueOf(rep.status() == null ? "" : rep.status());
+    } catch (IllegalArgumentException e) {
+      status = DeviceReport.Status.UNRECOGNIZED;
+    }
+    if (status == DeviceReport.Status.UNRECOGNIZED || status == DeviceReport.Status.STATUS_UNSPECIFIED) {
+      throw new ApiException(ErrorCode.INVALID_FIELD, "'status' must be one of RUNNING, INSTALLED, DOWNLOAD_FAILED, "
+          + "VERIFY_FAILED, HEALTH_CHECK_FAILED, ROLLED_BACK");
+    }
+    if (rep.model() != null && !rep.model().equals(d.model())) {
+      throw new ApiException(ErrorCode.INVALID_FIELD, "'model' is " + rep.model() + " but device " + d.id() + " runs " + d.model());
+    }
+    if (rep.installedVersion() < 0 || rep.inferenceCount() < 0 || rep.errorCount() < 0 || rep.labelledCount() < 0) {
+      throw new ApiException(ErrorCode.INVALID_FIELD, "versions and counts must not be negative");
+    }
+    if (rep.accuracy() != null && !(rep.accuracy() >= 0 && rep.accuracy() <= 1)) {
+      throw new ApiException(ErrorCode.INVALID_FIELD, "'accuracy' must be within [0, 1]");
+    }
+    if (!(rep.latencyP50Ms() >= 0) || !(rep.latencyP99Ms() >= 0)) {
+      throw new ApiException(ErrorCode.INVALID_FIELD, "latencies must be finite and not negative");
+    }
+    DeviceReport.Builder b = DeviceReport.newBuilder().setDeviceId(d.id()).setModelName(d.model())
+        .setInstalledVersion(rep.installedVersion()).setReportedAtMs(clock.millis()).setStatus(status)
+        .setDetail(rep.detail() == null ? "" : Json.truncate(rep.detail(), 1000))
+        .setInferenceCount(rep.inferenceCount()).setLatencyP50Ms(rep.latencyP50Ms()).setLatencyP99Ms(rep.latencyP99Ms())
+        .setErrorCount(rep.errorCount()).setLabelledCount(rep.labelledCount())
+        .setRolloutId(rep.rolloutId() == null ? "" : Json.truncate(rep.rolloutId(), 200));
+    if (rep.accuracy() != null) {
+      b.setAccuracy(rep.accuracy());
+    }
+    StateWrites.write(() -> stateLog.report(b.build()));
+    metrics.report(status);
+    ctx.status(202);
+    Json.ok(ctx, Map.of("accepted", true));
+  }
+
+  /** Streams a file, whole or one range, with its ETag; a matching If-None-Match gets 304. */
+  private void serve(Context ctx, Path file, String etag, String type, boolean delta) throws IOException {
+    long length = Files.size(file);
+    ctx.header("ETag", etag);
+    ctx.header("Accept-Ranges", "bytes");
+    ctx.header("Cache-Control", "private, max-age=31536000, immutable"); // content-addressed
+    String inm = ctx.header("If-None-Match");
+    if (inm != null && (inm.equals(etag) || inm.equals("*"))) {
+      ctx.status(304);
+      return;
+    }
+    String ifRange = ctx.header("If-Range");
+    ByteRange range = ifRange != null && !ifRange.equals(etag) ? null : ByteRange.parse(ctx.header("Range"), length);
+    long first = range == null ? 0 : range.first();
+    long count = range == null ? length : range.length();
+    if (range != null) {
+      ctx.status(206);
+      ctx.header("Content-Range", "bytes " + range.first() + "-" + range.last() + "/" + length);
+    }
+    ctx.contentType(type);
+    ctx.res().setContentLengthLong(count);
+    long sent = 0;
+    try (InputStream in = Files.newInputStream(file)) {
+      in.skipNBytes(first);
+      OutputStream out = ctx.outputStream();
+      byte[] buf = new byte[64 * 1024];
+      while (sent < count) {
+        int n = in.read(buf, 0, (int) Math.min(buf.length, count - sent));
+        if (n < 0) {
+          break;
+        }
+        out.write(buf, 0, n);
+        sent += n;
+      }
+    } finally {
+      metrics.served(delta, sent);
+    }
+  }
+
+  private static String sha256Param(Context ctx) {
+    String sha = ctx.pathParam("sha256");
+    if (!Manifest.SHA256_HEX.matcher(sha).matches()) {
+      throw new ApiException(ErrorCode.INVALID_FIELD, "an artifact is named by its sha256: 64 lowercase hex digits");
+    }
+    return sha;
+  }
+
+  static Report toJson(DeviceReport r) {
+    return new Report(r.getModelName(), r.getInstalledVersion(), r.getStatus().name(), r.getDetail(),
+        r.getInferenceCount(), r.getLatencyP50Ms(), r.getLatencyP99Ms(), r.getErrorCount(),
+        r.hasAccuracy() ? r.getAccuracy() : null, r.getLabelledCount(), r.getRolloutId(), r.getReportedAtMs());
+  }
+
+  void close() {
+    hub.close();
+  }
+}
