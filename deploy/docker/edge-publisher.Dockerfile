@@ -18,7 +18,7 @@ COPY edge-publisher/target/edge-publisher-0.1.0-SNAPSHOT.jar /opt/distill/edge-p
 ENV DISTILL_HOME=/var/lib/distill
 USER 10001:10001
 WORKDIR /var/lib/distill
-EXPOSE 8083 8090
+EXPOSE 8083 8090 8091
 
 # exec form: the JVM is PID 1 and receives SIGTERM for its graceful shutdown.
 # tmpdir: ONNX Runtime unpacks its natives there (a volume: the root file system is read-only).

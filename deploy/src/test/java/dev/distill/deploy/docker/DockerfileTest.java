@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * numeric non-root user, COPY sources that the Maven build has produced: the service's own
  * artifact and lib folder (this module depends on the services, so the reactor packages them
  * first), an exec-form ENTRYPOINT running that artifact, DJL's offline switch only where DJL
- * runs, and the UID the Deployment's securityContext expects.
+ * runs, the UID the Deployment's securityContext expects and the ports its container declares.
  */
 class DockerfileTest {
 
@@ -96,6 +96,7 @@ class DockerfileTest {
     }
     assertThat(args(ins, "CMD")).isEmpty();
 
+    List<String> exposed = args(ins, "EXPOSE").stream().flatMap(a -> Stream.of(a.split("\\s+"))).toList();
     for (String overlay : Rendered.OVERLAYS) {
       Deployment d = Rendered.overlay(overlay).one("Deployment", service, Deployment.class);
       assertThat(d.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser())
@@ -104,6 +105,10 @@ class DockerfileTest {
       assertThat(dev.distill.deploy.manifests.Kustomize.imageName(ref)).as(overlay).endsWith("/" + service);
       assertThat(ref).as(overlay + ": a tag or digest, never latest").isNotEqualTo(
           dev.distill.deploy.manifests.Kustomize.imageName(ref)).doesNotEndWith(":latest");
+      assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts())
+          .extracting(p -> Integer.toString(p.getContainerPort()))
+          .as(overlay + ": EXPOSE names the ports the container listens on")
+          .containsExactlyInAnyOrderElementsOf(exposed);
     }
   }
 
