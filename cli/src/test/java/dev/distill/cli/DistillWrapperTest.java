@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The repository's {@code ./distill} wrapper chooses the build's flavour (CUDA where nvidia-smi
+ * The repository's {@code ./distill} wrapper (and {@code deploy/gpu-check.sh}, which goes through it) chooses the build's flavour (CUDA where nvidia-smi
  * lists a GPU, else CPU; DISTILL_CUDA decides when set), says it in one line, and rebuilds when the
  * flavour changes. Run on a copy of the script with stand-ins for mvn, java and nvidia-smi that
  * record what they were asked, so no real build or GPU is needed.
@@ -82,10 +82,31 @@ class DistillWrapperTest {
     assertThat(calls).doesNotExist();
   }
 
+  @Test
+  void theGpuCheckScriptStopsBeforeBuildingWhereNvidiaSmiListsNoGpu() throws Exception {
+    Files.createDirectories(root.resolve("deploy"));
+    Files.copy(Path.of("..", "deploy", "gpu-check.sh"), root.resolve("deploy/gpu-check.sh"));
+    executable(root.resolve("deploy/gpu-check.sh"));
+
+    Result r = run(root.resolve("deploy/gpu-check.sh"), Map.of());
+    assertThat(r.exit).isEqualTo(1);
+    assertThat(r.stderr).isEqualTo("gpu-check: no GPU: nvidia-smi -L lists none; DISTILL_CUDA=1 checks anyway\n");
+    assertThat(calls).doesNotExist();
+
+    stub("nvidia-smi", "[ \"$1\" = -L ] && echo 'GPU 0: NVIDIA A10G (UUID: GPU-1234)'\n");
+    Result gpu = run(root.resolve("deploy/gpu-check.sh"), Map.of());
+    assertThat(gpu.stderr).startsWith("building distill, cuda flavour (DISTILL_CUDA=1;");
+    assertThat(Files.readAllLines(calls)).last().asString().startsWith("java ").endsWith(" gpu-check --help");
+  }
+
   private record Result(int exit, String stderr) {}
 
   private Result run(Map<String, String> env) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(root.resolve("distill").toString(), "--help")
+    return run(root.resolve("distill"), env);
+  }
+
+  private Result run(Path script, Map<String, String> env) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(script.toString(), "--help")
         .redirectOutput(ProcessBuilder.Redirect.DISCARD);
     pb.environment().remove("DISTILL_CUDA");
     // the stand-ins first, then only the system's own folders: a real nvidia-smi or mvn must not answer
