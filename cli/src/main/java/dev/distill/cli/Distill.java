@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       TeacherCommand.class,
       TrainerCommand.class,
       ExperimentCommand.class,
+      GpuCheckCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Distill implements Runnable {

@@ -6,6 +6,7 @@ import dev.distill.platform.http.Metrics;
 import dev.distill.platform.http.OpsServer;
 import dev.distill.platform.topics.TopicAdmin;
 import dev.distill.platform.topics.Topics;
+import dev.distill.scorer.onnx.ExecutionProvider;
 import dev.distill.scorer.onnx.OnnxTeacherLoader;
 import dev.distill.scorer.teacher.LiveTeacher;
 import dev.distill.scorer.teacher.Teacher;
@@ -20,6 +21,8 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
@@ -81,6 +84,11 @@ public final class ScorerService implements AutoCloseable {
       ScoringMetrics metrics = new ScoringMetrics(registry);
       Gauge.builder("distill.scorer.teacher.version", live, l -> l.current().version())
           .description("version of the teacher scoring new batches").tag("teacher", s.teacherId()).register(registry);
+      for (ExecutionProvider p : List.of(ExecutionProvider.CPU, ExecutionProvider.CUDA)) {
+        Gauge.builder(ScoringMetrics.EXECUTION_PROVIDER, () -> loader.active() == p ? 1 : 0)
+            .description("1 for the ONNX Runtime execution provider the teacher runs on, 0 for the other")
+            .tag("provider", p.name().toLowerCase(Locale.ROOT)).register(registry);
+      }
 
       KafkaStreams streams = new KafkaStreams(
           ScorerTopology.build(topics, s.scoring(), live, metrics, clock), s.streamsProperties());
@@ -112,7 +120,8 @@ public final class ScorerService implements AutoCloseable {
           .readiness("streams", () -> ScorerHealth.ready(streams.state()))
           .readiness("teacher", () -> teacherHealth(live.current()));
       parts.push(ops);
-      log.info("scorer started: teacher {} v{}, ops port {}", s.teacherId(), live.current().version(), ops.port());
+      log.info("scorer started: teacher {} v{} on {}, ops port {}", s.teacherId(), live.current().version(),
+          loader.activeDevice(), ops.port());
       return new ScorerService(s, live, metrics, streams, ops, failure, parts);
     } catch (IOException e) {
       closeAll(parts);

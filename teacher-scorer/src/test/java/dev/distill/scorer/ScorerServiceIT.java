@@ -121,7 +121,9 @@ class ScorerServiceIT {
           .contains("distill_scorer_dead_letters_records_total{reason=\"oversized\",service=\"scorer\"} 25.0")
           .contains("distill_scorer_teacher_version{service=\"scorer\",teacher=\"mnist\"} 2.0")
           .contains("distill_scorer_batch_size_records_count")
-          .contains("kafka_stream_thread_");
+          .contains("kafka_stream_thread_")
+          .containsPattern("distill_scorer_execution_provider\\{provider=\"(cpu|cuda)\",service=\"scorer\"} 1\\.0")
+          .containsPattern("distill_scorer_execution_provider\\{provider=\"(cpu|cuda)\",service=\"scorer\"} 0\\.0");
     }
 
     Set<String> expectedIds = IntStream.range(0, 10_000).mapToObj(i -> String.format("mnist-test-%05d", i)).collect(Collectors.toSet());

@@ -12,6 +12,8 @@ public final class TrainerMain {
     TrainerSettings settings;
     try {
       settings = TrainerSettings.read(ConfigReader.fromEnvironment());
+      // DISTILL_TRAINER_DEVICE=gpu without a GPU is a setting to change, said like the others
+      settings.startEngine();
     } catch (ConfigException e) {
       // every problem in one message, as the other services say it; exit 2 like them
       System.err.println(TrainerSettings.SERVICE_NAME + ": " + e.getMessage());

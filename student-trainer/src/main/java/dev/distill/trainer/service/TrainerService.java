@@ -2,6 +2,7 @@ package dev.distill.trainer.service;
 
 import dev.distill.platform.http.Health;
 import dev.distill.platform.http.OpsServer;
+import dev.distill.trainer.engine.TrainingEngine;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
@@ -51,14 +52,20 @@ public final class TrainerService implements AutoCloseable {
     return this;
   }
 
-  /** Starts the ops port and the training loop on its own thread; returns once both are running. */
+  /**
+   * Starts the engine on the configured device, the ops port and the training loop on its own
+   * thread; returns once all three are running.
+   *
+   * @throws dev.distill.platform.config.ConfigException when a GPU is required and there is none
+   */
   public TrainerService start() throws IOException {
+    TrainingEngine engine = settings.startEngine();
     ops = OpsServer.start(settings.service().httpPort(), metrics.registry)
         .readiness("trainer", () -> failure.get() == null && running ? Health.up(settings.modelName())
             : Health.down(failure.get() == null ? "not running" : failure.get()));
     running = true;
     loop = new TrainingLoop(settings, clock, metrics, observer, () -> running, p -> progress = p);
-    thread = new Thread(this::runLoop, "trainer-" + settings.modelName());
+    thread = new Thread(() -> runLoop(engine), "trainer-" + settings.modelName());
     thread.start();
     return this;
   }
@@ -103,9 +110,9 @@ public final class TrainerService implements AutoCloseable {
     }
   }
 
-  private void runLoop() {
+  private void runLoop(TrainingEngine engine) {
     try {
-      loop.run();
+      loop.run(engine);
     } catch (WakeupException e) {
       if (running) {
         fail(e);

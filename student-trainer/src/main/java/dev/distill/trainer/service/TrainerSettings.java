@@ -1,9 +1,14 @@
 package dev.distill.trainer.service;
 
 import dev.distill.contract.model.Architecture;
+import dev.distill.platform.config.ConfigException;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.config.ServiceSettings;
+import dev.distill.trainer.engine.EngineSettings;
+import dev.distill.trainer.engine.NoGpuException;
+import dev.distill.trainer.engine.TrainingDevice;
+import dev.distill.trainer.engine.TrainingEngine;
 import dev.distill.trainer.stream.LearningRate;
 import dev.distill.trainer.stream.ResumableOptimizer;
 import dev.distill.contract.model.TeacherManifest;
@@ -12,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -24,6 +30,7 @@ import java.util.regex.Pattern;
  * @param versionEvery     ... or after this long with at least one new sample, whichever comes first
  * @param replayRatio      replayed examples per fresh one in each batch
  * @param threads          PyTorch intra-op threads
+ * @param device           where the student trains: auto (the GPU when PyTorch sees one), cpu or gpu
  * @param teacher          the teacher's manifest, when the student takes a user's teacher's inputs
  * @param inputs           what the student takes: the teacher's inputs, or {@code pixels [N, D]}
  */
@@ -31,8 +38,8 @@ public record TrainerSettings(String modelName, Architecture architecture, Optio
     StudentInputs inputs, int batchSize,
     ResumableOptimizer.Kind optimizer, LearningRate learningRate, float momentum, float alpha, int replayCapacity,
     double replayRatio, long versionEverySamples, Duration versionEvery, double gateMargin,
-    Validation validation, int threads, String consumerGroup, int seed, ServiceSettings service,
-    KafkaSettings kafka) {
+    Validation validation, int threads, TrainingDevice device, String consumerGroup, int seed,
+    ServiceSettings service, KafkaSettings kafka) {
 
   public static final String SERVICE_NAME = "student-trainer";
   public static final int DEFAULT_HTTP_PORT = 8082;
@@ -40,6 +47,7 @@ public record TrainerSettings(String modelName, Architecture architecture, Optio
   public static final String DEFAULT_ARCHITECTURE = "mlp:784-800-800-10";
   /** A student small enough for a microcontroller-class device: about 100k weights, 400 kB. */
   public static final String EDGE_ARCHITECTURE = "mlp:784-128-10";
+  public static final String DEVICE = "DISTILL_TRAINER_DEVICE";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
   public static TrainerSettings read(ConfigReader r) {
@@ -104,14 +112,15 @@ public record TrainerSettings(String modelName, Architecture architecture, Optio
           "at most DISTILL_TRAINER_VALIDATION_CAPACITY (" + validation.capacity() + ")");
     }
     int threads = r.intValue("DISTILL_TRAINER_THREADS", Runtime.getRuntime().availableProcessors(), 1, 256);
+    TrainingDevice device = r.enumValue(DEVICE, TrainingDevice.AUTO, TrainingDevice.class);
     String group = r.string("DISTILL_TRAINER_CONSUMER_GROUP", "distill-trainer-" + model);
     int seed = r.intValue("DISTILL_TRAINER_SEED", 1, 0, Integer.MAX_VALUE);
     ServiceSettings service = ServiceSettings.read(r, SERVICE_NAME, DEFAULT_HTTP_PORT);
     KafkaSettings kafka = KafkaSettings.read(r);
     r.validate();
     return new TrainerSettings(model, arch, teacher, inputs, batch, opt, new LearningRate(schedule, (float) lr, scheduleSteps),
-        (float) momentum, (float) alpha, capacity, ratio, everySamples, every, margin, validation, threads, group, seed,
-        service, kafka);
+        (float) momentum, (float) alpha, capacity, ratio, everySamples, every, margin, validation, threads, device, group,
+        seed, service, kafka);
   }
 
   /**
@@ -125,6 +134,25 @@ public record TrainerSettings(String modelName, Architecture architecture, Optio
    *                  agreement with the teacher
    */
   public record Validation(double fraction, int capacity, int min, int minLabels) {}
+
+  /** The engine this trainer needs: the data home's natives, its threads, one inter-op thread, its device. */
+  public EngineSettings engine() {
+    return new EngineSettings(EngineSettings.defaults().cacheDir(), threads, 1, device);
+  }
+
+  /**
+   * Starts the engine on the configured device.
+   *
+   * @throws ConfigException when a GPU is required and PyTorch sees none: a setting to change, like any other
+   */
+  public TrainingEngine startEngine() {
+    try {
+      return TrainingEngine.start(engine());
+    } catch (NoGpuException e) {
+      throw new ConfigException(List.of(DEVICE + "=gpu: expected a GPU, but " + e.getMessage()
+          + "; set " + DEVICE + "=auto to train on the CPU when there is none"));
+    }
+  }
 
   /** Transactional id: stable per model, so a restarted trainer fences its predecessor. */
   public String transactionalId() {

@@ -2,7 +2,6 @@ package dev.distill.trainer.service;
 
 import dev.distill.platform.topics.TopicAdmin;
 import dev.distill.platform.topics.Topics;
-import dev.distill.trainer.engine.EngineSettings;
 import dev.distill.trainer.engine.TrainingEngine;
 import dev.distill.trainer.model.Network;
 import dev.distill.trainer.stream.Example;
@@ -91,9 +90,7 @@ final class TrainingLoop {
     }
   }
 
-  void run() throws Exception {
-    TrainingEngine engine = TrainingEngine.start(new EngineSettings(EngineSettings.defaults().cacheDir(),
-        settings.threads(), 1));
+  void run(TrainingEngine engine) throws Exception {
     try (Admin admin = Admin.create(settings.kafka().clientProperties())) {
       TopicAdmin.ensure(admin, topics, settings.kafka().replicationFactor());
     }

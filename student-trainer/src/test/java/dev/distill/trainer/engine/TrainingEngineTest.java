@@ -52,6 +52,40 @@ class TrainingEngineTest {
   }
 
   @Test
+  void aGpuRequiredWhereThereIsNoneIsRefusedInOneSentenceThatSaysWhatToChange() {
+    assumeTrue(engine.gpuCount() == 0, "this machine has a GPU");
+    assertThatThrownBy(() -> TrainingEngine.start(new EngineSettings(Path.of("x"), 1, 1, TrainingDevice.GPU)))
+        .isInstanceOf(NoGpuException.class)
+        .hasMessageStartingWith(engine.engineName() + (TrainingEngine.nativeFlavor().equals("cpu")
+            ? " sees no GPU: this build carries its CPU natives (the cuda build, mvn -Pcuda, carries the CUDA ones)"
+            : " (" + TrainingEngine.nativeFlavor() + " natives) sees no GPU"))
+        .message().doesNotContain("\n");
+    assertThatThrownBy(() -> engine.on(Device.gpu())).isInstanceOf(NoGpuException.class);
+  }
+
+  @Test
+  void cpuAsConfiguredTrainsOnTheCpuOnTheSameEngine() {
+    TrainingEngine cpu = TrainingEngine.start(new EngineSettings(Path.of("x"), 1, 1, TrainingDevice.CPU));
+    assertThat(cpu.device()).isEqualTo(Device.cpu());
+    assertThat(cpu.onGpu()).isFalse();
+    assertThat(cpu.intraOpThreads()).isEqualTo(engine.intraOpThreads());
+    assertThat(engine.on(Device.cpu())).isSameAs(cpu);
+  }
+
+  @Test
+  void aGpuRequiredWhereThereIsOneTrainsThere() {
+    assumeTrue(engine.gpuCount() > 0, "no GPU on this machine");
+    TrainingEngine gpu = TrainingEngine.start(new EngineSettings(Path.of("x"), 1, 1, TrainingDevice.GPU));
+    assertThat(gpu.device()).isEqualTo(Device.gpu());
+    assertThat(TrainingEngine.nativeFlavor()).startsWith("cu");
+  }
+
+  @Test
+  void theNativesSayWhichBuildOfLibtorchTheyAre() {
+    assertThat(TrainingEngine.nativeFlavor()).isIn("cpu", "cu124");
+  }
+
+  @Test
   void pytorchNeedsAThread() {
     assertThatThrownBy(() -> new EngineSettings(Path.of("x"), 0, 1))
         .hasMessage("PyTorch needs at least one thread, got intra-op 0 and inter-op 1");

@@ -5,7 +5,6 @@ import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.distill.contract.model.TeacherManifest;
@@ -20,7 +19,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * per session, inter-op 1 (an MLP or a small CNN has no parallel branches; on 2 cores more threads
  * than cores cut throughput by an order of magnitude), and whether idle intra-op threads spin-wait
  * for the next run (quicker back-to-back runs) or sleep (leaving the CPU to the Kafka clients and,
- * in the demo, the broker). The execution provider is decided once, when the loader is made, and
- * said once in the log.
+ * in the demo, the broker). The execution provider is decided once, when the loader is made, by
+ * running a probe model on CUDA ({@link CudaProbe}), and said once in the log: CUDA when it works,
+ * else the CPU, with the reason in one line.
  *
  * <p>Every member is checked against the version's {@link TeacherManifest} before the version is
  * used (its inputs, dtypes and shapes, its output; {@link InterfaceCheck}) and probed with one run,
@@ -40,10 +42,16 @@ import org.slf4j.LoggerFactory;
 public final class OnnxTeacherLoader implements TeacherLoader {
   private static final Logger log = LoggerFactory.getLogger(OnnxTeacherLoader.class);
 
+  /** The device whose CUDA provider sessions use; a pod or a host picks the GPU with CUDA_VISIBLE_DEVICES. */
+  static final int CUDA_DEVICE = 0;
+
   private final OrtEnvironment env;
   private final int intraOpThreads;
   private final boolean spinning;
+  private final boolean cudaOnly;
   private final ExecutionProvider active;
+  /** Why CUDA is not used, one line; empty when it is, or when CPU was configured. */
+  private final String whyNotCuda;
 
   /** With ONNX Runtime's default spin-waiting. */
   public OnnxTeacherLoader(int intraOpThreads, ExecutionProvider requested) {
@@ -51,13 +59,35 @@ public final class OnnxTeacherLoader implements TeacherLoader {
   }
 
   public OnnxTeacherLoader(int intraOpThreads, boolean spinning, ExecutionProvider requested) {
+    this(intraOpThreads, spinning, requested, false);
+  }
+
+  private OnnxTeacherLoader(int intraOpThreads, boolean spinning, ExecutionProvider requested, boolean cudaOnly) {
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException("intra-op threads must be >= 1, got " + intraOpThreads);
     }
     this.env = OrtEnvironment.getEnvironment();
     this.intraOpThreads = intraOpThreads;
     this.spinning = spinning;
-    this.active = resolve(requested);
+    this.cudaOnly = cudaOnly;
+    CudaProbe.Outcome cuda = requested == ExecutionProvider.CPU ? null : CudaProbe.probe(env, CUDA_DEVICE);
+    this.active = cuda != null && cuda.usable() ? ExecutionProvider.CUDA : ExecutionProvider.CPU;
+    this.whyNotCuda = cuda == null ? "" : cuda.reason();
+    say(requested, cuda);
+  }
+
+  /**
+   * A loader whose sessions run every node on CUDA device 0 or do not load (ONNX Runtime's CPU
+   * fallback is disabled): for checks that must know the GPU does the work.
+   *
+   * @throws IllegalStateException saying in one line why CUDA cannot be used here
+   */
+  public static OnnxTeacherLoader cudaOnly(int intraOpThreads) {
+    OnnxTeacherLoader loader = new OnnxTeacherLoader(intraOpThreads, false, ExecutionProvider.CUDA, true);
+    if (loader.active != ExecutionProvider.CUDA) {
+      throw new IllegalStateException(loader.whyNotCuda);
+    }
+    return loader;
   }
 
   /** CPU or CUDA: what sessions of this loader run on. */
@@ -65,31 +95,33 @@ public final class OnnxTeacherLoader implements TeacherLoader {
     return active;
   }
 
-  private ExecutionProvider resolve(ExecutionProvider requested) {
+  /** E.g. {@code CUDA device 0} or {@code CPU}. */
+  public String activeDevice() {
+    return active == ExecutionProvider.CUDA ? "CUDA device " + CUDA_DEVICE : "CPU";
+  }
+
+  /** Why CUDA is not used, in one line; empty when it is used or when CPU was configured. */
+  public Optional<String> whyNotCuda() {
+    return whyNotCuda.isEmpty() ? Optional.empty() : Optional.of(whyNotCuda);
+  }
+
+  /**
+   * One line for the decision. Falling back is a warning where CUDA was configured or this is the
+   * cuda build (a GPU was meant to be there); {@code auto} on the CPU build is just the CPU.
+   */
+  private void say(ExecutionProvider requested, CudaProbe.Outcome cuda) {
     String budget = intraOpThreads + " intra-op thread(s)" + (spinning ? " spinning" : " not spinning") + ", 1 inter-op";
-    if (requested == ExecutionProvider.CPU) {
-      log.info("ONNX Runtime {}: CPU execution provider, as configured ({})", env.getVersion(), budget);
-      return ExecutionProvider.CPU;
-    }
-    String why;
-    if (OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-      try (OrtSession.SessionOptions probe = new OrtSession.SessionOptions()) {
-        probe.addCUDA(0);
-        log.info("ONNX Runtime {}: CUDA execution provider on device 0 ({})", env.getVersion(), budget);
-        return ExecutionProvider.CUDA;
-      } catch (OrtException e) {
-        why = "CUDA cannot start: " + e.getMessage();
-      }
+    if (cuda == null) {
+      log.info("ONNX Runtime {} on the CPU execution provider, as configured; {}", env.getVersion(), budget);
+    } else if (cuda.usable()) {
+      log.info("ONNX Runtime {} on the CUDA execution provider, device {} ({}); {}", env.getVersion(), CUDA_DEVICE,
+          requested == ExecutionProvider.AUTO ? "auto" : "as configured", budget);
+    } else if (requested == ExecutionProvider.CUDA || cuda.buildHasCuda()) {
+      log.warn("ONNX Runtime {} falls back to the CPU execution provider ({} requested): {}; {}", env.getVersion(),
+          requested.name().toLowerCase(Locale.ROOT), cuda.reason(), budget);
     } else {
-      why = "this ONNX Runtime build has no CUDA provider";
+      log.info("ONNX Runtime {} on the CPU execution provider: {}; {}", env.getVersion(), cuda.reason(), budget);
     }
-    if (requested == ExecutionProvider.CUDA) {
-      log.warn("ONNX Runtime {}: CPU execution provider, although CUDA was configured ({}; {})",
-          env.getVersion(), why, budget);
-    } else {
-      log.info("ONNX Runtime {}: CPU execution provider ({}; {})", env.getVersion(), why, budget);
-    }
-    return ExecutionProvider.CPU;
   }
 
   @Override
@@ -101,7 +133,7 @@ public final class OnnxTeacherLoader implements TeacherLoader {
         members.add(open(file, manifest));
       }
       OnnxTeacher teacher = new OnnxTeacher(env, version.teacherId(), version.version(), manifest, members);
-      log.info("loaded {} from {} on {}", teacher, version.dir(), active);
+      log.info("loaded {} from {}: its session(s) run on {}", teacher, version.dir(), activeDevice());
       return teacher;
     } catch (TeacherLoadException | RuntimeException e) {
       OnnxTeacher.closeAll(members);
@@ -142,7 +174,11 @@ public final class OnnxTeacherLoader implements TeacherLoader {
     o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
     o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
     if (active == ExecutionProvider.CUDA) {
-      o.addCUDA(0);
+      o.addCUDA(CUDA_DEVICE);
+    }
+    if (cudaOnly) {
+      // a node CUDA cannot run makes the session fail instead of quietly running on the CPU
+      o.addConfigEntry("session.disable_cpu_ep_fallback", "1");
     }
     return o;
   }

@@ -23,6 +23,8 @@ public final class ScoringMetrics {
   public static final String INFERENCE = "distill.scorer.inference";
   public static final String LAG = "distill.scorer.lag";
   public static final String BUFFERED = "distill.scorer.buffered";
+  /** 1 for the execution provider the teacher runs on ({@code provider} cpu or cuda), 0 for the other. */
+  public static final String EXECUTION_PROVIDER = "distill.scorer.execution.provider";
 
   private final Counter recordsIn;
   private final Counter softTargets;

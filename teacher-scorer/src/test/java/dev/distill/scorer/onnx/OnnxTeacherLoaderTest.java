@@ -3,6 +3,14 @@ package dev.distill.scorer.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 import dev.distill.contract.model.ModelInterface;
 import dev.distill.contract.model.TeacherStore;
@@ -19,6 +27,7 @@ import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 class OnnxTeacherLoaderTest {
   static OnnxTeacherLoader loader;
@@ -30,9 +39,50 @@ class OnnxTeacherLoaderTest {
   }
 
   @Test
-  void withoutCudaInThisBuildAutoRunsOnCpu() {
-    assertThat(loader.active()).isEqualTo(ExecutionProvider.CPU);
-    assertThat(new OnnxTeacherLoader(1, ExecutionProvider.CUDA).active()).isEqualTo(ExecutionProvider.CPU);
+  void whereCudaCannotRunBothAutoAndCudaFallBackToTheCpuAndSayWhyInOneWarningLine() {
+    assumeTrue(loader.active() == ExecutionProvider.CPU, "CUDA runs here");
+    Logger logger = (Logger) LoggerFactory.getLogger(OnnxTeacherLoader.class);
+    ListAppender<ILoggingEvent> events = new ListAppender<>();
+    events.start();
+    logger.addAppender(events);
+    OnnxTeacherLoader cuda;
+    try {
+      cuda = new OnnxTeacherLoader(1, ExecutionProvider.CUDA);
+    } finally {
+      logger.detachAppender(events);
+    }
+
+    assertThat(cuda.active()).isEqualTo(ExecutionProvider.CPU);
+    assertThat(cuda.activeDevice()).isEqualTo("CPU");
+    String why = cuda.whyNotCuda().orElseThrow();
+    assertThat(why).doesNotContain("\n");
+    if (OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+      // the cuda build without a usable GPU: the libraries or the device are named
+      assertThat(why).containsAnyOf("the CUDA execution provider did not load", "is not usable");
+    } else {
+      assertThat(why).startsWith("this is the CPU build of ONNX Runtime, without a CUDA execution provider");
+    }
+    assertThat(events.list).singleElement().satisfies(e -> {
+      assertThat(e.getLevel()).isEqualTo(Level.WARN);
+      assertThat(e.getFormattedMessage()).contains("falls back to the CPU execution provider (cuda requested)", why)
+          .doesNotContain("\n");
+    });
+    assertThat(loader.whyNotCuda()).contains(why);
+  }
+
+  @Test
+  void cpuAsConfiguredNeverTriesCuda() {
+    OnnxTeacherLoader cpu = new OnnxTeacherLoader(1, ExecutionProvider.CPU);
+    assertThat(cpu.active()).isEqualTo(ExecutionProvider.CPU);
+    assertThat(cpu.whyNotCuda()).isEmpty();
+  }
+
+  @Test
+  void aCudaOnlyLoaderIsRefusedInOneSentenceWhereCudaCannotRun() {
+    assumeTrue(loader.active() == ExecutionProvider.CPU, "CUDA runs here");
+    assertThatThrownBy(() -> OnnxTeacherLoader.cudaOnly(1))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(loader.whyNotCuda().orElseThrow());
   }
 
   @Test
