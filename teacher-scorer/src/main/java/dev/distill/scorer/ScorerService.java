@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ScorerService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ScorerService.class);
+  private static final String NOT_STARTED = "kafka streams not started yet: waiting for a teacher";
 
   private final ScorerSettings settings;
   private final Clock clock;
@@ -229,8 +230,8 @@ public final class ScorerService implements AutoCloseable {
 
   private OpsServer startOps() throws IOException {
     OpsServer o = OpsServer.start(settings.service().httpPort(), registry)
-        .liveness("streams", () -> ScorerHealth.live(state()))
-        .readiness("streams", () -> ScorerHealth.ready(state()))
+        .liveness("streams", () -> streams == null ? Health.up(NOT_STARTED) : ScorerHealth.live(state()))
+        .readiness("streams", () -> streams == null ? Health.down(NOT_STARTED) : ScorerHealth.ready(state()))
         .readiness("teacher", () -> {
           LiveTeacher t = teacher;
           return t == null ? Health.down(waitingFor) : teacherHealth(t.current());

@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -231,10 +230,9 @@ public final class TeacherPush {
       try {
         admin.describeCluster().clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (ExecutionException | TimeoutException e) {
-        Throwable cause = Optional.ofNullable(e.getCause()).orElse(e);
+        String why = e instanceof ExecutionException && e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : "";
         throw new TeacherPushException("cannot reach Kafka at " + kafka.bootstrapServers() + " within "
-            + timeout.toSeconds() + " s (" + cause.getClass().getSimpleName()
-            + (cause.getMessage() == null ? "" : ": " + cause.getMessage()) + ")", e);
+            + timeout.toSeconds() + " s" + why, e);
       }
       TopicAdmin.ensure(admin, topics, kafka.replicationFactor());
     } catch (InterruptedException e) {
