@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "push", mixinStandardHelpOptions = true,
+// no standard help options: their -V/--version would take the --version a user gives for a teacher version
+@Command(name = "push",
     description = {"Publish a stored teacher version (default: the newest) to the teacher topic (<prefix>.teachers), "
         + "in chunks with its commit last.",
         "Scorers running with DISTILL_TEACHER_SYNC=true install it into their own teacher store, verified by "
@@ -22,6 +23,9 @@ import picocli.CommandLine.Option;
     footer = {"", "Example:", "  distill teacher push --id mnist --bootstrap-servers kafka:9092"})
 final class TeacherPushCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
 
   @Option(names = "--id", required = true, paramLabel = "ID", description = "Teacher id in the store, e.g. mnist.")
   String id;
