@@ -82,7 +82,8 @@ public final class TeacherSync implements AutoCloseable {
   public static TeacherSync start(KafkaSettings kafka, Topics topics, Path store, String teacherId,
       MeterRegistry registry) {
     TeacherSync sync = new TeacherSync(store, teacherId, registry);
-    // one chunk record at a time (a fetch returns at least one record even when it is larger)
+    // memory: a fetch holds about two 512 KiB chunk records, never a whole teacher (and at least one
+    // record batch even if it were larger, so nothing gets stuck)
     Map<String, Object> fetch = Map.of(
         ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.TEACHER_MAX_MESSAGE_BYTES,
         ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.TEACHER_MAX_MESSAGE_BYTES);
