@@ -23,8 +23,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "teacher", mixinStandardHelpOptions = true,
-    description = "Import or train the teachers that label the stream, and list them.",
-    subcommands = {TeacherImportCommand.class, TeacherCommand.Train.class, TeacherCommand.ListTeachers.class})
+    description = "Import or train the teachers that label the stream, list them, and push them to the scorers "
+        + "through Kafka.",
+    subcommands = {TeacherImportCommand.class, TeacherCommand.Train.class, TeacherCommand.ListTeachers.class,
+        TeacherPushCommand.class})
 final class TeacherCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

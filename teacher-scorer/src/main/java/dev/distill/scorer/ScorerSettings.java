@@ -24,6 +24,15 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param streamThreads stream threads of this instance (each scores its own batches)
  * @param stateDir where Streams keeps task directories (the buffer store itself is in memory and
  *     restored from its changelog)
+ * @param teacherStore where teachers are read from ({@code DISTILL_TEACHER_STORE},
+ *     {@code <id>/v<N>/}); the newest version of {@code teacherId} is scored with, and a newer one
+ *     is swapped in when it appears (looked for every {@code DISTILL_TEACHER_POLL_INTERVAL})
+ * @param teacherSync {@code DISTILL_TEACHER_SYNC} (default false): fill the teacher store from the
+ *     teacher topic ({@code <prefix>.teachers}, written by {@code distill teacher push}) instead of
+ *     expecting versions to be put there; the store may then be an empty local folder (in
+ *     Kubernetes, an emptyDir instead of a shared volume). The scorer then reads the topic to its
+ *     end before it loads a teacher, answers not-ready until a version of its teacher is there,
+ *     and keeps installing pushed versions while it runs
  * @param ortThreads ONNX Runtime intra-op threads per session (inter-op is 1)
  * @param ortSpinning whether idle intra-op threads spin-wait between runs
  */
@@ -36,6 +45,7 @@ public record ScorerSettings(
     String teacherId,
     Path teacherStore,
     Duration teacherPollInterval,
+    boolean teacherSync,
     int ortThreads,
     boolean ortSpinning,
     ExecutionProvider executionProvider,
@@ -54,6 +64,7 @@ public record ScorerSettings(
   public static final String ORT_SPINNING = "DISTILL_ORT_SPINNING";
   public static final String EXECUTION_PROVIDER = "DISTILL_EXECUTION_PROVIDER";
   public static final String TEACHER_POLL_INTERVAL = "DISTILL_TEACHER_POLL_INTERVAL";
+  public static final String TEACHER_SYNC = "DISTILL_TEACHER_SYNC";
   public static final String APPLICATION_ID = "DISTILL_APPLICATION_ID";
   public static final String STREAM_THREADS = "DISTILL_STREAM_THREADS";
   public static final String MAX_SAMPLE_BYTES = "DISTILL_MAX_SAMPLE_BYTES";
@@ -75,6 +86,7 @@ public record ScorerSettings(
         "a teacher id: lower-case letters, digits, '.', '_' or '-' (at most 64)");
     Path teacherStore = r.path(TEACHER_STORE, home.resolve("teachers"));
     Duration poll = r.duration(TEACHER_POLL_INTERVAL, Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofHours(24));
+    boolean teacherSync = r.bool(TEACHER_SYNC, false);
     int ortThreads = r.intValue(ORT_THREADS, 2, 1, 256);
     // off: spinning intra-op threads take the CPU that the Kafka clients (and, in the demo, the
     // broker) need between batches; on 2 cores ScorerBenchmark measured 2.4x the records/s without
@@ -87,7 +99,7 @@ public record ScorerSettings(
         r.duration(MAX_WAIT, defaults.maxWait(), Duration.ofMillis(1), Duration.ofMinutes(10)),
         r.intValue(MAX_SAMPLE_BYTES, defaults.maxSampleBytes(), 64, 64 << 20));
     return new ScorerSettings(kafka, service, applicationId, streamThreads, stateDir, teacherId, teacherStore,
-        poll, ortThreads, ortSpinning, provider, scoring);
+        poll, teacherSync, ortThreads, ortSpinning, provider, scoring);
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.distill.platform.topics.Topics;
 import dev.distill.scorer.testing.CommittedRecords;
 import dev.distill.scorer.testing.MnistStream;
 import dev.distill.scorer.testing.Reference;
+import dev.distill.scorer.sync.TeacherPush;
 import dev.distill.scorer.testing.TestModels;
 import dev.distill.scorer.topology.DeadLetters;
 import java.net.URI;
@@ -155,5 +156,77 @@ class ScorerServiceIT {
         "non-finite", 25L, "oversized", 25L, "undecodable", 25L, "wrong-shape", 25L)));
     assertThat(dead).allSatisfy(r -> assertThat(r.headers().lastHeader(DeadLetters.SOURCE_TOPIC).value())
         .asString(StandardCharsets.UTF_8).isEqualTo("it.samples"));
+  }
+
+  @Test
+  void withTeacherSyncAnEmptyStoreWaitsNotReadyThenScoresWithThePushedTeacherAndSwapsInTheNextPush() throws Exception {
+    byte[] v1 = TestModels.mlp(21, 784, 32, 10);
+    byte[] v2 = TestModels.mlp(22, 784, 16, 10);
+    TeacherStore elsewhere = new TeacherStore(dir.resolve("pushed-from"));
+    Path emptyStore = dir.resolve("synced-teachers");
+    ScorerSettings settings = ScorerSettings.from(Map.of(
+        "DISTILL_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
+        "DISTILL_TOPIC_PREFIX", "synced",
+        "DISTILL_PARTITIONS", "1",
+        "DISTILL_HTTP_PORT", "0",
+        ScorerSettings.TEACHER_SYNC, "true",
+        ScorerSettings.TEACHER_STORE, emptyStore.toString(),
+        ScorerSettings.STATE_DIR, dir.resolve("synced-state").toString(),
+        ScorerSettings.TEACHER_POLL_INTERVAL, "200ms",
+        ScorerSettings.ORT_THREADS, "1",
+        ScorerSettings.APPLICATION_ID, "synced-scorer"));
+    Topics topics = settings.kafka().topics();
+    String bootstrap = broker.bootstrapServers();
+    HttpClient http = HttpClient.newHttpClient();
+
+    try (ScorerService scorer = ScorerService.start(settings);
+        MnistStream stream = new MnistStream(bootstrap, topics.samples().name(), "synced");
+        CommittedRecords<String, SoftTarget> softTargets = new CommittedRecords<>(bootstrap, topics.softTargets().name(),
+            1, new StringDeserializer(), topics.softTargets().valueSerde().deserializer())) {
+      URI readyUri = URI.create("http://localhost:" + scorer.httpPort() + "/health/ready");
+      CommittedRecords.await("the teacher topic read to its end", PATIENCE, () -> get(http, readyUri).body()
+          .contains("no version of teacher 'mnist' on synced.teachers yet: push one with `distill teacher push --id mnist`"));
+      HttpResponse<String> waiting = get(http, readyUri);
+      assertThat(waiting.statusCode()).isEqualTo(503);
+      assertThat(get(http, URI.create("http://localhost:" + scorer.httpPort() + "/health/live")).statusCode())
+          .as("waiting for a teacher is no reason to restart").isEqualTo(200);
+      assertThat(scorer.teacherVersion()).isZero();
+      stream.send(0, 200, 0); // waits in the topic until there is a teacher
+
+      new TeacherPush(settings.kafka(), PATIENCE).push(TestModels.publish(elsewhere, "mnist", v1));
+      CommittedRecords.await("ready with the pushed teacher", PATIENCE, () -> get(http, readyUri).statusCode() == 200);
+      assertThat(scorer.teacherVersion()).isEqualTo(1);
+      softTargets.awaitAtLeast(200, PATIENCE);
+
+      new TeacherPush(settings.kafka(), PATIENCE).push(TestModels.publish(elsewhere, "mnist", v2));
+      CommittedRecords.await("the second push in use", PATIENCE, () -> scorer.teacherVersion() == 2);
+      stream.send(200, 400, 0);
+      List<ConsumerRecord<String, SoftTarget>> targets = softTargets.awaitAtLeast(400, PATIENCE);
+
+      try (Reference r1 = new Reference(v1); Reference r2 = new Reference(v2)) {
+        for (ConsumerRecord<String, SoftTarget> r : targets) {
+          int i = Integer.parseInt(r.key().substring("synced-".length()));
+          SoftTarget t = r.value();
+          assertThat(t.getTeacherVersion()).as(r.key()).isEqualTo(i < 200 ? "1" : "2");
+          double[] q = (i < 200 ? r1 : r2).soften(stream.features(i), 20.0);
+          assertThat((double) t.getProbs(3)).as(r.key()).isCloseTo(q[3], within(1e-6));
+        }
+      }
+      String metrics = get(http, URI.create("http://localhost:" + scorer.httpPort() + "/metrics")).body();
+      assertThat(metrics)
+          .contains("distill_scorer_teacher_sync_installed_versions_total{service=\"scorer\",teacher=\"mnist\"} 2.0")
+          .contains("distill_scorer_teacher_sync_rejected_versions_total{service=\"scorer\",teacher=\"mnist\"} 0.0");
+    }
+  }
+
+  private static HttpResponse<String> get(HttpClient http, URI uri) {
+    try {
+      return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 }

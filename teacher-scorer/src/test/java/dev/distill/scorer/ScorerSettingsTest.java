@@ -32,6 +32,7 @@ class ScorerSettingsTest {
     assertThat(s.ortSpinning()).isFalse();
     assertThat(s.executionProvider()).isEqualTo(ExecutionProvider.AUTO);
     assertThat(s.teacherPollInterval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(s.teacherSync()).as("the single-machine demo keeps its teacher folder").isFalse();
     assertThat(s.applicationId()).isEqualTo("distill-scorer");
     assertThat(s.streamThreads()).isEqualTo(1);
     assertThat(s.service().httpPort()).isEqualTo(8081);
@@ -56,6 +57,7 @@ class ScorerSettingsTest {
         Map.entry(ScorerSettings.STREAM_THREADS, "2"),
         Map.entry(ScorerSettings.MAX_SAMPLE_BYTES, "65536"),
         Map.entry(ScorerSettings.STATE_DIR, "/var/lib/scorer"),
+        Map.entry(ScorerSettings.TEACHER_SYNC, "true"),
         Map.entry("DISTILL_HTTP_PORT", "9100")));
 
     assertThat(s.teacherId()).isEqualTo("fashion-mnist");
@@ -66,6 +68,7 @@ class ScorerSettingsTest {
     assertThat(s.ortSpinning()).isTrue();
     assertThat(s.executionProvider()).isEqualTo(ExecutionProvider.CUDA);
     assertThat(s.teacherPollInterval()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(s.teacherSync()).isTrue();
     assertThat(s.applicationId()).isEqualTo("scorer-b");
     assertThat(s.streamThreads()).isEqualTo(2);
     assertThat(s.stateDir()).isEqualTo(Path.of("/var/lib/scorer"));

@@ -6,8 +6,10 @@ import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.contract.proto.Sample;
 import dev.distill.contract.proto.SoftTarget;
+import dev.distill.contract.proto.TeacherRecord;
 import dev.distill.contract.proto.TrainerCheckpoint;
 import dev.distill.contract.wire.SoftTargets;
+import dev.distill.contract.wire.TeacherRecords;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -27,7 +29,8 @@ public record Topics(
     Topic<String, Rollout> rollouts,
     Topic<String, DeviceRecord> devices,
     Topic<String, ModelVersion> modelArchive,
-    Topic<String, TrainerCheckpoint> trainerCheckpoints) {
+    Topic<String, TrainerCheckpoint> trainerCheckpoints,
+    Topic<String, TeacherRecord> teachers) {
 
   public static final String DEFAULT_PREFIX = "distill";
   /** Legal Kafka topic characters; the prefix is followed by a dot. */
@@ -37,6 +40,13 @@ public record Topics(
    * 5 MB, three times that with Adam's moments. Producers and consumers must allow as much.
    */
   public static final int MODEL_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+  /**
+   * Teachers travel in chunks of {@link TeacherRecords#CHUNK_BYTES} (512 KiB): a chunk record,
+   * with its key and fields, is larger than the producer's default batch and so makes a batch of
+   * its own, which twice the chunk size holds with room to spare. Set on the topic so that a
+   * cluster whose broker default is lower still takes the chunks.
+   */
+  public static final int TEACHER_MAX_MESSAGE_BYTES = 1024 * 1024;
 
   public static Topics defaults() {
     return withPrefix(DEFAULT_PREFIX, 4);
@@ -110,11 +120,22 @@ public record Topics(
             Map.of(
                 "cleanup.policy", "compact",
                 "min.compaction.lag.ms", "60000",
-                "max.message.bytes", Integer.toString(MODEL_MAX_MESSAGE_BYTES))));
+                "max.message.bytes", Integer.toString(MODEL_MAX_MESSAGE_BYTES))),
+        // teachers in chunks, each version's commit last; one partition, so that order is total:
+        // a commit is read after every chunk of its push
+        new Topic<>(
+            prefix + ".teachers",
+            str,
+            new ProtoSerde<>(TeacherRecords.TYPE, TeacherRecord.parser(), TeacherRecords::validate),
+            1,
+            Map.of(
+                "cleanup.policy", "compact",
+                "min.compaction.lag.ms", "60000",
+                "max.message.bytes", Integer.toString(TEACHER_MAX_MESSAGE_BYTES))));
   }
 
   public List<Topic<?, ?>> all() {
     return List.of(samples, samplesDlq, softTargets, softTargetsDlq, studentModels, deviceReports, rollouts,
-        devices, modelArchive, trainerCheckpoints);
+        devices, modelArchive, trainerCheckpoints, teachers);
   }
 }

@@ -57,10 +57,7 @@ public final class TeacherPoller implements AutoCloseable {
     }
     problems.forEach(p -> log.warn("{}", p));
     if (latest.isEmpty()) {
-      throw new TeacherUnavailableException("no usable teacher '" + teacherId + "' in " + store.root()
-          + (problems.isEmpty() ? "" : " (" + String.join("; ", problems) + ")")
-          + ": import one with `distill teacher import FILE.onnx --id " + teacherId
-          + "` or train one with `distill teacher train`");
+      throw new TeacherUnavailableException(noTeacher(store, teacherId, problems));
     }
     try {
       return loader.load(latest.get());
@@ -68,6 +65,14 @@ public final class TeacherPoller implements AutoCloseable {
       throw new TeacherUnavailableException("teacher '" + teacherId + "' v" + latest.get().version()
           + " in " + latest.get().dir() + " cannot be used: " + e.getMessage(), e);
     }
+  }
+
+  /** What to say when a store has no usable version of a teacher, and how to get one there. */
+  public static String noTeacher(TeacherStore store, String teacherId, List<String> problems) {
+    return "no usable teacher '" + teacherId + "' in " + store.root()
+        + (problems.isEmpty() ? "" : " (" + String.join("; ", problems) + ")")
+        + ": import one with `distill teacher import FILE.onnx --id " + teacherId
+        + "` or train one with `distill teacher train`";
   }
 
   /** Polls the store every {@code interval} on a daemon thread of its own. */
