@@ -46,7 +46,7 @@ class ServiceArtifactsTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({
-      "teacher-scorer,  dev.distill.scorer.ScorerMain,            onnxruntime-;kafka-streams-, true",
+      "teacher-scorer,  dev.distill.scorer.ScorerMain,            onnxruntime;kafka-streams-, true",
       "student-trainer, dev.distill.trainer.service.TrainerMain,  pytorch-engine-;kafka-clients-, false",
       "edge-publisher,  dev.distill.publisher.PublisherMain,      javalin-;kafka-clients-, true"})
   void aServiceArtifactCarriesItsOwnDependenciesOnly(String module, String mainClass, String needs,

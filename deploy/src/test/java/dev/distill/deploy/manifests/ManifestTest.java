@@ -101,7 +101,8 @@ class ManifestTest {
     Map<String, List<AclRule>> acls = base.all("KafkaUser", KafkaUser.class).stream().collect(Collectors.toMap(
         u -> u.getMetadata().getName(),
         u -> ((KafkaUserAuthorizationSimple) u.getSpec().getAuthorization()).getAcls()));
-    assertThat(acls.keySet()).containsExactlyInAnyOrder("distill-scorer", "distill-trainer", "distill-publisher");
+    assertThat(acls.keySet())
+        .containsExactlyInAnyOrder("distill-scorer", "distill-trainer", "distill-publisher", "distill-teacher-push");
     acls.forEach((user, rules) -> {
       for (AclRule r : rules) {
         if (r.getResource() instanceof AclRuleTopicResource t && t.getPatternType().toValue().equals("literal")) {
