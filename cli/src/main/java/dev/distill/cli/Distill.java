@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ScorerCommand.class,
       PublisherCommand.class,
       DevicesCommand.class,
+      RolloutCommand.class,
       TeacherCommand.class,
       TrainerCommand.class,
       ExperimentCommand.class,

@@ -1,10 +1,16 @@
 package dev.distill.client.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.distill.contract.ota.OtaApi.DeviceCredentials;
 import dev.distill.contract.ota.OtaApi.RegisterDevice;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Calls of the publisher's admin API, which listens on its own port (inside the cluster, never
@@ -44,5 +50,68 @@ public final class AdminClient {
       }
       throw e;
     }
+  }
+
+  /** Every model with its latest version, its rollout (state, wave, gate) and devices per version. */
+  public JsonNode models() throws PublisherException {
+    return get("/v1/admin/models");
+  }
+
+  public JsonNode versions(String model) throws PublisherException {
+    return get("/v1/admin/models/" + segment(model) + "/versions");
+  }
+
+  /** Starts a rollout of {@code version}; {@code waves} null takes the publisher's own. */
+  public JsonNode startRollout(String model, long version, List<Double> waves) throws PublisherException {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("version", version);
+    if (waves != null) {
+      body.put("waves", waves);
+    }
+    return send("POST", "/v1/admin/models/" + segment(model) + "/rollouts", body);
+  }
+
+  public JsonNode pause(String model, String reason) throws PublisherException {
+    return send("POST", "/v1/admin/models/" + segment(model) + "/rollout/pause", reason(reason));
+  }
+
+  public JsonNode resume(String model) throws PublisherException {
+    return send("POST", "/v1/admin/models/" + segment(model) + "/rollout/resume", null);
+  }
+
+  public JsonNode abort(String model, String reason) throws PublisherException {
+    return send("POST", "/v1/admin/models/" + segment(model) + "/rollout/abort", reason(reason));
+  }
+
+  /** Pins every device of the model to {@code version}; {@link #unpin} lets the rollout decide again. */
+  public JsonNode pin(String model, long version) throws PublisherException {
+    return send("PUT", "/v1/admin/models/" + segment(model) + "/pin", Map.of("version", version));
+  }
+
+  public JsonNode unpin(String model) throws PublisherException {
+    return send("DELETE", "/v1/admin/models/" + segment(model) + "/pin", null);
+  }
+
+  private JsonNode get(String path) throws PublisherException {
+    return PublisherClient.call(http, PublisherClient.auth(HttpRequest.newBuilder(base.resolve(path)), adminToken).GET(),
+        JsonNode.class);
+  }
+
+  private JsonNode send(String method, String path, Object body) throws PublisherException {
+    HttpRequest.Builder b = PublisherClient.auth(HttpRequest.newBuilder(base.resolve(path)), adminToken);
+    if (body == null) {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      b.header("Content-Type", "application/json").method(method, PublisherClient.bodyOf(body));
+    }
+    return PublisherClient.call(http, b, JsonNode.class);
+  }
+
+  private static Map<String, Object> reason(String reason) {
+    return reason == null ? null : Map.of("reason", reason);
+  }
+
+  private static String segment(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }

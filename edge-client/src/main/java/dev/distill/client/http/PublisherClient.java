@@ -248,10 +248,14 @@ public final class PublisherClient {
     return b.header("Authorization", "Bearer " + token);
   }
 
+  /** A POST of {@code body} as JSON (another method: {@code .method(m, bodyOf(body))} after this). */
   static HttpRequest.Builder json(HttpRequest.Builder b, Object body) throws PublisherException {
+    return b.header("Content-Type", "application/json").POST(bodyOf(body));
+  }
+
+  static HttpRequest.BodyPublisher bodyOf(Object body) throws PublisherException {
     try {
-      return b.header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(MAPPER.writeValueAsBytes(body)));
+      return HttpRequest.BodyPublishers.ofByteArray(MAPPER.writeValueAsBytes(body));
     } catch (IOException e) {
       throw new PublisherException(0, "CLIENT", "cannot write JSON: " + e.getMessage());
     }

@@ -1,0 +1,116 @@
+package dev.distill.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.distill.client.sim.Students;
+import dev.distill.platform.config.ConfigReader;
+import dev.distill.publisher.PublisherConfig;
+import dev.distill.publisher.PublisherService;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code distill rollout ...} against a real publisher's admin API (in memory, real HTTP). */
+class RolloutCommandTest {
+  private static final String TOKEN = "admin-token-for-the-rollout-command";
+  @TempDir static Path dir;
+  static PublisherService publisher;
+
+  @BeforeAll
+  static void start() throws Exception {
+    publisher = PublisherService.startInMemory(PublisherConfig.read(ConfigReader.from(Map.of(
+        PublisherConfig.PORT, "0", PublisherConfig.ADMIN_PORT, "0", "DISTILL_HTTP_PORT", "0",
+        PublisherConfig.ADMIN_TOKEN, TOKEN,
+        PublisherConfig.SIGNING_KEY, dir.resolve("key.pem").toString(),
+        PublisherConfig.ARTIFACT_DIR, dir.resolve("artifacts").toString(),
+        // operators start rollouts here: nothing starts on its own
+        PublisherConfig.AUTO, "false"))), Clock.systemUTC());
+    for (long v = 1; v <= 2; v++) {
+      assertThat(publisher.ingest(Students.version("digits", v, Students.random(784, 8, 10, v, v)),
+          System.currentTimeMillis())).isTrue();
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    publisher.close();
+  }
+
+  record Run(int rc, String out, String err) {}
+
+  static Run run(String... args) {
+    CommandLine cli = Distill.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    List<String> all = new ArrayList<>(List.of("rollout"));
+    all.addAll(List.of(args));
+    int split = 2; // after "rollout SUBCOMMAND"
+    all.addAll(Math.min(split, all.size()), List.of("--admin", publisher.adminUri().toString(), "--admin-token", TOKEN));
+    return new Run(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+  }
+
+  @Test
+  void anOperatorStartsPausesPinsAndAbortsARollout() {
+    Run list = run("list");
+    assertThat(list.rc()).as(list.err()).isZero();
+    assertThat(list.out()).contains("digits").contains("v2").contains("none");
+
+    Run start = run("start", "digits", "--to-version", "2", "--waves", "0.5,1");
+    assertThat(start.rc()).as(start.err()).isZero();
+    assertThat(start.out()).startsWith("digits ACTIVE v2, wave 1/2");
+
+    Run pause = run("pause", "digits", "--reason", "looking at reports");
+    assertThat(pause.rc()).as(pause.err()).isZero();
+    assertThat(pause.out()).contains("PAUSED v2").contains("(looking at reports)");
+    assertThat(run("resume", "digits").out()).contains("ACTIVE v2");
+
+    Run pin = run("pin", "digits", "--to-version", "1");
+    assertThat(pin.rc()).as(pin.err()).isZero();
+    assertThat(pin.out()).contains("pinned to v1");
+    assertThat(run("unpin", "digits").out()).doesNotContain("pinned");
+
+    Run abort = run("abort", "digits", "--reason", "bad accuracy");
+    assertThat(abort.rc()).as(abort.err()).isZero();
+    assertThat(abort.out()).contains("ABORTED");
+    assertThat(run("list").out()).contains("ABORTED");
+  }
+
+  @Test
+  void aRefusalIsOneSentenceWithTheApisCode() {
+    Run unknown = run("pause", "no-such-model");
+    assertThat(unknown.rc()).isEqualTo(1);
+    assertThat(unknown.err()).contains("the publisher refused: 404 UNKNOWN_MODEL").doesNotContain("Exception");
+
+    Run noVersion = run("start", "digits", "--to-version", "99");
+    assertThat(noVersion.rc()).isEqualTo(1);
+    assertThat(noVersion.err()).contains("UNKNOWN_VERSION");
+  }
+
+  @Test
+  void aWrongTokenOrNoPublisherIsSaid() {
+    CommandLine cli = Distill.commandLine();
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err, true));
+    int rc = cli.execute("rollout", "list", "--admin", publisher.adminUri().toString(), "--admin-token", "wrong-token-0123456789");
+    assertThat(rc).isEqualTo(1);
+    assertThat(err.toString()).contains("401 INVALID_TOKEN");
+
+    StringWriter err2 = new StringWriter();
+    cli = Distill.commandLine();
+    cli.setErr(new PrintWriter(err2, true));
+    rc = cli.execute("rollout", "list", "--admin", "http://localhost:1", "--admin-token", TOKEN);
+    assertThat(rc).isEqualTo(1);
+    assertThat(err2.toString()).contains("cannot reach the admin API at http://localhost:1");
+  }
+}
