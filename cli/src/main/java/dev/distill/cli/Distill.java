@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       PublisherCommand.class,
       DevicesCommand.class,
       RolloutCommand.class,
+      AdminTokenCommand.class,
       TeacherCommand.class,
       TrainerCommand.class,
       ExperimentCommand.class,

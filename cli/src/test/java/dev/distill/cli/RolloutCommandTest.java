@@ -98,6 +98,20 @@ class RolloutCommandTest {
   }
 
   @Test
+  void anAdminTokenComesWithTheLineThatAdmitsItsHashOnly() throws Exception {
+    CommandLine cli = Distill.commandLine();
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    assertThat(cli.execute("admin-token", "--name", "vera", "--role", "operator")).isZero();
+    String[] lines = out.toString().split("\\R");
+    String token = lines[0].substring(lines[0].lastIndexOf(' ') + 1);
+    java.nio.file.Files.writeString(dir.resolve("operators"), lines[2]);
+    var ops = dev.distill.publisher.http.Operators.read(TOKEN, dir.resolve("operators"));
+    assertThat(lines[2]).startsWith("vera operator ").doesNotContain(token);
+    assertThat(ops.size()).isEqualTo(2);
+  }
+
+  @Test
   void aWrongTokenOrNoPublisherIsSaid() {
     CommandLine cli = Distill.commandLine();
     StringWriter err = new StringWriter();

@@ -4,7 +4,9 @@ import dev.distill.contract.data.DataHome;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.config.ServiceSettings;
+import dev.distill.publisher.http.Operators;
 import dev.distill.publisher.rollout.RolloutSettings;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,6 +29,7 @@ public record PublisherConfig(
     int apiPort,
     int adminPort,
     String adminToken,
+    Operators operators,
     Path signingKey,
     Path artifactDir,
     Duration manifestTtl,
@@ -39,6 +42,7 @@ public record PublisherConfig(
   public static final String PORT = "DISTILL_PUBLISHER_PORT";
   public static final String ADMIN_PORT = "DISTILL_PUBLISHER_ADMIN_PORT";
   public static final String ADMIN_TOKEN = "DISTILL_ADMIN_TOKEN";
+  public static final String ADMIN_TOKENS = "DISTILL_ADMIN_TOKENS";
   public static final String SIGNING_KEY = "DISTILL_SIGNING_KEY";
   public static final String ARTIFACT_DIR = "DISTILL_ARTIFACT_DIR";
   public static final String MANIFEST_TTL = "DISTILL_MANIFEST_TTL";
@@ -68,6 +72,15 @@ public record PublisherConfig(
     String admin = r.required(ADMIN_TOKEN, "the bearer token of the admin API (register devices, run rollouts)");
     if (admin != null && admin.length() < 16) {
       r.problem(ADMIN_TOKEN, admin, "at least 16 characters");
+    }
+    Operators operators = admin == null ? null : Operators.of(admin);
+    String tokensFile = r.string(ADMIN_TOKENS, null);
+    if (admin != null && tokensFile != null) {
+      try {
+        operators = Operators.read(admin, Path.of(tokensFile));
+      } catch (IOException | IllegalArgumentException e) {
+        r.problem(ADMIN_TOKENS, tokensFile, "a readable file of 'NAME ROLE SHA256' lines (" + e.getMessage() + ")");
+      }
     }
     Path home = DataHome.resolve().root().resolve("publisher");
     Path key = r.path(SIGNING_KEY, home.resolve("signing-key.pem"));
@@ -102,14 +115,15 @@ public record PublisherConfig(
         r.longValue(MIN_LABELLED, 200, 0, Long.MAX_VALUE),
         r.bool(AUTO, true));
     r.validate();
-    return new PublisherConfig(kafka, service, port, adminPort, admin, key, artifacts, ttl, poll, keepAlive, maxBody, controller,
+    return new PublisherConfig(kafka, service, port, adminPort, admin, operators, key, artifacts, ttl, poll, keepAlive, maxBody, controller,
         rollouts);
   }
 
   @Override
   public String toString() {
     return "PublisherConfig[kafka=" + kafka + ", service=" + service + ", apiPort=" + apiPort
-        + ", adminPort=" + adminPort + ", adminToken=****, signingKey=" + signingKey + ", artifactDir=" + artifactDir + ", manifestTtl="
+        + ", adminPort=" + adminPort + ", adminToken=****, operators=" + (operators == null ? 0 : operators.size())
+        + ", signingKey=" + signingKey + ", artifactDir=" + artifactDir + ", manifestTtl="
         + manifestTtl + ", pollInterval=" + pollInterval + ", keepAlive=" + keepAlive + ", maxBodyBytes="
         + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + "]";
   }

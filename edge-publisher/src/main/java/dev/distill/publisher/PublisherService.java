@@ -8,7 +8,9 @@ import dev.distill.platform.http.OpsServer;
 import dev.distill.platform.lifecycle.GracefulShutdown;
 import dev.distill.platform.topics.TopicAdmin;
 import dev.distill.publisher.http.ApiServer;
+import dev.distill.publisher.http.AuditTrail;
 import dev.distill.publisher.http.PublisherMetrics;
+import dev.distill.publisher.kafka.KafkaAuditTrail;
 import dev.distill.publisher.kafka.KafkaStateLog;
 import dev.distill.publisher.rollout.RolloutController;
 import dev.distill.publisher.sign.ManifestIssuer;
@@ -47,6 +49,7 @@ public final class PublisherService implements AutoCloseable {
   private final RolloutController controller;
   private final ScheduledExecutorService ticker;
   private final ManifestSigner signer;
+  private final KafkaAuditTrail auditTrail;
   private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
   private PublisherService(PublisherConfig config, Clock clock, boolean inMemory) throws IOException, InterruptedException {
@@ -57,18 +60,24 @@ public final class PublisherService implements AutoCloseable {
     this.signer = new ManifestSigner(keys);
     PrometheusMeterRegistry registry = Metrics.newRegistry(config.service().serviceName());
     PublisherMetrics metrics = new PublisherMetrics(registry);
+    AuditTrail audit;
     if (inMemory) {
       stateLog = new InMemoryStateLog(view);
+      auditTrail = null;
+      audit = KafkaAuditTrail.logged();
     } else {
       try (Admin admin = Admin.create(config.kafka().clientProperties())) {
         TopicAdmin.ensure(admin, config.kafka().topics(), config.kafka().replicationFactor());
       }
       stateLog = new KafkaStateLog(config.kafka(), config.kafka().topics(), view, ingest).start();
+      auditTrail = new KafkaAuditTrail(config.kafka(), config.kafka().topics().audit(), replica() + "-audit");
+      audit = auditTrail;
     }
     controller = new RolloutController(view, stateLog, config.rollouts(), clock);
     ManifestIssuer issuer = new ManifestIssuer(signer, config.manifestTtl(), clock);
-    api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(), config.pollInterval(),
-        config.maxBodyBytes(), config.keepAlive()), view, stateLog, controller, issuer, store, metrics, clock);
+    api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(),
+        config.operators(), audit, replica(), config.pollInterval(), config.maxBodyBytes(), config.keepAlive()), view,
+        stateLog, controller, issuer, store, metrics, clock);
     ops = OpsServer.start(config.service().httpPort(), registry);
     ops.readiness("state", () -> stateLog.caughtUp() ? Health.up("state topics read") : Health.down("reading state topics"));
     if (stateLog instanceof KafkaStateLog k) {
@@ -120,6 +129,19 @@ public final class PublisherService implements AutoCloseable {
     shutdown.await();
   }
 
+  /** This replica's name in audit records: the host (the pod's name in Kubernetes). */
+  private static String replica() {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.net.UnknownHostException e) {
+        host = "edge-publisher";
+      }
+    }
+    return host;
+  }
+
   public URI apiUri() {
     return URI.create("http://localhost:" + api.port());
   }
@@ -167,6 +189,9 @@ public final class PublisherService implements AutoCloseable {
     ticker.shutdownNow();
     api.close();
     ops.close();
+    if (auditTrail != null) {
+      auditTrail.close();
+    }
     stateLog.close();
   }
 }

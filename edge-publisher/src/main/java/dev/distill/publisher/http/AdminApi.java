@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.distill.contract.ota.Manifest;
 import dev.distill.contract.ota.OtaApi.DeviceCredentials;
 import dev.distill.contract.ota.OtaApi.RegisterDevice;
+import dev.distill.contract.proto.AuditRecord;
 import dev.distill.contract.proto.DeviceRecord;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.publisher.rollout.RolloutController;
@@ -13,6 +14,7 @@ import dev.distill.publisher.state.StateLog;
 import dev.distill.publisher.state.VersionInfo;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -23,12 +25,15 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The admin API (its own port, which no Ingress exposes; every call carries the admin token):
- * device registration and tokens, models and versions, and rollouts (start, pause, resume,
- * abort, pin).
+ * The admin API (its own port, which no Ingress exposes; every call carries an operator's token,
+ * {@link Operators}): device registration and tokens, models and versions, and rollouts (start,
+ * pause, resume, abort, pin). Viewers read; operators also change, and every change asked for is
+ * recorded in the {@link AuditTrail}.
  */
 final class AdminApi {
   static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final String OPERATOR = "distill.operator";
+  private static final int AUDIT_BODY_CHARS = 2048;
 
   private final FleetView view;
   private final StateLog stateLog;
@@ -37,10 +42,12 @@ final class AdminApi {
   private final Callers callers;
   private final Json json;
   private final DeviceApi devices;
+  private final AuditTrail audit;
+  private final String replica;
   private final SecureRandom random = new SecureRandom();
 
   AdminApi(FleetView view, StateLog stateLog, RolloutController controller, Clock clock, Callers callers, Json json,
-      DeviceApi devices) {
+      DeviceApi devices, AuditTrail audit, String replica) {
     this.view = view;
     this.stateLog = stateLog;
     this.controller = controller;
@@ -48,10 +55,22 @@ final class AdminApi {
     this.callers = callers;
     this.json = json;
     this.devices = devices;
+    this.audit = audit;
+    this.replica = replica;
   }
 
   void routes(RoutesConfig r) {
-    r.before("/v1/admin/*", callers::requireAdmin);
+    r.before("/v1/admin/*", ctx -> {
+      Operators.Operator op = callers.operator(ctx);
+      ctx.attribute(OPERATOR, op);
+      Callers.requireRole(op, ctx);
+    });
+    // every change asked for, answered or refused, is recorded; reads are not
+    r.after("/v1/admin/*", ctx -> {
+      if (!ctx.method().name().equals("GET")) {
+        audit.record(auditRecord(ctx));
+      }
+    });
     r.post("/v1/admin/devices", this::register);
     r.post("/v1/admin/devices/{deviceId}/token", ctx -> {
       FleetView.Device d = callers.knownDevice(ctx.pathParam("deviceId"));
@@ -196,6 +215,21 @@ final class AdminApi {
     m.put("waveStartedAtMs", r.getWaveStartedAtMs());
     m.put("updatedAtMs", r.getUpdatedAtMs());
     return m;
+  }
+
+  /** Who asked for what, and how it ended: the caller's operator ("unknown" when its token was refused). */
+  private AuditRecord auditRecord(Context ctx) {
+    Operators.Operator op = ctx.attribute(OPERATOR);
+    byte[] body = ctx.attribute(Json.BODY);
+    String code = "";
+    if (ctx.status().getCode() >= 400) {
+      code = Json.errorCode(ctx.result());
+    }
+    return AuditRecord.newBuilder().setAtMs(clock.millis())
+        .setOperator(op == null ? "unknown" : op.name()).setRole(op == null ? "" : op.role().label())
+        .setMethod(ctx.method().name()).setPath(ctx.path()).setStatus(ctx.status().getCode()).setCode(code)
+        .setBody(body == null ? "" : Json.truncate(new String(body, StandardCharsets.UTF_8), AUDIT_BODY_CHARS))
+        .setReplica(replica).build();
   }
 
   private String newToken() {

@@ -24,16 +24,20 @@ public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
   /**
-   * @param adminToken the bearer token of the admin API
+   * @param adminToken the bearer token of the operator {@code admin} (devices' calls accept it too)
+   * @param operators every operator's token hash and role, {@code admin} among them
+   * @param audit where every change asked of the admin API is recorded
+   * @param replica this replica's name in audit records
    * @param pollInterval what devices are told about how often to poll without a push channel
    * @param maxBodyBytes larger request bodies are refused before they are read
    * @param keepAlive interval of comments on idle event streams (proxies close silent ones)
    */
-  public record Settings(String adminToken, Duration pollInterval, int maxBodyBytes, Duration keepAlive) {
+  public record Settings(String adminToken, Operators operators, AuditTrail audit, String replica,
+      Duration pollInterval, int maxBodyBytes, Duration keepAlive) {
     @Override
     public String toString() {
-      return "Settings[adminToken=****, pollInterval=" + pollInterval + ", maxBodyBytes=" + maxBodyBytes
-          + ", keepAlive=" + keepAlive + "]";
+      return "Settings[adminToken=****, operators=" + operators.size() + ", replica=" + replica + ", pollInterval="
+          + pollInterval + ", maxBodyBytes=" + maxBodyBytes + ", keepAlive=" + keepAlive + "]";
     }
   }
 
@@ -43,10 +47,11 @@ public final class ApiServer implements AutoCloseable {
 
   private ApiServer(int devicePort, int adminPort, Settings settings, FleetView view, StateLog stateLog,
       RolloutController controller, ManifestIssuer issuer, ArtifactStore store, PublisherMetrics metrics, Clock clock) {
-    Callers callers = new Callers(view, stateLog, settings.adminToken());
+    Callers callers = new Callers(view, stateLog, settings.adminToken(), settings.operators());
     Json json = new Json(settings.maxBodyBytes());
     this.devices = new DeviceApi(settings, view, stateLog, controller, issuer, store, metrics, clock, callers, json);
-    AdminApi admin = new AdminApi(view, stateLog, controller, clock, callers, json, devices);
+    AdminApi admin = new AdminApi(view, stateLog, controller, clock, callers, json, devices, settings.audit(),
+        settings.replica());
     this.deviceApp = listener(settings, json, r -> {
       r.before("/v1/admin/*", ctx -> {
         throw new ApiException(ErrorCode.NOT_FOUND,

@@ -17,11 +17,13 @@ final class Callers {
   private final FleetView view;
   private final StateLog stateLog;
   private final byte[] adminTokenHash;
+  private final Operators operators;
 
-  Callers(FleetView view, StateLog stateLog, String adminToken) {
+  Callers(FleetView view, StateLog stateLog, String adminToken, Operators operators) {
     this.view = view;
     this.stateLog = stateLog;
     this.adminTokenHash = sha256(adminToken);
+    this.operators = operators;
   }
 
   void requireReady() {
@@ -30,9 +32,15 @@ final class Callers {
     }
   }
 
-  void requireAdmin(Context ctx) {
-    if (!MessageDigest.isEqual(sha256(bearer(ctx)), adminTokenHash)) {
-      throw new ApiException(ErrorCode.INVALID_TOKEN, "wrong admin token");
+  /** The operator calling the admin API. */
+  Operators.Operator operator(Context ctx) {
+    return operators.byToken(bearer(ctx)).orElseThrow(() -> new ApiException(ErrorCode.INVALID_TOKEN, "wrong admin token"));
+  }
+
+  /** A viewer may only read. */
+  static void requireRole(Operators.Operator op, Context ctx) {
+    if (op.role() == Operators.Role.VIEWER && !ctx.method().name().equals("GET")) {
+      throw new ApiException(ErrorCode.FORBIDDEN, "operator " + op.name() + " is a viewer: it may read, not change");
     }
   }
 
@@ -93,5 +101,9 @@ final class Callers {
 
   static String hex(byte[] b) {
     return Manifest.hex(b);
+  }
+
+  static byte[] unhex(String hex) {
+    return java.util.HexFormat.of().parseHex(hex);
   }
 }

@@ -13,6 +13,8 @@ import java.io.InputStream;
 /** JSON in and out of both APIs: bounded bodies, field checks that answer 400, {@code {code, message}} errors. */
 final class Json {
   static final String TYPE = "application/json";
+  /** The request's body as read, for the audit record. */
+  static final String BODY = "distill.body";
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -49,6 +51,7 @@ final class Json {
     if (bytes.length > maxBodyBytes) {
       throw new ApiException(ErrorCode.BODY_TOO_LARGE, "request body over " + maxBodyBytes + " bytes");
     }
+    ctx.attribute(BODY, bytes);
     if (bytes.length == 0) {
       if (required) {
         throw new ApiException(ErrorCode.MALFORMED_JSON, "a JSON body is required");
@@ -101,6 +104,18 @@ final class Json {
       return MAPPER.writeValueAsString(body);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write JSON", e);
+    }
+  }
+
+  /** The {@code code} of an error answer this API wrote, or "" when the text is not one. */
+  static String errorCode(String result) {
+    if (result == null || result.isEmpty()) {
+      return "";
+    }
+    try {
+      return MAPPER.readTree(result).path("code").asText("");
+    } catch (IOException e) {
+      return "";
     }
   }
 

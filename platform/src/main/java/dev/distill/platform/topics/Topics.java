@@ -1,5 +1,6 @@
 package dev.distill.platform.topics;
 
+import dev.distill.contract.proto.AuditRecord;
 import dev.distill.contract.proto.DeviceRecord;
 import dev.distill.contract.proto.DeviceReport;
 import dev.distill.contract.proto.ModelVersion;
@@ -30,7 +31,8 @@ public record Topics(
     Topic<String, DeviceRecord> devices,
     Topic<String, ModelVersion> modelArchive,
     Topic<String, TrainerCheckpoint> trainerCheckpoints,
-    Topic<String, TeacherRecord> teachers) {
+    Topic<String, TeacherRecord> teachers,
+    Topic<String, AuditRecord> audit) {
 
   public static final String DEFAULT_PREFIX = "distill";
   /** Legal Kafka topic characters; the prefix is followed by a dot. */
@@ -131,11 +133,18 @@ public record Topics(
             Map.of(
                 "cleanup.policy", "compact",
                 "min.compaction.lag.ms", "60000",
-                "max.message.bytes", Integer.toString(TEACHER_MAX_MESSAGE_BYTES))));
+                "max.message.bytes", Integer.toString(TEACHER_MAX_MESSAGE_BYTES))),
+        // every operator action on the publisher's admin API, kept for a year
+        new Topic<>(
+            prefix + ".audit",
+            str,
+            new ProtoSerde<>(AuditRecord.getDescriptor().getFullName(), AuditRecord.parser(), a -> {}),
+            1,
+            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(365L * 24 * 3600 * 1000))));
   }
 
   public List<Topic<?, ?>> all() {
     return List.of(samples, samplesDlq, softTargets, softTargetsDlq, studentModels, deviceReports, rollouts,
-        devices, modelArchive, trainerCheckpoints, teachers);
+        devices, modelArchive, trainerCheckpoints, teachers, audit);
   }
 }
