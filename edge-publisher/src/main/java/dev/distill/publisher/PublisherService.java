@@ -66,8 +66,7 @@ public final class PublisherService implements AutoCloseable {
       stateLog = new KafkaStateLog(config.kafka(), config.kafka().topics(), view, ingest).start();
     }
     controller = new RolloutController(view, stateLog, config.rollouts(), clock);
-    ManifestIssuer issuer = new ManifestIssuer(signer, config.manifestTtl(), clock,
-        model -> view.rollout(model).map(r -> r.getTargetVersion()).orElse(0L));
+    ManifestIssuer issuer = new ManifestIssuer(signer, config.manifestTtl(), clock, view::rollout);
     api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(), config.pollInterval(),
         config.maxBodyBytes(), config.keepAlive()), view, stateLog, controller, issuer, store, metrics, clock);
     ops = OpsServer.start(config.service().httpPort(), registry);

@@ -93,6 +93,11 @@ public final class DeviceAgent implements AutoCloseable {
     this.clock = clock;
     this.slots = new Slots(settings.dir().resolve("slots"));
     this.trust = new TrustState(settings.dir());
+    // a device whose slots predate its trust file has accepted the version it runs
+    Optional<Slots.Slot> installed = slots.active();
+    if (installed.isPresent()) {
+      trust.accept(installed.get().version(), 0);
+    }
     Files.createDirectories(settings.dir().resolve("download"));
   }
 
@@ -117,8 +122,6 @@ public final class DeviceAgent implements AutoCloseable {
     try {
       Optional<Slots.Slot> slot = slots.active();
       if (slot.isPresent()) {
-        // a device provisioned before the trust file existed has accepted its installed version
-        trust.accept(slot.get().version(), 0);
         LoadedModel m = runtime.load(slot.get().file());
         String problem = HealthCheck.probe(m);
         if (problem == null) {
