@@ -9,7 +9,12 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import dev.distill.contract.ota.OtaApi.Assignment;
 import java.util.Arrays;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,6 +33,24 @@ class ResponseLimitTest {
   void start() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
     server.setExecutor(threads);
+    server.createContext("/v1/devices/dev-1/events", ex -> {
+      ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+      ex.sendResponseHeaders(200, 0);
+      String line = "data: " + " ".repeat(64 * 1024) + "\n";
+      try (OutputStream out = ex.getResponseBody()) {
+        // a valid assignment of 2 MiB (JSON whitespace): it would be applied if it were read
+        out.write("event: assignment\ndata: {\"version\":2,\n".getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < 32; i++) {
+          out.write(line.getBytes(StandardCharsets.US_ASCII));
+        }
+        out.write(("data: \"model\":\"m\"}\n\nevent: assignment\nid: r1/3\ndata: {\"deviceId\":\"dev-1\",\"model\":\"m\",\"version\":3}\n\n")
+            .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        Thread.sleep(5_000);
+      } catch (IOException | InterruptedException clientGone) {
+        // the stream ends with the test
+      }
+    });
     server.createContext("/", ex -> {
       ex.getResponseHeaders().add("Content-Type", "application/json");
       ex.sendResponseHeaders(ex.getRequestURI().getPath().endsWith("/assignment") ? 200 : 500, 0); // chunked, no length
@@ -50,6 +73,23 @@ class ResponseLimitTest {
   void stop() {
     server.stop(0);
     threads.shutdownNow();
+  }
+
+  @Test
+  @Timeout(30)
+  void anOversizedEventIsDiscardedAndTheNextOneStillArrives() throws Exception {
+    PublisherClient client = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)),
+        URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/"));
+    BlockingQueue<Assignment> received = new LinkedBlockingQueue<>();
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (EventStream events = new EventStream(client, "dev-1", "token", null, scheduler, received::add).open()) {
+      Assignment first = received.poll(20, TimeUnit.SECONDS);
+      assertThat(first).isNotNull();
+      assertThat(first.version()).isEqualTo(3);
+      assertThat(received.poll(200, TimeUnit.MILLISECONDS)).isNull();
+    } finally {
+      scheduler.shutdownNow();
+    }
   }
 
   @Test
