@@ -6,7 +6,9 @@ import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.config.ServiceSettings;
 import dev.distill.publisher.http.Operators;
 import dev.distill.publisher.rollout.RolloutSettings;
+import dev.distill.contract.ota.Ed25519Keys;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -61,6 +63,23 @@ public record PublisherConfig(
   public static final String MIN_ACCURACY = "DISTILL_GATE_MIN_ACCURACY";
   public static final String MIN_LABELLED = "DISTILL_GATE_MIN_LABELLED";
 
+  /**
+   * An existing key pair must load and belong together, or the publisher would sign manifests
+   * no device accepts; a missing one is created at start-up.
+   */
+  private static void checkSigningKey(ConfigReader r, Path key) {
+    Path pub = key.resolveSibling(key.getFileName() + ".pub");
+    if (Files.exists(key) && !Files.exists(pub)) {
+      r.problem(SIGNING_KEY, key.toString(), "a private key with its public key beside it, but " + pub + " does not exist");
+    } else if (Files.exists(key)) {
+      try {
+        Ed25519Keys.load(key, pub);
+      } catch (IOException | IllegalArgumentException e) {
+        r.problem(SIGNING_KEY, key.toString(), "an Ed25519 private key whose .pub is its own public key, but " + e.getMessage());
+      }
+    }
+  }
+
   public static PublisherConfig read(ConfigReader r) {
     KafkaSettings kafka = KafkaSettings.read(r);
     ServiceSettings service = ServiceSettings.read(r, "edge-publisher", 8083);
@@ -84,6 +103,7 @@ public record PublisherConfig(
     }
     Path home = DataHome.resolve().root().resolve("publisher");
     Path key = r.path(SIGNING_KEY, home.resolve("signing-key.pem"));
+    checkSigningKey(r, key);
     Path artifacts = r.path(ARTIFACT_DIR, home.resolve("artifacts"));
     Duration ttl = r.duration(MANIFEST_TTL, Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofDays(30));
     Duration poll = r.duration(POLL_INTERVAL, Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofDays(1));

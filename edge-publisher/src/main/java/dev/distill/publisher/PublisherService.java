@@ -74,7 +74,7 @@ public final class PublisherService implements AutoCloseable {
       audit = auditTrail;
     }
     controller = new RolloutController(view, stateLog, config.rollouts(), clock);
-    ManifestIssuer issuer = new ManifestIssuer(signer, config.manifestTtl(), clock);
+    ManifestIssuer issuer = new ManifestIssuer(signer, config.manifestTtl(), clock, view::rollout);
     api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(),
         config.operators(), audit, replica(), config.pollInterval(), config.maxBodyBytes(), config.keepAlive()), view,
         stateLog, controller, issuer, store, metrics, clock);

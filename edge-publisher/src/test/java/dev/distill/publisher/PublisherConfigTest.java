@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.distill.platform.config.ConfigException;
 import dev.distill.platform.config.ConfigReader;
+import dev.distill.contract.ota.Ed25519Keys;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PublisherConfigTest {
   @Test
@@ -52,5 +55,28 @@ class PublisherConfigTest {
     assertThat(c.rollouts().waves()).containsExactly(0.05, 0.25, 1.0);
     assertThat(c.signingKey()).isEqualTo(Path.of("/tmp/k.pem"));
     assertThat(List.of(c.controller(), c.rollouts().autoStart())).containsOnly(true);
+  }
+
+  @Test
+  void aSigningKeyWhosePublicKeyIsAnotherOneIsAStartUpProblem(@TempDir Path dir) throws Exception {
+    Path key = dir.resolve("signing-key.pem");
+    Ed25519Keys.loadOrCreate(key);
+    Map<String, String> env = Map.of(PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token",
+        PublisherConfig.SIGNING_KEY, key.toString());
+    assertThat(PublisherConfig.read(ConfigReader.from(env)).signingKey()).isEqualTo(key);
+
+    Path other = dir.resolve("other.pem");
+    Ed25519Keys.loadOrCreate(other);
+    Files.copy(dir.resolve("other.pem.pub"), dir.resolve("signing-key.pem.pub"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThatThrownBy(() -> PublisherConfig.read(ConfigReader.from(env)))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+            .satisfies(p -> assertThat(p).startsWith(PublisherConfig.SIGNING_KEY).contains("is not the public key of")));
+    // the service itself refuses the pair too, whoever starts it
+    assertThatThrownBy(() -> Ed25519Keys.loadOrCreate(key)).hasMessageContaining("is not the public key of");
+
+    Files.delete(dir.resolve("signing-key.pem.pub"));
+    assertThatThrownBy(() -> PublisherConfig.read(ConfigReader.from(env)))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+            .satisfies(p -> assertThat(p).startsWith(PublisherConfig.SIGNING_KEY).contains("does not exist")));
   }
 }

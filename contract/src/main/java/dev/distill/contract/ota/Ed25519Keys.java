@@ -72,11 +72,38 @@ public final class Ed25519Keys {
     }
   }
 
-  /** Reads a key pair from its two PEM files (the JDK's PKCS#8 keeps no public part, hence two files). */
+  /**
+   * Reads a key pair from its two PEM files (the JDK's PKCS#8 keeps no public part, hence two
+   * files). The two must belong together: a publisher that signed with one key and announced
+   * another would have every manifest refused by every device.
+   *
+   * @throws IOException when a file cannot be read, or the public key is not the private key's own
+   */
   public static KeyPair load(Path privatePem, Path publicPem) throws IOException {
     PrivateKey priv = privateKey(Files.readString(privatePem));
     PublicKey pub = publicKeyPem(Files.readString(publicPem));
-    return new KeyPair(pub, priv);
+    KeyPair pair = new KeyPair(pub, priv);
+    if (!matches(pair)) {
+      throw new IOException(publicPem + " is not the public key of " + privatePem + " (key id " + keyId(pub)
+          + "): restore the matching .pub, or move both files away to create a new pair");
+    }
+    return pair;
+  }
+
+  /** True when the public key verifies what the private key signs (Ed25519 keys cannot be compared directly in the JDK). */
+  public static boolean matches(KeyPair pair) {
+    byte[] probe = "distill key pair check".getBytes(StandardCharsets.US_ASCII);
+    try {
+      java.security.Signature s = java.security.Signature.getInstance(ALGORITHM);
+      s.initSign(pair.getPrivate());
+      s.update(probe);
+      byte[] sig = s.sign();
+      s.initVerify(pair.getPublic());
+      s.update(probe);
+      return s.verify(sig);
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
   }
 
   /**

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * (by hash and exact length), until when the statement holds, under which rollout, and
  * whether going to a lower version is deliberate.
  *
- * <p>The signature covers {@link #canonicalBytes()}: nine ASCII lines, each {@code key=value}
+ * <p>The signature covers {@link #canonicalBytes()}: ten ASCII lines, each {@code key=value}
  * followed by a single {@code \n}, in a fixed order (see {@code docs/ota-manifest.md}). A
  * device verifies the signature over the bytes it received and only then parses them, so no
  * JSON canonicalisation is ever needed.
@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
  *     manifest cannot be replayed forever (a freeze attack)
  * @param rollback true only when the publisher deliberately sends a version lower than one
  *     it has assigned before; devices refuse any downgrade without it
+ * @param rollbackFrom with {@code rollback}: the highest version this rollback undoes (the
+ *     rollout's target); a device that has accepted a higher version refuses it, so a captured
+ *     rollback cannot be replayed after a later upgrade. 0 when {@code rollback} is false
  */
 public record Manifest(
     String model,
@@ -28,14 +31,15 @@ public record Manifest(
     long issuedAtMs,
     long expiresAtMs,
     String rolloutId,
-    boolean rollback) {
+    boolean rollback,
+    long rollbackFrom) {
 
-  public static final String FORMAT_LINE = "distill-ota-manifest/1";
+  public static final String FORMAT_LINE = "distill-ota-manifest/2";
   public static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
   public static final Pattern ROLLOUT_ID = Pattern.compile("[A-Za-z0-9._:-]{0,128}");
   public static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
   private static final String[] KEYS = {
-    "model", "version", "sha256", "length", "issued", "expires", "rollout", "rollback"
+    "model", "version", "sha256", "length", "issued", "expires", "rollout", "rollback", "rollback-from"
   };
 
   public Manifest {
@@ -45,6 +49,8 @@ public record Manifest(
     require(length >= 0, "length must not be negative");
     require(expiresAtMs > issuedAtMs, "expiry must come after issue");
     require(rolloutId != null && ROLLOUT_ID.matcher(rolloutId).matches(), "rollout id must match " + ROLLOUT_ID);
+    require(rollback ? rollbackFrom > version : rollbackFrom == 0,
+        "rollback-from must exceed the version of a rollback and be 0 otherwise");
   }
 
   public Instant expiresAt() {
@@ -61,7 +67,8 @@ public record Manifest(
         + "issued=" + issuedAtMs + "\n"
         + "expires=" + expiresAtMs + "\n"
         + "rollout=" + rolloutId + "\n"
-        + "rollback=" + rollback + "\n";
+        + "rollback=" + rollback + "\n"
+        + "rollback-from=" + rollbackFrom + "\n";
     return text.getBytes(StandardCharsets.US_ASCII);
   }
 
@@ -88,7 +95,7 @@ public record Manifest(
     }
     require(v[7].equals("true") || v[7].equals("false"), "rollback must be true or false");
     Manifest m = new Manifest(v[0], number(v[1]), v[2], number(v[3]), number(v[4]), number(v[5]), v[6],
-        Boolean.parseBoolean(v[7]));
+        Boolean.parseBoolean(v[7]), number(v[8]));
     // canonical means one spelling per value: "007" or "+7" would sign differently
     require(java.util.Arrays.equals(m.canonicalBytes(), bytes), "manifest is not in canonical form");
     return m;

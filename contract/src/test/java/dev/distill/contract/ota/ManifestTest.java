@@ -16,13 +16,13 @@ class ManifestTest {
   static final String SHA = "a".repeat(64);
   static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
   final Manifest manifest = new Manifest("mnist-student", 7, SHA, 1234, NOW.toEpochMilli(),
-      NOW.plusSeconds(3600).toEpochMilli(), "mnist-student:v7", false);
+      NOW.plusSeconds(3600).toEpochMilli(), "mnist-student:v7", false, 0);
 
   @Test
   void canonicalBytesAreTheDocumentedLinesAndParseBackToTheSameManifest() {
     String text = new String(manifest.canonicalBytes(), StandardCharsets.US_ASCII);
-    assertThat(text).isEqualTo("distill-ota-manifest/1\nmodel=mnist-student\nversion=7\nsha256=" + SHA
-        + "\nlength=1234\nissued=1767225600000\nexpires=1767229200000\nrollout=mnist-student:v7\nrollback=false\n");
+    assertThat(text).isEqualTo("distill-ota-manifest/2\nmodel=mnist-student\nversion=7\nsha256=" + SHA
+        + "\nlength=1234\nissued=1767225600000\nexpires=1767229200000\nrollout=mnist-student:v7\nrollback=false\nrollback-from=0\n");
     assertThat(Manifest.parse(manifest.canonicalBytes())).isEqualTo(manifest);
   }
 
@@ -35,7 +35,10 @@ class ManifestTest {
       text.replace("\n", "\r\n"),
       text + "extra=1\n",
       text.substring(0, text.length() - 1),
-      text.replace("rollback=false", "rollback=no")}) {
+      text.replace("rollback=false", "rollback=no"),
+      text.replace("rollback-from=0", "rollback-from=8"),
+      text.replace("rollback=false\nrollback-from=0", "rollback=true\nrollback-from=0"),
+      text.replace("rollback=false\nrollback-from=0", "rollback=true\nrollback-from=7")}) {
       assertThatThrownBy(() -> Manifest.parse(bad.getBytes(StandardCharsets.US_ASCII)))
           .as(bad).isInstanceOf(IllegalArgumentException.class);
     }

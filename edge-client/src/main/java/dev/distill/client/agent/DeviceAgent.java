@@ -19,6 +19,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,6 +69,7 @@ public final class DeviceAgent implements AutoCloseable {
   private final Executor worker;
   private final Clock clock;
   private final Slots slots;
+  private final TrustState trust;
   private final ReentrantReadWriteLock modelLock = new ReentrantReadWriteLock();
   private final AtomicReference<Assignment> pending = new AtomicReference<>();
   private final AtomicBoolean busy = new AtomicBoolean();
@@ -90,6 +92,12 @@ public final class DeviceAgent implements AutoCloseable {
     this.worker = worker;
     this.clock = clock;
     this.slots = new Slots(settings.dir().resolve("slots"));
+    this.trust = new TrustState(settings.dir());
+    // a device whose slots predate its trust file has accepted the version it runs
+    Optional<Slots.Slot> installed = slots.active();
+    if (installed.isPresent()) {
+      trust.accept(installed.get().version(), 0);
+    }
     Files.createDirectories(settings.dir().resolve("download"));
   }
 
@@ -227,8 +235,12 @@ public final class DeviceAgent implements AutoCloseable {
       return new Outcome(0, null, Result.UNCHANGED, null, "nothing assigned");
     }
     Manifest m;
+    // the device clock may be set back (or never set): it cannot be earlier than the issue time
+    // of a manifest already accepted
+    Instant floor = Instant.ofEpochMilli(trust.issuedFloorMs());
+    Instant now = clock.instant().isBefore(floor) ? floor : clock.instant();
     try {
-      m = settings.verifier().verify(a.manifest(), settings.model(), clock.instant());
+      m = settings.verifier().verify(a.manifest(), settings.model(), now);
     } catch (ManifestRejectedException e) {
       throw new UpdateRejectedException(switch (e.reason()) {
         case MALFORMED -> Reason.MALFORMED_MANIFEST;
@@ -241,11 +253,23 @@ public final class DeviceAgent implements AutoCloseable {
     // only signed values are used from here on: the unsigned JSON fields are hints at most
     Active current = active;
     if (current != null && current.slot().sha256().equals(m.sha256())) {
+      acceptTime(m);
       return new Outcome(m.version(), m.sha256(), Result.UNCHANGED, null, "already running");
     }
-    if (current != null && m.version() < current.slot().version() && !m.rollback()) {
-      throw new UpdateRejectedException(Reason.ROLLBACK_REFUSED, "version " + m.version() + " is lower than the installed "
-          + current.slot().version() + " and the publisher did not sign a rollback");
+    if (m.issuedAtMs() < trust.issuedFloorMs()) {
+      throw new UpdateRejectedException(Reason.STALE_MANIFEST, "manifest for version " + m.version() + " was issued at "
+          + Instant.ofEpochMilli(m.issuedAtMs()) + ", before one this device has accepted ("
+          + Instant.ofEpochMilli(trust.issuedFloorMs()) + ")");
+    }
+    long installed = current == null ? 0 : current.slot().version();
+    long highest = Math.max(installed, trust.highestVersion());
+    if (m.version() < highest && !m.rollback()) {
+      throw new UpdateRejectedException(Reason.ROLLBACK_REFUSED, "version " + m.version() + " is lower than version "
+          + highest + " this device has accepted, and the publisher did not sign a rollback");
+    }
+    if (m.version() < highest && m.rollbackFrom() < highest) {
+      throw new UpdateRejectedException(Reason.ROLLBACK_REFUSED, "the rollback to version " + m.version() + " undoes versions up to "
+          + m.rollbackFrom() + ", but this device has accepted version " + highest + " since (a replayed rollback)");
     }
     if (failedArtifacts.contains(m.sha256())) {
       return new Outcome(m.version(), m.sha256(), Result.UNCHANGED, null, "failed its health check before");
@@ -283,8 +307,23 @@ public final class DeviceAgent implements AutoCloseable {
           + "; reverted to " + (current == null ? "no model" : "version " + current.slot().version()));
     }
     swap(new Active(slot, loaded));
+    try {
+      trust.accept(m.version(), m.issuedAtMs());
+    } catch (IOException e) {
+      // installed and running; the floor stays lower until the next accepted manifest writes it
+      log.warn("{}: cannot record version {} as accepted: {}", settings.deviceId(), m.version(), e.toString());
+    }
     cleanDownload(m.sha256());
     return new Outcome(m.version(), m.sha256(), Result.INSTALLED, null, "installed");
+  }
+
+  /** A manifest for the running artifact still moves the time floor forward. */
+  private void acceptTime(Manifest m) {
+    try {
+      trust.accept(0, m.issuedAtMs());
+    } catch (IOException e) {
+      log.debug("{}: cannot record the time floor: {}", settings.deviceId(), e.toString());
+    }
   }
 
   /** The delta from the active artifact if the publisher has one, else the full artifact, resumably. */
@@ -363,6 +402,11 @@ public final class DeviceAgent implements AutoCloseable {
   public long activeVersion() {
     Active a = active;
     return a == null ? 0 : a.slot().version();
+  }
+
+  /** The highest version this device has accepted (persisted; 0 = none). */
+  public long highestAcceptedVersion() {
+    return Math.max(activeVersion(), trust.highestVersion());
   }
 
   public Optional<Slots.Slot> activeSlot() {

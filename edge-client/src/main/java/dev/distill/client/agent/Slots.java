@@ -2,10 +2,10 @@ package dev.distill.client.agent;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.Writer;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -13,7 +13,8 @@ import java.util.Properties;
  * Two model slots, A and B, and a state file naming the active one and the previous one.
  * A new model is written into the inactive slot and becomes active by an atomic rename of the
  * state file, so a power cut leaves either the old or the new state, never a mix; reverting
- * is the same rename back.
+ * is the same rename back. Every write is forced to the disk before the rename that publishes
+ * it (see {@link DurableFiles}), so the state never names a slot whose bytes are not there.
  */
 public final class Slots {
   /** What a slot holds. */
@@ -47,10 +48,7 @@ public final class Slots {
     Properties p = state();
     String active = p.getProperty("active");
     String target = "a".equals(active) ? "b" : "a";
-    Path file = dir.resolve("slot-" + target + ".onnx");
-    Path tmp = dir.resolve("slot-" + target + ".onnx.tmp");
-    Files.write(tmp, artifact);
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    DurableFiles.replace(dir.resolve("slot-" + target + ".onnx"), artifact);
     p.setProperty(target + ".version", Long.toString(version));
     p.setProperty(target + ".sha256", sha256);
     p.setProperty(target + ".rollout", rolloutId == null ? "" : rolloutId);
@@ -97,10 +95,8 @@ public final class Slots {
   }
 
   private void save(Properties p) throws IOException {
-    Path tmp = dir.resolve("slots.properties.tmp");
-    try (Writer w = Files.newBufferedWriter(tmp)) {
-      p.store(w, "active model slot");
-    }
-    Files.move(tmp, stateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    StringWriter w = new StringWriter();
+    p.store(w, "active model slot");
+    DurableFiles.replace(stateFile, w.toString().getBytes(StandardCharsets.UTF_8));
   }
 }

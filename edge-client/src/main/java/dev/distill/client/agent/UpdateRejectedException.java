@@ -15,8 +15,13 @@ public final class UpdateRejectedException extends Exception {
     EXPIRED,
     /** for a model this device does not run */
     WRONG_MODEL,
-    /** a lower version than the installed one without the publisher's signed rollback flag */
+    /**
+     * a lower version than one this device has accepted, without the publisher's signed
+     * rollback flag, or a rollback from a version lower than one it has accepted (a replay)
+     */
     ROLLBACK_REFUSED,
+    /** issued before a manifest this device has already accepted (a replayed old manifest) */
+    STALE_MANIFEST,
     /** the server sent more bytes than the signed length (endless data) */
     LENGTH_EXCEEDED,
     /** fewer bytes than the signed length */

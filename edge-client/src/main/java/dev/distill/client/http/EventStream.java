@@ -90,6 +90,7 @@ public final class EventStream implements AutoCloseable {
     private String event = "message";
     private String id;
     private final StringBuilder data = new StringBuilder();
+    private boolean oversized;
 
     @Override
     public void onSubscribe(Flow.Subscription s) {
@@ -120,6 +121,12 @@ public final class EventStream implements AutoCloseable {
           case "event" -> event = value;
           case "id" -> id = value;
           case "data" -> {
+            if (oversized || data.length() + value.length() > PublisherClient.MAX_JSON_BYTES) {
+              // larger than any assignment: discarded up to the end of the event, never buffered
+              oversized = true;
+              data.setLength(0);
+              return;
+            }
             if (data.length() > 0) {
               data.append('\n');
             }
@@ -144,6 +151,7 @@ public final class EventStream implements AutoCloseable {
       }
       event = "message";
       data.setLength(0);
+      oversized = false;
     }
 
     @Override

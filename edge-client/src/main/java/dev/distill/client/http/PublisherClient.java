@@ -9,6 +9,7 @@ import dev.distill.contract.ota.OtaApi.Assignment;
 import dev.distill.contract.ota.OtaApi.Keys;
 import dev.distill.contract.ota.OtaApi.Report;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -35,6 +36,11 @@ public final class PublisherClient {
   static final ObjectMapper MAPPER = JsonMapper.builder()
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * The largest JSON answer read (1 MiB; an assignment is about 1 KB): a hostile or broken
+   * server that sends an endless body is cut off instead of filling the device's memory.
+   */
+  public static final int MAX_JSON_BYTES = 1 << 20;
 
   private final HttpClient http;
   private final URI base;
@@ -268,17 +274,25 @@ public final class PublisherClient {
   /** Sends a request and reads its JSON answer; a non-2xx answer becomes a {@link PublisherException} with its code. */
   static <T> T call(HttpClient http, HttpRequest.Builder req, Class<T> type) throws PublisherException {
     try {
-      HttpResponse<byte[]> resp = http.send(req.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<InputStream> resp = http.send(req.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofInputStream());
+      byte[] body;
+      try (InputStream in = resp.body()) {
+        body = in.readNBytes(MAX_JSON_BYTES + 1);
+      }
+      if (body.length > MAX_JSON_BYTES) {
+        throw new PublisherException(resp.statusCode(), "RESPONSE_TOO_LARGE",
+            "the answer is longer than " + MAX_JSON_BYTES + " bytes; not read");
+      }
       if (resp.statusCode() / 100 != 2) {
         ApiError err;
         try {
-          err = MAPPER.readValue(resp.body(), ApiError.class);
+          err = MAPPER.readValue(body, ApiError.class);
         } catch (IOException notJson) {
-          err = new ApiError("HTTP_" + resp.statusCode(), new String(resp.body()));
+          err = new ApiError("HTTP_" + resp.statusCode(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
         }
         throw new PublisherException(resp.statusCode(), err.code(), err.message());
       }
-      return MAPPER.readValue(resp.body(), type);
+      return MAPPER.readValue(body, type);
     } catch (IOException e) {
       throw new PublisherException(0, "UNREACHABLE", e.toString());
     } catch (InterruptedException e) {

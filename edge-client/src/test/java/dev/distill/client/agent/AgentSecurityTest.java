@@ -62,12 +62,47 @@ class AgentSecurityTest {
   }
 
   Assignment assign(ManifestSigner by, long version, byte[] artifact, boolean rollback, Duration ttl, long declaredLength) {
-    String sha = Students.sha256(artifact);
     long now = System.currentTimeMillis();
     long issued = ttl.isNegative() ? now - 3_600_000 : now;
-    var m = new Manifest(MODEL, version, sha, declaredLength, issued, issued + Math.abs(ttl.toMillis()), "r1", rollback);
+    return assign(by, version, artifact, rollback ? version + 1 : 0, issued, Math.abs(ttl.toMillis()), declaredLength);
+  }
+
+  /** @param rollbackFrom 0 for an upgrade, else the version the rollback undoes */
+  Assignment assign(ManifestSigner by, long version, byte[] artifact, long rollbackFrom, long issuedAtMs, long ttlMs,
+      long declaredLength) {
+    String sha = Students.sha256(artifact);
+    boolean rollback = rollbackFrom != 0;
+    var m = new Manifest(MODEL, version, sha, declaredLength, issuedAtMs, issuedAtMs + ttlMs, "r1", rollback, rollbackFrom);
     return new Assignment("dev-1", MODEL, version, sha, declaredLength, "r1", rollback, by.sign(m),
-        OtaApi.path(OtaApi.ARTIFACT, sha), 60, now, "r1/" + version);
+        OtaApi.path(OtaApi.ARTIFACT, sha), 60, issuedAtMs, "r1/" + version);
+  }
+
+  Assignment rollback(long version, byte[] artifact, long from, long issuedAtMs) {
+    return assign(signer, version, artifact, from, issuedAtMs, 3_600_000, artifact.length);
+  }
+
+  DeviceAgent agentAt(Path agentDir, Clock clock) throws Exception {
+    return new DeviceAgent(new DeviceAgent.Settings("dev-1", "token", MODEL, new ManifestVerifier(publisher.getPublic()),
+        agentDir, 64L << 20, Duration.ofHours(1), false), new PublisherClient(PublisherClient.newHttpClient(
+            Executors.newFixedThreadPool(1)), server.uri()), new OrtRuntime(1), scheduler, Runnable::run, clock);
+  }
+
+  /** Serves v1, v2 and a third version; returns the third. */
+  byte[] serveThreeVersions() {
+    byte[] v3 = Students.random(784, 16, 10, 3, 3);
+    for (byte[] v : new byte[][] {v1, v2, v3}) {
+      server.put(Students.sha256(v), v, Mode.NORMAL);
+    }
+    return v3;
+  }
+
+  static Reason rejection(DeviceAgent by, Assignment a) {
+    try {
+      by.apply(a);
+    } catch (UpdateRejectedException e) {
+      return e.reason();
+    }
+    throw new AssertionError("accepted " + a);
   }
 
   Assignment assign(long version, byte[] artifact) {
@@ -146,6 +181,67 @@ class AgentSecurityTest {
     assertThat(agent.apply(assign(signer, 1, v1, true, Duration.ofHours(1), v1.length)).result())
         .isEqualTo(DeviceAgent.Result.INSTALLED);
     assertThat(agent.activeVersion()).isEqualTo(1);
+  }
+
+  @Test
+  void aReplayedOldRollbackIsRefusedAndTheActiveModelStaysEvenAfterARestart() throws Exception {
+    byte[] v3 = serveThreeVersions();
+    long t = System.currentTimeMillis();
+    agent.apply(assign(signer, 2, v2, 0, t - 30_000, 3_600_000, v2.length));
+    Assignment oldRollback = rollback(1, v1, 2, t - 20_000);
+    assertThat(agent.apply(oldRollback).result()).isEqualTo(DeviceAgent.Result.INSTALLED);
+    agent.apply(assign(signer, 3, v3, 0, t - 10_000, 3_600_000, v3.length));
+    var installed = agent.activeSlot().orElseThrow();
+
+    // the captured rollback is still within its expiry, and correctly signed
+    assertThat(rejection(oldRollback)).isEqualTo(Reason.STALE_MANIFEST);
+    agent.close();
+    try (DeviceAgent restarted = agentAt(dir, Clock.systemUTC()).start()) {
+      assertThat(restarted.highestAcceptedVersion()).isEqualTo(3);
+      assertThat(rejection(restarted, oldRollback)).isEqualTo(Reason.STALE_MANIFEST);
+      // the same transition signed anew still names version 2, not the 3 this device has accepted
+      assertThat(rejection(restarted, rollback(1, v1, 2, System.currentTimeMillis()))).isEqualTo(Reason.ROLLBACK_REFUSED);
+      assertThat(restarted.activeSlot()).contains(installed);
+      assertThat(Files.readAllBytes(installed.file())).isEqualTo(v3);
+      // a rollback of what the device runs is accepted
+      assertThat(restarted.apply(rollback(1, v1, 3, System.currentTimeMillis())).result())
+          .isEqualTo(DeviceAgent.Result.INSTALLED);
+    }
+  }
+
+  @Test
+  void aRollbackRemembersTheHigherVersionSoAnOlderRollbackIsNotReplayedAfterIt() throws Exception {
+    byte[] v3 = serveThreeVersions();
+    long now = System.currentTimeMillis();
+    agent.apply(assign(3, v3));
+    assertThat(agent.apply(rollback(2, v2, 3, now)).result()).isEqualTo(DeviceAgent.Result.INSTALLED);
+    // running 2, but 3 has been accepted: a rollback that only undoes version 2 is not for this device
+    assertThat(rejection(rollback(1, v1, 2, now + 1))).isEqualTo(Reason.ROLLBACK_REFUSED);
+    assertThat(rejection(assign(signer, 1, v1, 0, now + 1, 3_600_000, v1.length))).isEqualTo(Reason.ROLLBACK_REFUSED);
+    assertThat(agent.activeVersion()).isEqualTo(2);
+    assertThat(agent.highestAcceptedVersion()).isEqualTo(3);
+  }
+
+  @Test
+  void aManifestOlderThanTheTimeFloorIsRefusedWhateverTheDeviceClockSays() throws Exception {
+    byte[] v3 = serveThreeVersions();
+    long t = System.currentTimeMillis();
+    agent.apply(assign(signer, 2, v2, 0, t, 3_600_000, v2.length));
+    var installed = agent.activeSlot().orElseThrow();
+    // a higher version, correctly signed and unexpired, but issued before what the device accepted
+    assertThat(rejection(assign(signer, 3, v3, 0, t - 1, 3_600_000, v3.length))).isEqualTo(Reason.STALE_MANIFEST);
+    agent.close();
+
+    // the device restarts with its clock two hours back: a manifest that expired before the
+    // floor is expired, though the device clock says otherwise
+    Clock behind = Clock.offset(Clock.systemUTC(), Duration.ofHours(-2));
+    try (DeviceAgent restarted = agentAt(dir, behind).start()) {
+      Assignment old = assign(signer, 3, v3, 0, t - 7_200_000, 3_600_000, v3.length);
+      assertThat(rejection(restarted, old)).isEqualTo(Reason.EXPIRED);
+      assertThat(restarted.activeSlot()).contains(installed);
+      assertThat(restarted.apply(assign(signer, 3, v3, 0, t + 1, 3_600_000, v3.length)).result())
+          .isEqualTo(DeviceAgent.Result.INSTALLED);
+    }
   }
 
   @Test
