@@ -9,7 +9,10 @@ import dev.distill.platform.lifecycle.GracefulShutdown;
 import dev.distill.platform.topics.TopicAdmin;
 import dev.distill.publisher.http.ApiServer;
 import dev.distill.publisher.http.PublisherMetrics;
+import dev.distill.publisher.kafka.KafkaRolloutCommands;
 import dev.distill.publisher.kafka.KafkaStateLog;
+import dev.distill.publisher.kafka.RolloutCommandTopic;
+import dev.distill.publisher.kafka.RolloutLeadership;
 import dev.distill.publisher.rollout.RolloutController;
 import dev.distill.publisher.sign.ManifestIssuer;
 import dev.distill.publisher.state.FleetView;
@@ -22,6 +25,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.security.KeyPair;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The edge-publisher, assembled: state from Kafka (or memory), the artifact store, the
- * signing key, the rollout controller ticking once a second, the API and the ops side port.
+ * signing key, the rollout controller (with Kafka: a candidate for the one controller role,
+ * see {@link RolloutLeadership}), the API and the ops side port.
  * {@link #start} returns a running service (tests and the demo); {@link #run} blocks until the
  * process is asked to stop (the service's main).
  */
@@ -45,6 +50,8 @@ public final class PublisherService implements AutoCloseable {
   private final ApiServer api;
   private final OpsServer ops;
   private final RolloutController controller;
+  private final RolloutLeadership leadership;
+  private final KafkaRolloutCommands commands;
   private final ScheduledExecutorService ticker;
   private final ManifestSigner signer;
   private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
@@ -58,14 +65,33 @@ public final class PublisherService implements AutoCloseable {
     PrometheusMeterRegistry registry = Metrics.newRegistry(config.service().serviceName());
     PublisherMetrics metrics = new PublisherMetrics(registry);
     if (inMemory) {
-      stateLog = new InMemoryStateLog(view);
+      InMemoryStateLog memory = new InMemoryStateLog(view);
+      stateLog = memory;
+      controller = new RolloutController(view, memory, config.rollouts(), clock);
+      leadership = null;
+      commands = null;
     } else {
+      RolloutCommandTopic commandTopic = new RolloutCommandTopic(config.kafka());
       try (Admin admin = Admin.create(config.kafka().clientProperties())) {
         TopicAdmin.ensure(admin, config.kafka().topics(), config.kafka().replicationFactor());
+        commandTopic.ensure(admin, config.kafka().replicationFactor());
       }
-      stateLog = new KafkaStateLog(config.kafka(), config.kafka().topics(), view, ingest).start();
+      KafkaStateLog kafkaLog = new KafkaStateLog(config.kafka(), config.kafka().topics(), view, ingest).start();
+      stateLog = kafkaLog;
+      if (config.controller()) {
+        leadership = new RolloutLeadership(config.kafka(), config.kafka().topics().rollouts().name(), kafkaLog, view,
+            Duration.ofMillis(500));
+        controller = new RolloutController(view, leadership::write, config.rollouts(), clock);
+        leadership.start(controller);
+      } else {
+        leadership = null;
+        controller = new RolloutController(view, state -> {
+          throw new StateLog.StateWriteException("this replica is not a rollout controller candidate", null);
+        }, config.rollouts(), clock);
+      }
+      commands = new KafkaRolloutCommands(config.kafka(), kafkaLog, config.commandTimeout());
+      controller.commandsVia(commands);
     }
-    controller = new RolloutController(view, stateLog, config.rollouts(), clock);
     ManifestIssuer issuer = new ManifestIssuer(signer, config.manifestTtl(), clock);
     api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(), config.pollInterval(),
         config.maxBodyBytes(), config.keepAlive()), view, stateLog, controller, issuer, store, metrics, clock);
@@ -83,7 +109,8 @@ public final class PublisherService implements AutoCloseable {
       tickQueued.set(false);
       try {
         if (stateLog.caughtUp()) {
-          if (config.controller()) {
+          // with Kafka the elected controller ticks on its own thread (RolloutLeadership)
+          if (inMemory && config.controller()) {
             controller.tick();
           }
           metrics.refresh(view);
@@ -95,7 +122,9 @@ public final class PublisherService implements AutoCloseable {
     ticker.scheduleWithFixedDelay(tick, 200, 500, TimeUnit.MILLISECONDS);
     // a new version starts its rollout at once, not at the next tick: publish-to-device latency
     view.onVersion(model -> {
-      if (tickQueued.compareAndSet(false, true)) {
+      if (leadership != null) {
+        leadership.tickSoon();
+      } else if (tickQueued.compareAndSet(false, true)) {
         ticker.execute(tick);
       }
     });
@@ -149,6 +178,11 @@ public final class PublisherService implements AutoCloseable {
     return controller;
   }
 
+  /** Whether this replica is the rollout controller now (in memory: always). */
+  public boolean leading() {
+    return leadership == null ? commands == null && config.controller() : leadership.leading();
+  }
+
   public boolean ready() {
     return stateLog.caughtUp();
   }
@@ -165,8 +199,14 @@ public final class PublisherService implements AutoCloseable {
   @Override
   public void close() {
     ticker.shutdownNow();
+    if (leadership != null) {
+      leadership.close(); // leaves the group: another candidate takes over at once
+    }
     api.close();
     ops.close();
+    if (commands != null) {
+      commands.close();
+    }
     stateLog.close();
   }
 }
