@@ -20,6 +20,7 @@ import dev.distill.publisher.state.InMemoryStateLog;
 import dev.distill.publisher.state.StateLog;
 import dev.distill.publisher.state.VersionIngest;
 import dev.distill.publisher.store.ArtifactStore;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
@@ -96,6 +97,9 @@ public final class PublisherService implements AutoCloseable {
     api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(), config.pollInterval(),
         config.maxBodyBytes(), config.keepAlive()), view, stateLog, controller, issuer, store, metrics, clock);
     ops = OpsServer.start(config.service().httpPort(), registry);
+    // exactly one replica of a fleet shows 1: alert on a sum other than 1
+    Gauge.builder("distill.publisher.rollout.controller", this, p -> p.leading() ? 1 : 0)
+        .description("1 while this replica is the rollout controller").register(registry);
     ops.readiness("state", () -> stateLog.caughtUp() ? Health.up("state topics read") : Health.down("reading state topics"));
     if (stateLog instanceof KafkaStateLog k) {
       ops.liveness("state-reader", () -> k.failure() == null ? Health.up("reading") : Health.down(k.failure().toString()));

@@ -271,7 +271,9 @@ public final class RolloutLeadership implements AutoCloseable {
       producer.close(Duration.ZERO); // an open transaction is aborted by the broker (or by the successor)
       producer = null;
     }
-    if (was) {
+    if (was && why.equals("closing")) {
+      log.info("this replica stopped being the rollout controller: closing");
+    } else if (was) {
       log.warn("this replica stopped being the rollout controller: {}", why);
     }
   }

@@ -1,6 +1,7 @@
 package dev.distill.publisher.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -258,5 +260,34 @@ class SingleWriterIT {
     replica("second", Duration.ZERO, candidate);
     Rollout end = converged("the queued pause applied", r -> r.getState() == State.PAUSED);
     assertThat(end.getReason()).isEqualTo("paused by an operator");
+  }
+
+  @Test
+  void aControllerFencedByAnotherProducerStopsActingAndAppliesTheCommandOnceItHasTakenOverAgain() throws Exception {
+    newTopics();
+    PublisherService only = replica("only", Duration.ZERO, Map.of());
+    publish(1);
+    Rollout started = converged("the rollout of version 1", r -> r.getTargetVersion() == 1 && r.getState() == State.ACTIVE);
+    TestPublishers.await("a controller", WAIT, only::leading);
+
+    // a zombie's view of things: another producer with the controller's transactional id
+    Map<String, Object> p = producerProps();
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, prefix + ".edge-publisher.rollout-controller");
+    try (var zombie = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      zombie.initTransactions(); // fences the controller's producer
+      HttpResponse<String> paused = post(only, "/rollout/pause", "{}");
+      assertThat(paused.statusCode()).as(paused.body()).isEqualTo(200);
+      assertThat(json(paused).get("revision").asLong()).isEqualTo(started.getRevision() + 1);
+      // the fenced write failed, the replica took over again (fencing the zombie) and applied it once
+      assertThatThrownBy(() -> {
+        zombie.beginTransaction();
+        zombie.send(new ProducerRecord<>(prefix + ".rollouts", MODEL,
+            started.toBuilder().setState(State.COMPLETED).setRevision(started.getRevision() + 5).build().toByteArray()));
+        zombie.commitTransaction();
+      }).as("the zombie is fenced in turn").isInstanceOf(KafkaException.class);
+    }
+    Thread.sleep(1_000);
+    assertThat(rollout(only).getState()).isEqualTo(State.PAUSED);
+    assertThat(rollout(only).getRevision()).isEqualTo(started.getRevision() + 1);
   }
 }
