@@ -100,7 +100,12 @@ final class AdminApi {
       }
       Json.ok(ctx, Map.of("model", model, "versions", out));
     });
-    r.get("/v1/admin/models/{model}/rollout", ctx -> Json.ok(ctx, modelSummary(callers.knownModel(ctx))));
+    r.get("/v1/admin/models/{model}/rollout", ctx -> {
+      String model = callers.knownModel(ctx);
+      // the revision to send back as If-Match / expectedRevision
+      view.rollout(model).ifPresent(state -> ctx.header("ETag", "\"" + state.getRevision() + "\""));
+      Json.ok(ctx, modelSummary(model));
+    });
     r.post("/v1/admin/models/{model}/rollouts", this::startRollout);
     r.post("/v1/admin/models/{model}/rollout/pause", ctx -> {
       JsonNode body = json.body(ctx, false);

@@ -170,7 +170,12 @@ class SingleWriterIT {
     assertThat(rollout(behind).getRevision()).as("the answering replica reads its own write").isEqualTo(revision + 1);
     converged("the pause", r -> r.getState() == State.PAUSED && r.getRevision() == revision + 1);
 
-    HttpResponse<String> stale = post(follower(), "/rollout/resume", "{\"expectedRevision\":" + revision + "}");
+    HttpResponse<String> seen = http.send(HttpRequest.newBuilder(URI.create(follower().adminUri() + "/v1/admin/models/" + MODEL
+        + "/rollout")).header("Authorization", "Bearer " + TestPublishers.ADMIN).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(seen.headers().firstValue("ETag")).hasValue("\"" + (revision + 1) + "\"");
+    HttpResponse<String> stale = http.send(HttpRequest.newBuilder(URI.create(follower().adminUri() + "/v1/admin/models/" + MODEL
+        + "/rollout/resume")).header("Authorization", "Bearer " + TestPublishers.ADMIN).header("If-Match", "\"" + revision + "\"")
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(stale.statusCode()).as(stale.body()).isEqualTo(409);
     assertThat(json(stale).get("code").asText()).isEqualTo("ROLLOUT_CONFLICT");
     assertThat(json(stale).get("revision").asLong()).isEqualTo(revision + 1);
