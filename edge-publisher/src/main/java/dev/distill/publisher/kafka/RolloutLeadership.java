@@ -154,9 +154,12 @@ public final class RolloutLeadership implements AutoCloseable {
             lastTick = now;
             controller.tick();
           }
-        } catch (StateWriteException | KafkaException e) {
-          // fenced (another replica took over), or a write whose fate is unknown: start over from
-          // what is committed, as a candidate again
+        } catch (StateWriteException | RuntimeException e) {
+          if (e instanceof WakeupException w) {
+            throw w;
+          }
+          // fenced (another replica took over), a write whose fate is unknown, or a decision that
+          // failed half-way: start over from what is committed, as a candidate again
           depose(e.toString());
           consumer.enforceRebalance();
         }
