@@ -23,7 +23,10 @@ import java.util.List;
  *     created on first start
  * @param manifestTtl how long a signed manifest stays valid
  * @param pollInterval how often devices without a push channel should ask
- * @param controller whether this replica judges rollouts (all replicas serve devices)
+ * @param controller whether this replica may be elected the rollout controller, the one writer of
+ *     rollout state (all replicas serve devices and take operators' commands)
+ * @param commandTimeout how long an operator's call waits for the controller's outcome before it
+ *     is answered 503 (the command stays queued)
  */
 public record PublisherConfig(
     KafkaSettings kafka,
@@ -39,7 +42,8 @@ public record PublisherConfig(
     Duration keepAlive,
     int maxBodyBytes,
     boolean controller,
-    RolloutSettings rollouts) {
+    RolloutSettings rollouts,
+    Duration commandTimeout) {
 
   public static final String PORT = "DISTILL_PUBLISHER_PORT";
   public static final String ADMIN_PORT = "DISTILL_PUBLISHER_ADMIN_PORT";
@@ -52,6 +56,7 @@ public record PublisherConfig(
   public static final String SSE_KEEPALIVE = "DISTILL_SSE_KEEPALIVE";
   public static final String MAX_BODY = "DISTILL_MAX_BODY_BYTES";
   public static final String CONTROLLER = "DISTILL_ROLLOUT_CONTROLLER";
+  public static final String COMMAND_TIMEOUT = "DISTILL_ROLLOUT_COMMAND_TIMEOUT";
   public static final String WAVES = "DISTILL_ROLLOUT_WAVES";
   public static final String AUTO = "DISTILL_ROLLOUT_AUTO";
   public static final String MIN_WAVE_DEVICES = "DISTILL_ROLLOUT_MIN_WAVE_DEVICES";
@@ -134,9 +139,10 @@ public record PublisherConfig(
         r.doubleValue(MIN_ACCURACY, 0.0, 0.0, 1.0),
         r.longValue(MIN_LABELLED, 200, 0, Long.MAX_VALUE),
         r.bool(AUTO, true));
+    Duration commandTimeout = r.duration(COMMAND_TIMEOUT, Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5));
     r.validate();
-    return new PublisherConfig(kafka, service, port, adminPort, admin, operators, key, artifacts, ttl, poll, keepAlive, maxBody, controller,
-        rollouts);
+    return new PublisherConfig(kafka, service, port, adminPort, admin, operators, key, artifacts, ttl, poll, keepAlive,
+        maxBody, controller, rollouts, commandTimeout);
   }
 
   @Override
@@ -145,6 +151,6 @@ public record PublisherConfig(
         + ", adminPort=" + adminPort + ", adminToken=****, operators=" + (operators == null ? 0 : operators.size())
         + ", signingKey=" + signingKey + ", artifactDir=" + artifactDir + ", manifestTtl="
         + manifestTtl + ", pollInterval=" + pollInterval + ", keepAlive=" + keepAlive + ", maxBodyBytes="
-        + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + "]";
+        + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + ", commandTimeout=" + commandTimeout + "]";
   }
 }

@@ -11,7 +11,10 @@ import dev.distill.publisher.http.ApiServer;
 import dev.distill.publisher.http.AuditTrail;
 import dev.distill.publisher.http.PublisherMetrics;
 import dev.distill.publisher.kafka.KafkaAuditTrail;
+import dev.distill.publisher.kafka.KafkaRolloutCommands;
 import dev.distill.publisher.kafka.KafkaStateLog;
+import dev.distill.publisher.kafka.RolloutCommandTopic;
+import dev.distill.publisher.kafka.RolloutLeadership;
 import dev.distill.publisher.rollout.RolloutController;
 import dev.distill.publisher.sign.ManifestIssuer;
 import dev.distill.publisher.state.FleetView;
@@ -19,11 +22,13 @@ import dev.distill.publisher.state.InMemoryStateLog;
 import dev.distill.publisher.state.StateLog;
 import dev.distill.publisher.state.VersionIngest;
 import dev.distill.publisher.store.ArtifactStore;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.security.KeyPair;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The edge-publisher, assembled: state from Kafka (or memory), the artifact store, the
- * signing key, the rollout controller ticking once a second, the API and the ops side port.
+ * signing key, the rollout controller (with Kafka: a candidate for the one controller role,
+ * see {@link RolloutLeadership}), the API and the ops side port.
  * {@link #start} returns a running service (tests and the demo); {@link #run} blocks until the
  * process is asked to stop (the service's main).
  */
@@ -47,6 +53,8 @@ public final class PublisherService implements AutoCloseable {
   private final ApiServer api;
   private final OpsServer ops;
   private final RolloutController controller;
+  private final RolloutLeadership leadership;
+  private final KafkaRolloutCommands commands;
   private final ScheduledExecutorService ticker;
   private final ManifestSigner signer;
   private final KafkaAuditTrail auditTrail;
@@ -62,23 +70,45 @@ public final class PublisherService implements AutoCloseable {
     PublisherMetrics metrics = new PublisherMetrics(registry);
     AuditTrail audit;
     if (inMemory) {
-      stateLog = new InMemoryStateLog(view);
+      InMemoryStateLog memory = new InMemoryStateLog(view);
+      stateLog = memory;
+      controller = new RolloutController(view, memory, config.rollouts(), clock);
+      leadership = null;
+      commands = null;
       auditTrail = null;
       audit = KafkaAuditTrail.logged();
     } else {
+      RolloutCommandTopic commandTopic = new RolloutCommandTopic(config.kafka());
       try (Admin admin = Admin.create(config.kafka().clientProperties())) {
         TopicAdmin.ensure(admin, config.kafka().topics(), config.kafka().replicationFactor());
+        commandTopic.ensure(admin, config.kafka().replicationFactor());
       }
-      stateLog = new KafkaStateLog(config.kafka(), config.kafka().topics(), view, ingest).start();
+      KafkaStateLog kafkaLog = new KafkaStateLog(config.kafka(), config.kafka().topics(), view, ingest).start();
+      stateLog = kafkaLog;
+      if (config.controller()) {
+        leadership = new RolloutLeadership(config.kafka(), config.kafka().topics().rollouts().name(), kafkaLog, view,
+            Duration.ofMillis(500));
+        controller = new RolloutController(view, leadership::write, config.rollouts(), clock);
+        leadership.start(controller);
+      } else {
+        leadership = null;
+        controller = new RolloutController(view, state -> {
+          throw new StateLog.StateWriteException("this replica is not a rollout controller candidate", null);
+        }, config.rollouts(), clock);
+      }
+      commands = new KafkaRolloutCommands(config.kafka(), kafkaLog, config.commandTimeout());
+      controller.commandsVia(commands);
       auditTrail = new KafkaAuditTrail(config.kafka(), config.kafka().topics().audit(), replica() + "-audit");
       audit = auditTrail;
     }
-    controller = new RolloutController(view, stateLog, config.rollouts(), clock);
     ManifestIssuer issuer = new ManifestIssuer(signer, config.manifestTtl(), clock, view::rollout);
     api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(),
         config.operators(), audit, replica(), config.pollInterval(), config.maxBodyBytes(), config.keepAlive()), view,
         stateLog, controller, issuer, store, metrics, clock);
     ops = OpsServer.start(config.service().httpPort(), registry);
+    // exactly one replica of a fleet shows 1: alert on a sum other than 1
+    Gauge.builder("distill.publisher.rollout.controller", this, p -> p.leading() ? 1 : 0)
+        .description("1 while this replica is the rollout controller").register(registry);
     ops.readiness("state", () -> stateLog.caughtUp() ? Health.up("state topics read") : Health.down("reading state topics"));
     if (stateLog instanceof KafkaStateLog k) {
       ops.liveness("state-reader", () -> k.failure() == null ? Health.up("reading") : Health.down(k.failure().toString()));
@@ -92,7 +122,8 @@ public final class PublisherService implements AutoCloseable {
       tickQueued.set(false);
       try {
         if (stateLog.caughtUp()) {
-          if (config.controller()) {
+          // with Kafka the elected controller ticks on its own thread (RolloutLeadership)
+          if (inMemory && config.controller()) {
             controller.tick();
           }
           metrics.refresh(view);
@@ -104,7 +135,9 @@ public final class PublisherService implements AutoCloseable {
     ticker.scheduleWithFixedDelay(tick, 200, 500, TimeUnit.MILLISECONDS);
     // a new version starts its rollout at once, not at the next tick: publish-to-device latency
     view.onVersion(model -> {
-      if (tickQueued.compareAndSet(false, true)) {
+      if (leadership != null) {
+        leadership.tickSoon();
+      } else if (tickQueued.compareAndSet(false, true)) {
         ticker.execute(tick);
       }
     });
@@ -171,6 +204,11 @@ public final class PublisherService implements AutoCloseable {
     return controller;
   }
 
+  /** Whether this replica is the rollout controller now (in memory: always). */
+  public boolean leading() {
+    return leadership == null ? commands == null && config.controller() : leadership.leading();
+  }
+
   public boolean ready() {
     return stateLog.caughtUp();
   }
@@ -187,10 +225,16 @@ public final class PublisherService implements AutoCloseable {
   @Override
   public void close() {
     ticker.shutdownNow();
+    if (leadership != null) {
+      leadership.close(); // leaves the group: another candidate takes over at once
+    }
     api.close();
     ops.close();
     if (auditTrail != null) {
       auditTrail.close();
+    }
+    if (commands != null) {
+      commands.close();
     }
     stateLog.close();
   }

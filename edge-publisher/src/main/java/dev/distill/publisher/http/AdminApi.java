@@ -7,10 +7,14 @@ import dev.distill.contract.ota.OtaApi.RegisterDevice;
 import dev.distill.contract.proto.AuditRecord;
 import dev.distill.contract.proto.DeviceRecord;
 import dev.distill.contract.proto.Rollout;
+import dev.distill.contract.proto.RolloutCommand;
+import dev.distill.contract.proto.RolloutOutcome;
+import dev.distill.publisher.rollout.RolloutCommands;
 import dev.distill.publisher.rollout.RolloutController;
 import dev.distill.publisher.rollout.RolloutSettings;
 import dev.distill.publisher.state.FleetView;
 import dev.distill.publisher.state.StateLog;
+import dev.distill.publisher.state.StateLog.StateWriteException;
 import dev.distill.publisher.state.VersionInfo;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -115,27 +119,108 @@ final class AdminApi {
       }
       Json.ok(ctx, Map.of("model", model, "versions", out));
     });
-    r.get("/v1/admin/models/{model}/rollout", ctx -> Json.ok(ctx, modelSummary(callers.knownModel(ctx))));
+    r.get("/v1/admin/models/{model}/rollout", ctx -> {
+      String model = callers.knownModel(ctx);
+      // the revision to send back as If-Match / expectedRevision
+      view.rollout(model).ifPresent(state -> ctx.header("ETag", "\"" + state.getRevision() + "\""));
+      Json.ok(ctx, modelSummary(model));
+    });
     r.post("/v1/admin/models/{model}/rollouts", this::startRollout);
     r.post("/v1/admin/models/{model}/rollout/pause", ctx -> {
-      String reason = Json.optionalText(json.body(ctx, false), "reason");
-      Json.ok(ctx, rolloutJson(StateWrites.rollout(() -> controller.pause(callers.knownModel(ctx), reason))));
+      JsonNode body = json.body(ctx, false);
+      command(ctx, body, controller.command(callers.knownModel(ctx), RolloutCommand.Kind.PAUSE)
+          .setReason(reasonOf(body)), 200);
     });
-    r.post("/v1/admin/models/{model}/rollout/resume", ctx ->
-        Json.ok(ctx, rolloutJson(StateWrites.rollout(() -> controller.resume(callers.knownModel(ctx))))));
+    r.post("/v1/admin/models/{model}/rollout/resume", ctx -> command(ctx, json.body(ctx, false),
+        controller.command(callers.knownModel(ctx), RolloutCommand.Kind.RESUME), 200));
     r.post("/v1/admin/models/{model}/rollout/abort", ctx -> {
-      String reason = Json.optionalText(json.body(ctx, false), "reason");
-      Json.ok(ctx, rolloutJson(StateWrites.rollout(() -> controller.abort(callers.knownModel(ctx), reason))));
+      JsonNode body = json.body(ctx, false);
+      command(ctx, body, controller.command(callers.knownModel(ctx), RolloutCommand.Kind.ABORT)
+          .setReason(reasonOf(body)), 200);
     });
     r.put("/v1/admin/models/{model}/pin", ctx -> {
-      long version = Json.requiredLong(json.body(ctx, true), "version");
+      JsonNode body = json.body(ctx, true);
+      long version = Json.requiredLong(body, "version");
       if (version <= 0) {
         throw new ApiException(ErrorCode.INVALID_FIELD, "'version' must be positive (DELETE the pin to remove it)");
       }
-      Json.ok(ctx, rolloutJson(StateWrites.rollout(() -> controller.pin(callers.knownModel(ctx), version))));
+      command(ctx, body, controller.command(callers.knownModel(ctx), RolloutCommand.Kind.PIN).setVersion(version), 200);
     });
-    r.delete("/v1/admin/models/{model}/pin", ctx ->
-        Json.ok(ctx, rolloutJson(StateWrites.rollout(() -> controller.pin(callers.knownModel(ctx), 0)))));
+    r.delete("/v1/admin/models/{model}/pin", ctx -> command(ctx, json.body(ctx, false),
+        controller.command(callers.knownModel(ctx), RolloutCommand.Kind.UNPIN), 200));
+  }
+
+  private static String reasonOf(JsonNode body) {
+    String reason = Json.optionalText(body, "reason");
+    return reason == null ? "" : reason;
+  }
+
+  /**
+   * Sends an operator's command to the controller (whichever replica it is) and answers with
+   * its outcome: the new state and revision; 409 with the current revision when it conflicts
+   * (or the caller's {@code expectedRevision} / {@code If-Match} is stale); 503 when no
+   * controller answered in time, the command still queued.
+   */
+  private void command(Context ctx, JsonNode body, RolloutCommand.Builder command, int status) {
+    Long expected = expectedRevision(ctx, body);
+    if (expected != null) {
+      command.setExpectedRevision(expected);
+    }
+    RolloutOutcome outcome;
+    try {
+      outcome = controller.submit(command.build());
+    } catch (RolloutCommands.NoControllerException e) {
+      throw new ApiException(ErrorCode.STATE_UNAVAILABLE, e.getMessage());
+    } catch (StateWriteException e) {
+      throw new ApiException(ErrorCode.STATE_UNAVAILABLE, "cannot queue the command: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(ErrorCode.STATE_UNAVAILABLE, "interrupted while waiting for the rollout controller");
+    }
+    switch (outcome.getResult()) {
+      case APPLIED -> {
+        ctx.status(status).header("ETag", "\"" + outcome.getRollout().getRevision() + "\"");
+        Json.ok(ctx, rolloutJson(outcome.getRollout()));
+      }
+      case UNKNOWN_MODEL -> throw new ApiException(ErrorCode.UNKNOWN_MODEL, outcome.getMessage());
+      case UNKNOWN_VERSION -> throw new ApiException(ErrorCode.UNKNOWN_VERSION, outcome.getMessage());
+      default -> {
+        Map<String, Object> err = new LinkedHashMap<>();
+        err.put("code", ErrorCode.ROLLOUT_CONFLICT.name());
+        err.put("message", outcome.getMessage());
+        err.put("revision", outcome.hasRollout() ? outcome.getRollout().getRevision() : 0L);
+        if (outcome.hasRollout()) {
+          err.put("rollout", rolloutJson(outcome.getRollout()));
+        }
+        ctx.status(ErrorCode.ROLLOUT_CONFLICT.status());
+        Json.ok(ctx, err);
+      }
+    }
+  }
+
+  /** The revision the operator saw: {@code expectedRevision} in the body, or {@code If-Match: "<revision>"}. */
+  private static Long expectedRevision(Context ctx, JsonNode body) {
+    if (body != null && body.has("expectedRevision")) {
+      JsonNode n = body.get("expectedRevision");
+      if (!n.canConvertToLong() || !n.isIntegralNumber() || n.asLong() < 0) {
+        throw new ApiException(ErrorCode.INVALID_FIELD, "'expectedRevision' must be a revision (an integer >= 0)");
+      }
+      return n.asLong();
+    }
+    String ifMatch = ctx.header("If-Match");
+    if (ifMatch == null || ifMatch.isBlank()) {
+      return null;
+    }
+    String tag = ifMatch.trim();
+    if (tag.startsWith("W/")) {
+      tag = tag.substring(2);
+    }
+    tag = tag.replace("\"", "");
+    try {
+      return Long.parseLong(tag);
+    } catch (NumberFormatException e) {
+      throw new ApiException(ErrorCode.INVALID_FIELD, "'If-Match' must be a rollout revision, e.g. \"7\"");
+    }
   }
 
   private void register(Context ctx) {
@@ -163,7 +248,7 @@ final class AdminApi {
     String model = callers.knownModel(ctx);
     JsonNode body = json.body(ctx, true);
     long version = Json.requiredLong(body, "version");
-    List<Double> waves = controller.settings().waves();
+    List<Double> waves = List.of(); // the controller's default waves
     if (body.has("waves")) {
       waves = new ArrayList<>();
       if (!body.get("waves").isArray()) {
@@ -180,10 +265,7 @@ final class AdminApi {
         throw new ApiException(ErrorCode.INVALID_FIELD, "'waves': " + problem);
       }
     }
-    List<Double> chosen = waves;
-    Rollout started = StateWrites.rollout(() -> controller.start(model, version, chosen));
-    ctx.status(201);
-    Json.ok(ctx, rolloutJson(started));
+    command(ctx, body, controller.command(model, RolloutCommand.Kind.START).setVersion(version).addAllWaves(waves), 201);
   }
 
   private Map<String, Object> modelSummary(String model) {
@@ -214,6 +296,8 @@ final class AdminApi {
     m.put("startedAtMs", r.getStartedAtMs());
     m.put("waveStartedAtMs", r.getWaveStartedAtMs());
     m.put("updatedAtMs", r.getUpdatedAtMs());
+    m.put("revision", r.getRevision());
+    m.put("commandId", r.getCommandId());
     return m;
   }
 

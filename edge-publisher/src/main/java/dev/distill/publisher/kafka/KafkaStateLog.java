@@ -5,6 +5,8 @@ import dev.distill.contract.proto.DeviceRecord;
 import dev.distill.contract.proto.DeviceReport;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.Rollout;
+import dev.distill.contract.proto.RolloutCommandRecord;
+import dev.distill.contract.proto.RolloutOutcome;
 import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.topics.Topic;
 import dev.distill.platform.topics.Topics;
@@ -16,7 +18,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -38,6 +43,9 @@ import org.slf4j.LoggerFactory;
  * One reader thread applies the state topics to the view (no consumer group: every replica
  * reads everything); writes are produced and applied locally once acknowledged, so the
  * replica that took a request answers consistently without waiting to read its own write.
+ * Rollout state is written only by the elected controller ({@link RolloutLeadership}); this
+ * reader applies it in revision order and hands the controller's command outcomes to whoever
+ * waits for them.
  */
 public final class KafkaStateLog implements StateLog {
   private static final Logger log = LoggerFactory.getLogger(KafkaStateLog.class);
@@ -54,9 +62,13 @@ public final class KafkaStateLog implements StateLog {
   private volatile boolean caughtUp;
   private volatile boolean running = true;
   private volatile Throwable failure;
+  private final RolloutCommandTopic commands;
+  private final List<Consumer<RolloutOutcome>> outcomeListeners = new CopyOnWriteArrayList<>();
+  private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
 
   public KafkaStateLog(KafkaSettings kafka, Topics topics, FleetView view, VersionIngest ingest) {
     this.topics = topics;
+    this.commands = new RolloutCommandTopic(kafka);
     this.view = view;
     this.ingest = ingest;
     Map<String, Object> p = new HashMap<>(Map.of(
@@ -105,9 +117,13 @@ public final class KafkaStateLog implements StateLog {
         consumer.partitionsFor(t.name(), Duration.ofSeconds(60))
             .forEach(info -> partitions.add(new TopicPartition(info.topic(), info.partition())));
       }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(60));
+      List<TopicPartition> all = new ArrayList<>(partitions);
+      all.add(commands.partition());
+      consumer.assign(all);
+      consumer.seekToBeginning(partitions);
+      // outcomes of commands sent before this replica started answer no request here
+      consumer.seekToEnd(List.of(commands.partition()));
       log.info("reading publisher state from {} partitions", partitions.size());
       while (running) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
@@ -116,6 +132,9 @@ public final class KafkaStateLog implements StateLog {
           } catch (InvalidProtocolBufferException | RuntimeException e) {
             log.warn("skipping unreadable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
           }
+        }
+        for (TopicPartition tp : partitions) {
+          positions.put(tp, consumer.position(tp));
         }
         if (!caughtUp && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
           catchUp();
@@ -168,6 +187,18 @@ public final class KafkaStateLog implements StateLog {
       if (v != null) {
         view.applyReport(DeviceReport.parseFrom(v));
       }
+    } else if (t.equals(commands.name())) {
+      if (v != null) {
+        RolloutCommandRecord c = RolloutCommandRecord.parseFrom(v);
+        if (c.hasOutcome()) {
+          // the state it names is in the same transaction, on another topic: apply it first, so
+          // that whoever waits for the outcome finds its state in the view
+          if (c.getOutcome().hasRollout()) {
+            view.applyRollout(c.getOutcome().getModelName(), c.getOutcome().getRollout());
+          }
+          outcomeListeners.forEach(l -> l.accept(c.getOutcome()));
+        }
+      }
     }
   }
 
@@ -204,10 +235,22 @@ public final class KafkaStateLog implements StateLog {
     view.applyDevice(device.getDeviceId(), device);
   }
 
-  @Override
-  public void putRollout(Rollout rollout) throws StateWriteException {
-    send(topics.rollouts().name(), rollout.getModelName(), rollout.toByteArray());
-    view.applyRollout(rollout.getModelName(), rollout);
+  /**
+   * Called on the reader thread with every outcome the controller writes after this replica
+   * started (the command topic is read from its end: earlier outcomes answer nobody here).
+   */
+  public void onOutcome(Consumer<RolloutOutcome> listener) {
+    outcomeListeners.add(listener);
+  }
+
+  /** How far the reader has applied a partition of the state topics (-1: not yet). */
+  public long position(TopicPartition partition) {
+    return positions.getOrDefault(partition, -1L);
+  }
+
+  /** The partitions of the rollout state topic. */
+  public List<TopicPartition> rolloutPartitions() {
+    return positions.keySet().stream().filter(tp -> tp.topic().equals(topics.rollouts().name())).toList();
   }
 
   @Override

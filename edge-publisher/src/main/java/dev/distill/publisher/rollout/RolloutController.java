@@ -3,38 +3,73 @@ package dev.distill.publisher.rollout;
 import dev.distill.contract.proto.DeviceReport;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.contract.proto.Rollout.State;
+import dev.distill.contract.proto.RolloutCommand;
+import dev.distill.contract.proto.RolloutOutcome;
 import dev.distill.publisher.rollout.RolloutException.Kind;
 import dev.distill.publisher.state.FleetView;
-import dev.distill.publisher.state.StateLog;
+import dev.distill.publisher.state.InMemoryStateLog;
 import dev.distill.publisher.state.StateLog.StateWriteException;
 import dev.distill.publisher.state.VersionInfo;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Starts rollouts for new versions, judges the current wave of each active rollout on every
- * {@link #tick()}, and carries out operators' requests. Every decision is written to the
- * state log, which is how other replicas learn it.
+ * {@link #tick()}, and applies operators' commands. It is the one writer of rollout state:
+ * every decision goes to its {@link Writer} with the next revision of the model's state, which
+ * is how replicas order states (never by their clocks). With Kafka only the elected controller
+ * replica calls {@link #tick()} and {@link #apply}; see {@code kafka.RolloutLeadership}.
  */
 public final class RolloutController {
   private static final Logger log = LoggerFactory.getLogger(RolloutController.class);
 
+  /** Where decisions go; the state must be in the view once this returns. */
+  @FunctionalInterface
+  public interface Writer {
+    void write(Rollout state) throws StateWriteException;
+  }
+
+  /**
+   * A command's outcome and the state to write for it.
+   *
+   * @param state null when nothing changes (the command was refused)
+   */
+  public record Decision(Rollout state, RolloutOutcome outcome) {}
+
   private final FleetView view;
-  private final StateLog stateLog;
+  private final Writer writer;
   private final RolloutSettings settings;
   private final Assigner assigner;
   private final Clock clock;
+  private volatile RolloutCommands commands = this::apply;
 
-  public RolloutController(FleetView view, StateLog stateLog, RolloutSettings settings, Clock clock) {
+  public RolloutController(FleetView view, Writer writer, RolloutSettings settings, Clock clock) {
     this.view = view;
-    this.stateLog = stateLog;
+    this.writer = writer;
     this.settings = settings;
     this.assigner = new Assigner(view, settings);
     this.clock = clock;
+  }
+
+  /** A controller writing to an in-memory log (tests, single-process runs). */
+  public RolloutController(FleetView view, InMemoryStateLog log, RolloutSettings settings, Clock clock) {
+    this(view, (Writer) log::putRollout, settings, clock);
+  }
+
+  /** Operators' commands go through {@code commands} (the command topic) rather than straight to {@link #apply}. */
+  public void commandsVia(RolloutCommands commands) {
+    this.commands = commands;
+  }
+
+  /** An operator's command, applied by whichever replica is the controller; on this replica its outcome. */
+  public RolloutOutcome submit(RolloutCommand command)
+      throws StateWriteException, RolloutCommands.NoControllerException, InterruptedException {
+    return commands.submit(command);
   }
 
   public Assigner assigner() {
@@ -59,10 +94,10 @@ public final class RolloutController {
           && waveFraction(current.get()) > settings.waves().get(0);
       if (settings.autoStart() && latest.isPresent() && !busy
           && (current.isEmpty() || latest.get().version() > current.get().getTargetVersion())) {
-        Rollout r = newRollout(model, latest.get().version(), settings.waves(), current, "published");
+        Rollout r = newRollout(model, latest.get().version(), settings.waves(), current, "published", "");
         log.info("model {}: version {} published, rollout {} starts (last good {})",
             model, r.getTargetVersion(), r.getRolloutId(), r.getLastGoodVersion());
-        stateLog.putRollout(r);
+        writer.write(r);
         continue;
       }
       if (current.isPresent() && current.get().getState() == State.ACTIVE) {
@@ -108,17 +143,16 @@ public final class RolloutController {
     if (enough && elapsed >= settings.minWaveDuration().toMillis()) {
       if (r.getCurrentWave() + 1 >= r.getWavesCount()) {
         log.info("rollout {}: {} passed, completed", r.getRolloutId(), wave);
-        stateLog.putRollout(r.toBuilder().setState(State.COMPLETED).setReason(wave + " passed")
-            .setUpdatedAtMs(now).build());
+        automatic(r.toBuilder().setState(State.COMPLETED).setReason(wave + " passed"));
       } else {
         log.info("rollout {}: {} passed ({} running, {} failed), next wave", r.getRolloutId(), wave, s.running(), s.failed());
-        stateLog.putRollout(r.toBuilder().setCurrentWave(r.getCurrentWave() + 1).setWaveStartedAtMs(now)
-            .setReason(wave + " passed").setUpdatedAtMs(now).build());
+        automatic(r.toBuilder().setCurrentWave(r.getCurrentWave() + 1).setWaveStartedAtMs(now)
+            .setReason(wave + " passed"));
       }
     } else if (elapsed >= settings.waveTimeout().toMillis()) {
-      stateLog.putRollout(r.toBuilder().setState(State.PAUSED).setUpdatedAtMs(now)
+      automatic(r.toBuilder().setState(State.PAUSED)
           .setReason(wave + ": only " + s.reported() + " of " + needed + " needed reports within "
-              + settings.waveTimeout()).build());
+              + settings.waveTimeout()));
     }
   }
 
@@ -136,7 +170,7 @@ public final class RolloutController {
 
   private void rollBack(Rollout r, String reason) throws StateWriteException {
     log.warn("rollout {}: rolled back to version {}: {}", r.getRolloutId(), r.getLastGoodVersion(), reason);
-    stateLog.putRollout(r.toBuilder().setState(State.ROLLED_BACK).setReason(reason).setUpdatedAtMs(clock.millis()).build());
+    automatic(r.toBuilder().setState(State.ROLLED_BACK).setReason(reason));
   }
 
   /** The gate figures of a rollout's current wave. */
@@ -209,71 +243,173 @@ public final class RolloutController {
     };
   }
 
+  /** An automatic decision: the next revision of the state it was taken on. */
+  private void automatic(Rollout.Builder b) throws StateWriteException {
+    writer.write(b.setRevision(b.getRevision() + 1).setCommandId("").setUpdatedAtMs(clock.millis()).build());
+  }
+
   // ---- operators
 
-  public synchronized Rollout start(String model, long version, List<Double> waves) throws RolloutException, StateWriteException {
-    requireVersion(model, version);
-    String problem = RolloutSettings.checkWaves(waves);
-    if (problem != null) {
-      throw new RolloutException(Kind.CONFLICT, problem);
+  /**
+   * What a command does to the current state, without writing it. Commands are judged in the
+   * order the controller receives them against the state it holds, so an operator's abort
+   * queued behind an automatic decision still lands (see {@link #abortable}).
+   */
+  public synchronized Decision decide(RolloutCommand c) {
+    Optional<Rollout> current = view.rollout(c.getModelName());
+    long revision = current.map(Rollout::getRevision).orElse(0L);
+    RolloutOutcome.Builder out = RolloutOutcome.newBuilder().setCommandId(c.getCommandId()).setModelName(c.getModelName());
+    current.ifPresent(out::setRollout);
+    try {
+      if (c.hasExpectedRevision() && c.getExpectedRevision() != revision) {
+        throw new RolloutException(Kind.CONFLICT, "the rollout state of " + c.getModelName() + " is at revision " + revision
+            + ", not the expected " + c.getExpectedRevision());
+      }
+      Rollout next = next(c, current);
+      return new Decision(next, out.setResult(RolloutOutcome.Result.APPLIED).setRollout(next).build());
+    } catch (RolloutException e) {
+      return new Decision(null, out.setResult(switch (e.kind()) {
+        case UNKNOWN_MODEL -> RolloutOutcome.Result.UNKNOWN_MODEL;
+        case UNKNOWN_VERSION -> RolloutOutcome.Result.UNKNOWN_VERSION;
+        case CONFLICT -> RolloutOutcome.Result.CONFLICT;
+      }).setMessage(e.getMessage()).build());
     }
-    Rollout r = newRollout(model, version, waves, view.rollout(model), "started by an operator");
-    stateLog.putRollout(r);
-    return r;
   }
 
-  public synchronized Rollout pause(String model, String reason) throws RolloutException, StateWriteException {
-    Rollout r = requireRollout(model);
-    if (r.getState() != State.ACTIVE) {
-      throw new RolloutException(Kind.CONFLICT, "rollout " + r.getRolloutId() + " is " + r.getState() + ", not ACTIVE");
+  /** Decides and writes: the in-memory path (with Kafka the leader writes outcome and state in one transaction). */
+  public synchronized RolloutOutcome apply(RolloutCommand c) throws StateWriteException {
+    Decision d = decide(c);
+    if (d.state() != null) {
+      writer.write(d.state());
     }
-    return put(r.toBuilder().setState(State.PAUSED).setReason(reason(reason, "paused by an operator")));
+    return d.outcome();
   }
 
-  public synchronized Rollout resume(String model) throws RolloutException, StateWriteException {
-    Rollout r = requireRollout(model);
-    if (r.getState() != State.PAUSED) {
-      throw new RolloutException(Kind.CONFLICT, "rollout " + r.getRolloutId() + " is " + r.getState() + ", not PAUSED");
+  private Rollout next(RolloutCommand c, Optional<Rollout> current) throws RolloutException {
+    String model = c.getModelName();
+    long now = clock.millis();
+    switch (c.getKind()) {
+      case START -> {
+        requireVersion(model, c.getVersion());
+        List<Double> waves = c.getWavesCount() == 0 ? settings.waves() : c.getWavesList();
+        String problem = RolloutSettings.checkWaves(waves);
+        if (problem != null) {
+          throw new RolloutException(Kind.CONFLICT, problem);
+        }
+        return newRollout(model, c.getVersion(), waves, current, reason(c.getReason(), "started by an operator"),
+            c.getCommandId());
+      }
+      case PAUSE -> {
+        Rollout r = requireRollout(model, current);
+        if (r.getState() != State.ACTIVE) {
+          throw new RolloutException(Kind.CONFLICT, "rollout " + r.getRolloutId() + " is " + r.getState() + ", not ACTIVE");
+        }
+        return revise(r.toBuilder().setState(State.PAUSED).setReason(reason(c.getReason(), "paused by an operator")), c);
+      }
+      case RESUME -> {
+        Rollout r = requireRollout(model, current);
+        if (r.getState() != State.PAUSED) {
+          throw new RolloutException(Kind.CONFLICT, "rollout " + r.getRolloutId() + " is " + r.getState() + ", not PAUSED");
+        }
+        // the wave's clock restarts: reports during the pause may be stale
+        return revise(r.toBuilder().setState(State.ACTIVE).setWaveStartedAtMs(now).setReason("resumed by an operator"), c);
+      }
+      case ABORT -> {
+        Rollout r = requireRollout(model, current);
+        if (!abortable(r)) {
+          throw new RolloutException(Kind.CONFLICT, "rollout " + r.getRolloutId() + " is " + r.getState() + ": nothing to abort");
+        }
+        return revise(r.toBuilder().setState(State.ABORTED).setReason(reason(c.getReason(), "aborted by an operator")), c);
+      }
+      case PIN -> {
+        requireVersion(model, c.getVersion());
+        if (current.isEmpty()) {
+          return revise(Rollout.newBuilder().setModelName(model).setRolloutId(model + ":pin:v" + c.getVersion())
+              .setTargetVersion(c.getVersion()).setLastGoodVersion(c.getVersion()).setState(State.COMPLETED)
+              .addAllWaves(List.of(1.0)).setPinnedVersion(c.getVersion()).setStartedAtMs(now).setWaveStartedAtMs(now)
+              .setReason("pinned by an operator"), c);
+        }
+        return revise(current.get().toBuilder().setPinnedVersion(c.getVersion())
+            .setReason("version " + c.getVersion() + " pinned by an operator"), c);
+      }
+      case UNPIN -> {
+        if (current.isEmpty()) {
+          throw new RolloutException(view.models().contains(model) ? Kind.CONFLICT : Kind.UNKNOWN_MODEL,
+              "model " + model + " has no pin to remove");
+        }
+        return revise(current.get().toBuilder().setPinnedVersion(0).setReason("pin removed by an operator"), c);
+      }
+      default -> throw new RolloutException(Kind.CONFLICT, "unknown command kind " + c.getKind());
     }
-    // the wave's clock restarts: reports during the pause may be stale
-    return put(r.toBuilder().setState(State.ACTIVE).setWaveStartedAtMs(clock.millis()).setReason("resumed by an operator"));
   }
 
-  public synchronized Rollout abort(String model, String reason) throws RolloutException, StateWriteException {
-    Rollout r = requireRollout(model);
-    if (r.getState() != State.ACTIVE && r.getState() != State.PAUSED) {
-      throw new RolloutException(Kind.CONFLICT, "rollout " + r.getRolloutId() + " is " + r.getState() + ": nothing to abort");
-    }
-    return put(r.toBuilder().setState(State.ABORTED).setReason(reason(reason, "aborted by an operator")));
+  /**
+   * An abort wins over any automatic decision taken while it was on its way: it applies to an
+   * active or paused rollout, and also to one the gates rolled back or completed meanwhile (the
+   * fleet goes back to the last good version either way). Only an aborted rollout, or a
+   * completed one with nothing to go back to, refuses it.
+   */
+  static boolean abortable(Rollout r) {
+    return switch (r.getState()) {
+      case ACTIVE, PAUSED, ROLLED_BACK -> true;
+      case COMPLETED -> r.getLastGoodVersion() != 0 && r.getPinnedVersion() == 0;
+      default -> false;
+    };
+  }
+
+  private Rollout revise(Rollout.Builder b, RolloutCommand c) {
+    return b.setRevision(b.getRevision() + 1).setCommandId(c.getCommandId()).setUpdatedAtMs(clock.millis()).build();
+  }
+
+  public Rollout start(String model, long version, List<Double> waves) throws RolloutException, StateWriteException {
+    return applied(command(model, RolloutCommand.Kind.START).setVersion(version).addAllWaves(waves));
+  }
+
+  public Rollout pause(String model, String reason) throws RolloutException, StateWriteException {
+    return applied(command(model, RolloutCommand.Kind.PAUSE).setReason(reason == null ? "" : reason));
+  }
+
+  public Rollout resume(String model) throws RolloutException, StateWriteException {
+    return applied(command(model, RolloutCommand.Kind.RESUME));
+  }
+
+  public Rollout abort(String model, String reason) throws RolloutException, StateWriteException {
+    return applied(command(model, RolloutCommand.Kind.ABORT).setReason(reason == null ? "" : reason));
   }
 
   /** @param version 0 removes the pin */
-  public synchronized Rollout pin(String model, long version) throws RolloutException, StateWriteException {
-    if (version != 0) {
-      requireVersion(model, version);
-    }
-    Optional<Rollout> current = view.rollout(model);
-    if (current.isEmpty()) {
-      if (version == 0) {
-        throw new RolloutException(Kind.CONFLICT, "model " + model + " has no pin to remove");
-      }
-      return put(Rollout.newBuilder().setModelName(model).setRolloutId(model + ":pin:v" + version)
-          .setTargetVersion(version).setLastGoodVersion(version).setState(State.COMPLETED)
-          .addAllWaves(List.of(1.0)).setPinnedVersion(version).setStartedAtMs(clock.millis())
-          .setWaveStartedAtMs(clock.millis()).setReason("pinned by an operator"));
-    }
-    return put(current.get().toBuilder().setPinnedVersion(version)
-        .setReason(version == 0 ? "pin removed by an operator" : "version " + version + " pinned by an operator"));
+  public Rollout pin(String model, long version) throws RolloutException, StateWriteException {
+    return applied(version == 0 ? command(model, RolloutCommand.Kind.UNPIN)
+        : command(model, RolloutCommand.Kind.PIN).setVersion(version));
   }
 
-  private Rollout newRollout(String model, long version, List<Double> waves, Optional<Rollout> previous, String why) {
+  /** A new command with a fresh id. */
+  public RolloutCommand.Builder command(String model, RolloutCommand.Kind kind) {
+    return RolloutCommand.newBuilder().setCommandId(UUID.randomUUID().toString()).setModelName(model).setKind(kind)
+        .setIssuedAtMs(clock.millis());
+  }
+
+  private Rollout applied(RolloutCommand.Builder c) throws RolloutException, StateWriteException {
+    RolloutOutcome o = apply(c.build());
+    return switch (o.getResult()) {
+      case APPLIED -> o.getRollout();
+      case UNKNOWN_MODEL -> throw new RolloutException(Kind.UNKNOWN_MODEL, o.getMessage());
+      case UNKNOWN_VERSION -> throw new RolloutException(Kind.UNKNOWN_VERSION, o.getMessage());
+      default -> throw new RolloutException(Kind.CONFLICT, o.getMessage());
+    };
+  }
+
+  private Rollout newRollout(String model, long version, List<Double> waves, Optional<Rollout> previous, String why,
+      String commandId) {
     long now = clock.millis();
     long lastGood = 0;
     long pinned = 0;
+    long revision = 0;
     if (previous.isPresent()) {
       Rollout p = previous.get();
       lastGood = p.getState() == State.COMPLETED ? p.getTargetVersion() : p.getLastGoodVersion();
       pinned = p.getPinnedVersion();
+      revision = p.getRevision();
     }
     if (lastGood >= version) {
       lastGood = 0; // an operator restarting an older version: nothing lower is known good
@@ -281,17 +417,11 @@ public final class RolloutController {
     return Rollout.newBuilder().setModelName(model).setRolloutId(model + ":v" + version + ":" + now)
         .setTargetVersion(version).setLastGoodVersion(lastGood).setState(State.ACTIVE).addAllWaves(waves)
         .setCurrentWave(0).setReason(why).setUpdatedAtMs(now).setWaveStartedAtMs(now).setStartedAtMs(now)
-        .setPinnedVersion(pinned).build();
+        .setPinnedVersion(pinned).setRevision(revision + 1).setCommandId(commandId).build();
   }
 
-  private Rollout put(Rollout.Builder b) throws StateWriteException {
-    Rollout r = b.setUpdatedAtMs(clock.millis()).build();
-    stateLog.putRollout(r);
-    return r;
-  }
-
-  private Rollout requireRollout(String model) throws RolloutException {
-    return view.rollout(model).orElseThrow(() -> new RolloutException(
+  private Rollout requireRollout(String model, Optional<Rollout> current) throws RolloutException {
+    return current.orElseThrow(() -> new RolloutException(
         view.models().contains(model) ? Kind.CONFLICT : Kind.UNKNOWN_MODEL, "model " + model + " has no rollout"));
   }
 

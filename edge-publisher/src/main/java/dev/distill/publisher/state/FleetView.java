@@ -215,14 +215,18 @@ public final class FleetView {
   // ---- rollouts
 
   /**
-   * A replica applies its own writes before it reads them back from the topic; an older state
-   * read back after a newer one is ignored, so assignments do not flap.
+   * Applies a model's rollout state when it supersedes the one held: states are ordered by the
+   * revision the one controller gives them, never by wall-clock time (replicas' clocks differ).
+   * A state read back after the controller applied it locally, or a deposed controller's stale
+   * state, is ignored, so assignments do not flap.
+   *
+   * @param rollout null removes the model's rollout (a tombstone)
+   * @return whether the view changed
    */
-  public void applyRollout(String model, Rollout rollout) {
+  public boolean applyRollout(String model, Rollout rollout) {
     synchronized (this) {
-      Rollout current = rollouts.get(model);
-      if (rollout != null && current != null && rollout.getUpdatedAtMs() < current.getUpdatedAtMs()) {
-        return;
+      if (!supersedes(rollout, rollouts.get(model))) {
+        return false;
       }
       if (rollout == null) {
         rollouts.remove(model);
@@ -231,6 +235,19 @@ public final class FleetView {
       }
     }
     changed(model);
+    return true;
+  }
+
+  /**
+   * Whether {@code next} replaces {@code current}: a higher revision does; states of revision 0
+   * predate revisions and follow one another in log order; a revision-0 state never replaces a
+   * revised one (it comes from a replica that predates the single writer).
+   */
+  static boolean supersedes(Rollout next, Rollout current) {
+    if (next == null || current == null) {
+      return true;
+    }
+    return next.getRevision() > current.getRevision() || next.getRevision() == 0 && current.getRevision() == 0;
   }
 
   public synchronized Optional<Rollout> rollout(String model) {

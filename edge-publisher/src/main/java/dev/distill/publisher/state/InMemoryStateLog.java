@@ -17,7 +17,7 @@ public final class InMemoryStateLog implements StateLog {
     view.applyDevice(device.getDeviceId(), device);
   }
 
-  @Override
+  /** The in-memory rollout controller's writer. */
   public void putRollout(Rollout rollout) {
     view.applyRollout(rollout.getModelName(), rollout);
   }

@@ -2,18 +2,17 @@ package dev.distill.publisher.state;
 
 import dev.distill.contract.proto.DeviceRecord;
 import dev.distill.contract.proto.DeviceReport;
-import dev.distill.contract.proto.Rollout;
 
 /**
  * Where state changes are written. The Kafka implementation appends to the topics and
  * applies the change to the local view once the broker has it (other replicas apply it when
- * they read it); the in-memory one applies at once (tests, single-process runs).
+ * they read it); the in-memory one applies at once (tests, single-process runs). Rollout state
+ * has one writer, the rollout controller, and is not written through here (see
+ * {@code rollout.RolloutController.Writer}).
  */
 public interface StateLog extends AutoCloseable {
   /** Durable before it returns: a device must not get a token that a restart forgets. */
   void registerDevice(DeviceRecord device) throws StateWriteException;
-
-  void putRollout(Rollout rollout) throws StateWriteException;
 
   /** Reports may be buffered: losing one in a crash only delays a gate. */
   void report(DeviceReport report) throws StateWriteException;

@@ -8,6 +8,9 @@ import dev.distill.contract.proto.DeviceReport;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.contract.proto.Rollout.State;
+import dev.distill.contract.proto.RolloutCommand;
+import dev.distill.contract.proto.RolloutOutcome;
+import dev.distill.publisher.rollout.RolloutController.Decision;
 import dev.distill.publisher.state.FleetView;
 import dev.distill.publisher.state.InMemoryStateLog;
 import java.time.Clock;
@@ -262,6 +265,76 @@ class RolloutControllerTest {
     controller.tick();
     assertThat(rollout().getState()).isEqualTo(State.PAUSED);
     assertThat(rollout().getReason()).contains("reports");
+  }
+
+  @Test
+  void everyWriteOfTheControllerIsTheNextRevisionAndRecordsTheCommandItAnswers() throws Exception {
+    publish(1);
+    controller.tick();
+    assertThat(rollout().getRevision()).isEqualTo(1);
+    assertThat(rollout().getCommandId()).isEmpty();
+    RolloutCommand pause = controller.command(M, RolloutCommand.Kind.PAUSE).build();
+    RolloutOutcome paused = controller.apply(pause);
+    assertThat(paused.getResult()).isEqualTo(RolloutOutcome.Result.APPLIED);
+    assertThat(paused.getRollout()).isEqualTo(rollout());
+    assertThat(rollout().getRevision()).isEqualTo(2);
+    assertThat(rollout().getCommandId()).isEqualTo(pause.getCommandId());
+    controller.resume(M);
+    clock.ms += 61_000;
+    everyoneInWaveRuns(1, 0.9);
+    controller.tick();
+    assertThat(rollout().getCurrentWave()).isEqualTo(1);
+    assertThat(rollout().getRevision()).isEqualTo(4);
+    assertThat(rollout().getCommandId()).as("an automatic decision answers no command").isEmpty();
+  }
+
+  @Test
+  void aCommandNamingAStaleRevisionIsAConflictThatChangesNothing() throws Exception {
+    publish(1);
+    controller.tick();
+    Rollout before = rollout();
+    Decision d = controller.decide(controller.command(M, RolloutCommand.Kind.PAUSE).setExpectedRevision(0).build());
+    assertThat(d.state()).isNull();
+    assertThat(d.outcome().getResult()).isEqualTo(RolloutOutcome.Result.CONFLICT);
+    assertThat(d.outcome().getMessage()).contains("revision 1");
+    assertThat(d.outcome().getRollout().getRevision()).isEqualTo(1);
+    assertThat(controller.apply(controller.command(M, RolloutCommand.Kind.PAUSE).setExpectedRevision(0).build())
+        .getResult()).isEqualTo(RolloutOutcome.Result.CONFLICT);
+    assertThat(rollout()).isEqualTo(before);
+    assertThat(controller.apply(controller.command(M, RolloutCommand.Kind.PAUSE).setExpectedRevision(1).build())
+        .getResult()).isEqualTo(RolloutOutcome.Result.APPLIED);
+    assertThat(rollout().getState()).isEqualTo(State.PAUSED);
+  }
+
+  @Test
+  void anAbortQueuedBehindAnAutomaticRollbackOrCompletionStillLands() throws Exception {
+    completeVersionOne();
+    publish(2);
+    controller.tick();
+    RolloutCommand abort = controller.command(M, RolloutCommand.Kind.ABORT).setReason("operator saw errors").build();
+    // the gates decide first: the abort was on its way meanwhile
+    wave().forEach(d -> report(d, 1, DeviceReport.Status.HEALTH_CHECK_FAILED, null));
+    controller.tick();
+    assertThat(rollout().getState()).isEqualTo(State.ROLLED_BACK);
+    assertThat(controller.apply(abort).getResult()).isEqualTo(RolloutOutcome.Result.APPLIED);
+    assertThat(rollout().getState()).isEqualTo(State.ABORTED);
+    assertThat(rollout().getReason()).isEqualTo("operator saw errors");
+    controller.tick();
+    assertThat(rollout().getState()).as("no automatic decision undoes it").isEqualTo(State.ABORTED);
+    assertThat(controller.apply(controller.command(M, RolloutCommand.Kind.ABORT).build()).getResult())
+        .as("aborted already").isEqualTo(RolloutOutcome.Result.CONFLICT);
+
+    publish(3);
+    controller.tick();
+    for (int w = 0; w < 4; w++) {
+      everyoneInWaveRuns(3, 0.9);
+      clock.ms += 61_000;
+      controller.tick();
+    }
+    assertThat(rollout().getState()).isEqualTo(State.COMPLETED);
+    assertThat(controller.apply(controller.command(M, RolloutCommand.Kind.ABORT).build()).getResult())
+        .isEqualTo(RolloutOutcome.Result.APPLIED);
+    assertThat(controller.assigner().target("d0", M)).extracting(Target::version, Target::rollback).containsExactly(1L, true);
   }
 
   private void completeVersionOne() throws Exception {
