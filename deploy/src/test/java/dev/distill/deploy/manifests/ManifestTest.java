@@ -81,8 +81,12 @@ class ManifestTest {
     Topics catalog = Topics.withPrefix(base.config().getData().get("DISTILL_TOPIC_PREFIX"), partitions);
     Map<String, KafkaTopic> declared = base.all("KafkaTopic", KafkaTopic.class).stream()
         .collect(Collectors.toMap(t -> t.getMetadata().getName(), Function.identity()));
-    assertThat(declared.keySet()).containsExactlyInAnyOrderElementsOf(
-        catalog.all().stream().map(Topic::name).toList());
+    // the catalog, and the queue of operators' rollout calls the publisher creates itself (RolloutCommandTopic)
+    String commands = base.config().getData().get("DISTILL_TOPIC_PREFIX") + ".rollout-commands";
+    List<String> expected = new java.util.ArrayList<>(catalog.all().stream().map(Topic::name).toList());
+    expected.add(commands);
+    assertThat(declared.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(declared.get(commands).getSpec().getPartitions()).as(commands + ": one order of commands").isEqualTo(1);
     for (Topic<?, ?> t : catalog.all()) {
       KafkaTopic k = declared.get(t.name());
       assertThat(k.getSpec().getPartitions()).as(t.name()).isEqualTo(t.partitions());
