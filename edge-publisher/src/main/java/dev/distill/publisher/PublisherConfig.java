@@ -5,6 +5,7 @@ import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.config.ServiceSettings;
 import dev.distill.publisher.rollout.RolloutSettings;
+import dev.distill.publisher.store.ArtifactStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +21,8 @@ import java.util.List;
  * @param manifestTtl how long a signed manifest stays valid
  * @param pollInterval how often devices without a push channel should ask
  * @param controller whether this replica judges rollouts (all replicas serve devices)
+ * @param deltaMaxDepth deltas are served only from an ancestor of the target at most this many versions back
+ * @param deltaLimits the delta cache's size on disk and how many deltas are computed at once
  */
 public record PublisherConfig(
     KafkaSettings kafka,
@@ -34,7 +37,9 @@ public record PublisherConfig(
     Duration keepAlive,
     int maxBodyBytes,
     boolean controller,
-    RolloutSettings rollouts) {
+    RolloutSettings rollouts,
+    int deltaMaxDepth,
+    ArtifactStore.DeltaLimits deltaLimits) {
 
   public static final String PORT = "DISTILL_PUBLISHER_PORT";
   public static final String ADMIN_PORT = "DISTILL_PUBLISHER_ADMIN_PORT";
@@ -56,6 +61,9 @@ public record PublisherConfig(
   public static final String MAX_ACCURACY_DROP = "DISTILL_GATE_MAX_ACCURACY_DROP";
   public static final String MIN_ACCURACY = "DISTILL_GATE_MIN_ACCURACY";
   public static final String MIN_LABELLED = "DISTILL_GATE_MIN_LABELLED";
+  public static final String DELTA_MAX_DEPTH = "DISTILL_DELTA_MAX_DEPTH";
+  public static final String DELTA_CACHE_BYTES = "DISTILL_DELTA_CACHE_BYTES";
+  public static final String DELTA_MAX_COMPUTATIONS = "DISTILL_DELTA_MAX_COMPUTATIONS";
 
   public static PublisherConfig read(ConfigReader r) {
     KafkaSettings kafka = KafkaSettings.read(r);
@@ -101,9 +109,12 @@ public record PublisherConfig(
         r.doubleValue(MIN_ACCURACY, 0.0, 0.0, 1.0),
         r.longValue(MIN_LABELLED, 200, 0, Long.MAX_VALUE),
         r.bool(AUTO, true));
+    int deltaDepth = r.intValue(DELTA_MAX_DEPTH, 3, 0, 1000);
+    long deltaCache = r.longValue(DELTA_CACHE_BYTES, ArtifactStore.DeltaLimits.DEFAULT.cacheBytes(), 0, Long.MAX_VALUE);
+    int deltaComputations = r.intValue(DELTA_MAX_COMPUTATIONS, ArtifactStore.DeltaLimits.DEFAULT.maxComputations(), 1, 64);
     r.validate();
     return new PublisherConfig(kafka, service, port, adminPort, admin, key, artifacts, ttl, poll, keepAlive, maxBody, controller,
-        rollouts);
+        rollouts, deltaDepth, new ArtifactStore.DeltaLimits(deltaCache, deltaComputations));
   }
 
   @Override
@@ -111,6 +122,7 @@ public record PublisherConfig(
     return "PublisherConfig[kafka=" + kafka + ", service=" + service + ", apiPort=" + apiPort
         + ", adminPort=" + adminPort + ", adminToken=****, signingKey=" + signingKey + ", artifactDir=" + artifactDir + ", manifestTtl="
         + manifestTtl + ", pollInterval=" + pollInterval + ", keepAlive=" + keepAlive + ", maxBodyBytes="
-        + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + "]";
+        + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + ", deltaMaxDepth=" + deltaMaxDepth
+        + ", deltaLimits=" + deltaLimits + "]";
   }
 }

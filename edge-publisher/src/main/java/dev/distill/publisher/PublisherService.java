@@ -47,11 +47,12 @@ public final class PublisherService implements AutoCloseable {
   private final RolloutController controller;
   private final ScheduledExecutorService ticker;
   private final ManifestSigner signer;
+  private final ArtifactStore store;
   private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
   private PublisherService(PublisherConfig config, Clock clock, boolean inMemory) throws IOException, InterruptedException {
     this.config = config;
-    ArtifactStore store = new ArtifactStore(config.artifactDir());
+    this.store = new ArtifactStore(config.artifactDir(), config.deltaLimits());
     this.ingest = new VersionIngest(store, view);
     KeyPair keys = Ed25519Keys.loadOrCreate(config.signingKey());
     this.signer = new ManifestSigner(keys);
@@ -68,7 +69,7 @@ public final class PublisherService implements AutoCloseable {
     controller = new RolloutController(view, stateLog, config.rollouts(), clock);
     ManifestIssuer issuer = new ManifestIssuer(signer, config.manifestTtl(), clock);
     api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(), config.pollInterval(),
-        config.maxBodyBytes(), config.keepAlive()), view, stateLog, controller, issuer, store, metrics, clock);
+        config.maxBodyBytes(), config.keepAlive(), config.deltaMaxDepth()), view, stateLog, controller, issuer, store, metrics, clock);
     ops = OpsServer.start(config.service().httpPort(), registry);
     ops.readiness("state", () -> stateLog.caughtUp() ? Health.up("state topics read") : Health.down("reading state topics"));
     if (stateLog instanceof KafkaStateLog k) {
@@ -143,6 +144,11 @@ public final class PublisherService implements AutoCloseable {
 
   public FleetView view() {
     return view;
+  }
+
+  /** The artifact store and its delta cache (tests look at its bounds). */
+  public ArtifactStore store() {
+    return store;
   }
 
   public RolloutController controller() {

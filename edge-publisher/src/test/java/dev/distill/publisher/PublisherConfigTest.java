@@ -53,4 +53,17 @@ class PublisherConfigTest {
     assertThat(c.signingKey()).isEqualTo(Path.of("/tmp/k.pem"));
     assertThat(List.of(c.controller(), c.rollouts().autoStart())).containsOnly(true);
   }
+
+  @Test
+  void deltaBoundsHaveDefaultsAndAreValidated() {
+    PublisherConfig c = PublisherConfig.read(ConfigReader.from(Map.of(PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token")));
+    assertThat(c.deltaMaxDepth()).isEqualTo(3);
+    assertThat(c.deltaLimits().cacheBytes()).isEqualTo(256L << 20);
+    assertThat(c.deltaLimits().maxComputations()).isEqualTo(2);
+    assertThatThrownBy(() -> PublisherConfig.read(ConfigReader.from(Map.of(
+        PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token",
+        PublisherConfig.DELTA_MAX_DEPTH, "-1", PublisherConfig.DELTA_CACHE_BYTES, "lots",
+        PublisherConfig.DELTA_MAX_COMPUTATIONS, "0"))))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(3));
+  }
 }

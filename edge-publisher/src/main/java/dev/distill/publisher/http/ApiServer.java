@@ -28,12 +28,13 @@ public final class ApiServer implements AutoCloseable {
    * @param pollInterval what devices are told about how often to poll without a push channel
    * @param maxBodyBytes larger request bodies are refused before they are read
    * @param keepAlive interval of comments on idle event streams (proxies close silent ones)
+   * @param deltaMaxDepth a delta is served only from an ancestor of the target at most this many versions back
    */
-  public record Settings(String adminToken, Duration pollInterval, int maxBodyBytes, Duration keepAlive) {
+  public record Settings(String adminToken, Duration pollInterval, int maxBodyBytes, Duration keepAlive, int deltaMaxDepth) {
     @Override
     public String toString() {
       return "Settings[adminToken=****, pollInterval=" + pollInterval + ", maxBodyBytes=" + maxBodyBytes
-          + ", keepAlive=" + keepAlive + "]";
+          + ", keepAlive=" + keepAlive + ", deltaMaxDepth=" + deltaMaxDepth + "]";
     }
   }
 
@@ -84,7 +85,12 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static void errors(RoutesConfig r) {
-    r.exception(ApiException.class, (e, ctx) -> Json.error(ctx, e.code(), e.getMessage()));
+    r.exception(ApiException.class, (e, ctx) -> {
+      if (e.retryAfterSeconds() > 0) {
+        ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+      }
+      Json.error(ctx, e.code(), e.getMessage());
+    });
     r.exception(HttpResponseException.class, (e, ctx) -> Json.error(ctx, ErrorCode.forStatus(e.getStatus()), e.getMessage()));
     r.exception(Exception.class, (e, ctx) -> {
       log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
