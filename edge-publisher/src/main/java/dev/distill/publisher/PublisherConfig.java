@@ -23,6 +23,7 @@ import java.util.List;
  * @param controller whether this replica judges rollouts (all replicas serve devices)
  * @param deltaMaxDepth deltas are served only from an ancestor of the target at most this many versions back
  * @param deltaLimits the delta cache's size on disk and how many deltas are computed at once
+ * @param maxStreams open event streams at most on a replica (one per device)
  */
 public record PublisherConfig(
     KafkaSettings kafka,
@@ -39,7 +40,8 @@ public record PublisherConfig(
     boolean controller,
     RolloutSettings rollouts,
     int deltaMaxDepth,
-    ArtifactStore.DeltaLimits deltaLimits) {
+    ArtifactStore.DeltaLimits deltaLimits,
+    int maxStreams) {
 
   public static final String PORT = "DISTILL_PUBLISHER_PORT";
   public static final String ADMIN_PORT = "DISTILL_PUBLISHER_ADMIN_PORT";
@@ -64,6 +66,7 @@ public record PublisherConfig(
   public static final String DELTA_MAX_DEPTH = "DISTILL_DELTA_MAX_DEPTH";
   public static final String DELTA_CACHE_BYTES = "DISTILL_DELTA_CACHE_BYTES";
   public static final String DELTA_MAX_COMPUTATIONS = "DISTILL_DELTA_MAX_COMPUTATIONS";
+  public static final String SSE_MAX_STREAMS = "DISTILL_SSE_MAX_STREAMS";
 
   public static PublisherConfig read(ConfigReader r) {
     KafkaSettings kafka = KafkaSettings.read(r);
@@ -112,9 +115,10 @@ public record PublisherConfig(
     int deltaDepth = r.intValue(DELTA_MAX_DEPTH, 3, 0, 1000);
     long deltaCache = r.longValue(DELTA_CACHE_BYTES, ArtifactStore.DeltaLimits.DEFAULT.cacheBytes(), 0, Long.MAX_VALUE);
     int deltaComputations = r.intValue(DELTA_MAX_COMPUTATIONS, ArtifactStore.DeltaLimits.DEFAULT.maxComputations(), 1, 64);
+    int maxStreams = r.intValue(SSE_MAX_STREAMS, 20_000, 0, 1_000_000);
     r.validate();
     return new PublisherConfig(kafka, service, port, adminPort, admin, key, artifacts, ttl, poll, keepAlive, maxBody, controller,
-        rollouts, deltaDepth, new ArtifactStore.DeltaLimits(deltaCache, deltaComputations));
+        rollouts, deltaDepth, new ArtifactStore.DeltaLimits(deltaCache, deltaComputations), maxStreams);
   }
 
   @Override
@@ -123,6 +127,6 @@ public record PublisherConfig(
         + ", adminPort=" + adminPort + ", adminToken=****, signingKey=" + signingKey + ", artifactDir=" + artifactDir + ", manifestTtl="
         + manifestTtl + ", pollInterval=" + pollInterval + ", keepAlive=" + keepAlive + ", maxBodyBytes="
         + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + ", deltaMaxDepth=" + deltaMaxDepth
-        + ", deltaLimits=" + deltaLimits + "]";
+        + ", deltaLimits=" + deltaLimits + ", maxStreams=" + maxStreams + "]";
   }
 }

@@ -29,12 +29,14 @@ public final class ApiServer implements AutoCloseable {
    * @param maxBodyBytes larger request bodies are refused before they are read
    * @param keepAlive interval of comments on idle event streams (proxies close silent ones)
    * @param deltaMaxDepth a delta is served only from an ancestor of the target at most this many versions back
+   * @param maxStreams open event streams at most (one per device)
    */
-  public record Settings(String adminToken, Duration pollInterval, int maxBodyBytes, Duration keepAlive, int deltaMaxDepth) {
+  public record Settings(String adminToken, Duration pollInterval, int maxBodyBytes, Duration keepAlive, int deltaMaxDepth,
+      int maxStreams) {
     @Override
     public String toString() {
       return "Settings[adminToken=****, pollInterval=" + pollInterval + ", maxBodyBytes=" + maxBodyBytes
-          + ", keepAlive=" + keepAlive + ", deltaMaxDepth=" + deltaMaxDepth + "]";
+          + ", keepAlive=" + keepAlive + ", deltaMaxDepth=" + deltaMaxDepth + ", maxStreams=" + maxStreams + "]";
     }
   }
 

@@ -52,6 +52,7 @@ final class DeviceApi {
   private final int deltaMaxDepth;
   /** About one delta computation: long enough for a slot to come free. */
   private static final long DELTA_RETRY_AFTER_SECONDS = 5;
+  private static final String STREAM_RESERVED = "distill.stream.reserved";
 
   DeviceApi(ApiServer.Settings settings, FleetView view, StateLog stateLog, RolloutController controller,
       ManifestIssuer issuer, ArtifactStore store, PublisherMetrics metrics, Clock clock, Callers callers, Json json) {
@@ -66,7 +67,7 @@ final class DeviceApi {
     this.json = json;
     this.pollInterval = settings.pollInterval();
     this.deltaMaxDepth = settings.deltaMaxDepth();
-    this.hub = new PushHub(this::assignment, Json::json, metrics, settings.keepAlive());
+    this.hub = new PushHub(this::assignment, Json::json, metrics, settings.keepAlive(), settings.maxStreams());
     metrics.connectedDevices(hub::connected);
     metrics.registeredDevices(view::deviceCount);
     metrics.deltas(store::deltaCacheBytes, store::deltasComputing);
@@ -91,15 +92,22 @@ final class DeviceApi {
       Json.ok(ctx, assignment(d.id(), d.model()));
     });
     r.before(OtaApi.EVENTS, ctx -> {
-      callers.deviceCaller(ctx);
+      FleetView.Device d = callers.deviceCaller(ctx);
       String accept = ctx.header("Accept");
       if (accept == null || !accept.contains("text/event-stream")) {
         throw new ApiException(ErrorCode.NOT_ACCEPTABLE, "event streams need 'Accept: text/event-stream'");
       }
+      // last: once admitted, the stream handler runs (it checks Accept the same way) and opens it
+      Boolean reserved = hub.admit(d.id());
+      if (reserved == null) {
+        throw new ApiException(ErrorCode.TOO_MANY_REQUESTS, "this replica holds as many event streams as it may: poll the assignment",
+            pollInterval.toSeconds());
+      }
+      ctx.attribute(STREAM_RESERVED, reserved);
     });
     r.sse(OtaApi.EVENTS, client -> {
       FleetView.Device d = view.device(client.ctx().pathParam("deviceId")).orElseThrow();
-      hub.open(client, d.id(), d.model(), client.ctx().header("Last-Event-ID"));
+      hub.open(client, d.id(), d.model(), client.ctx().header("Last-Event-ID"), Boolean.TRUE.equals(client.ctx().attribute(STREAM_RESERVED)));
     });
     r.post(OtaApi.REPORTS, this::report);
     r.get(OtaApi.REPORTS, ctx -> {
