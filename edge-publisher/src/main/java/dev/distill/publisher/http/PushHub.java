@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * The open event streams of this replica and the pushing of new assignments down them.
  * Streams are split into a few partitions by device id, each written by one thread only
  * (pushes and keep-alive comments alike), so a stream never sees two writers, a fleet-wide
- * push uses every core, and ten thousand idle streams cost no threads. Changes to a model
+ * push uses every core, and ten thousand idle streams cost no threads. Writes never block
+ * ({@link StreamWriter}): a client that stops reading holds at most one pending event and is
+ * closed after two keep-alive rounds without taking anything. Changes to a model
  * coalesce: while a push for it is queued, further changes ride along.
  *
  * <p>Bounded: one stream per device (a new stream replaces the device's old one, which is
@@ -35,12 +37,13 @@ import org.slf4j.LoggerFactory;
 public final class PushHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PushHub.class);
   private static final long COALESCE_MS = 20;
-  private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private static final class Stream {
     final SseClient client;
     final String deviceId;
     volatile String lastEventId;
+    /** Set by the first task on the partition's thread, the only one that uses it. */
+    StreamWriter writer;
 
     Stream(SseClient client, String deviceId, String lastEventId) {
       this.client = client;
@@ -69,6 +72,7 @@ public final class PushHub implements AutoCloseable {
   private final Map<String, Stream> byDevice = new ConcurrentHashMap<>();
   private final AtomicInteger open = new AtomicInteger();
   private final int maxStreams;
+  private final long keepAliveNanos;
   private final BiFunction<String, String, Assignment> assignments;
   private final Function<Assignment, String> json;
   private final PublisherMetrics metrics;
@@ -82,6 +86,7 @@ public final class PushHub implements AutoCloseable {
       PublisherMetrics metrics, Duration keepAlive, int maxStreams) {
     this.assignments = assignments;
     this.maxStreams = maxStreams;
+    this.keepAliveNanos = keepAlive.toNanos();
     this.json = json;
     this.metrics = metrics;
     this.partitions = new Partition[Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()))];
@@ -150,6 +155,12 @@ public final class PushHub implements AutoCloseable {
       if (old != null) {
         old.client.close(); // on the partition's thread, which owns both: a device's streams share it
       }
+      try {
+        s.writer = new StreamWriter(client.ctx().res().getOutputStream(), p.writer, client::close);
+      } catch (IOException | RuntimeException e) {
+        client.close();
+        return;
+      }
       send(p, s, model, null);
     });
   }
@@ -193,7 +204,7 @@ public final class PushHub implements AutoCloseable {
    * @return whether an event was sent
    */
   private boolean send(Partition p, Stream s, String model, Map<String, byte[]> frames) {
-    if (s.client.terminated()) {
+    if (s.client.terminated() || s.writer == null) {
       p.byModel.getOrDefault(model, Set.of()).remove(s);
       return false;
     }
@@ -202,22 +213,15 @@ public final class PushHub implements AutoCloseable {
       if (a.eventId().equals(s.lastEventId)) {
         return false;
       }
-      write(s.client, frames == null ? frame(a) : frames.computeIfAbsent(a.eventId(), id -> frame(a)));
+      s.writer.event(frames == null ? frame(a) : frames.computeIfAbsent(a.eventId(), id -> frame(a)));
       s.lastEventId = a.eventId();
       metrics.pushed();
       return true;
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       log.debug("push to {} failed: {}", s.deviceId, e.toString());
       s.client.close();
       return false;
     }
-  }
-
-  /** Straight to the servlet response, as Javalin's own emitter does (its context stream may buffer). */
-  private static void write(SseClient client, byte[] bytes) throws IOException {
-    var res = client.ctx().res();
-    res.getOutputStream().write(bytes);
-    res.flushBuffer();
   }
 
   /**
@@ -232,16 +236,19 @@ public final class PushHub implements AutoCloseable {
         .getBytes(StandardCharsets.UTF_8);
   }
 
+  /** Keep-alive comments, and streams whose client has taken nothing for two rounds closed. */
   private void keepAlive(Partition p) {
+    long now = System.nanoTime();
     for (Set<Stream> streams : p.byModel.values()) {
       for (Stream s : streams) {
         if (s.client.terminated()) {
           streams.remove(s);
-        } else {
-          try {
-            write(s.client, KEEP_ALIVE);
-          } catch (IOException | RuntimeException ex) {
+        } else if (s.writer != null) {
+          if (s.writer.stuckLongerThan(2 * keepAliveNanos, now)) {
+            log.debug("closing the stream of {}: it has taken nothing for {} s", s.deviceId, 2 * keepAliveNanos / 1_000_000_000);
             s.client.close();
+          } else {
+            s.writer.keepAlive();
           }
         }
       }
