@@ -4,6 +4,7 @@ import dev.distill.contract.data.DataHome;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.config.ServiceSettings;
+import dev.distill.publisher.http.ReportLimits;
 import dev.distill.publisher.rollout.RolloutSettings;
 import dev.distill.publisher.store.ArtifactStore;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import java.util.List;
  * @param deltaMaxDepth deltas are served only from an ancestor of the target at most this many versions back
  * @param deltaLimits the delta cache's size on disk and how many deltas are computed at once
  * @param maxStreams open event streams at most on a replica (one per device)
+ * @param reports how often a device may report, and how much one report counts in the gates
  */
 public record PublisherConfig(
     KafkaSettings kafka,
@@ -41,7 +43,8 @@ public record PublisherConfig(
     RolloutSettings rollouts,
     int deltaMaxDepth,
     ArtifactStore.DeltaLimits deltaLimits,
-    int maxStreams) {
+    int maxStreams,
+    ReportLimits reports) {
 
   public static final String PORT = "DISTILL_PUBLISHER_PORT";
   public static final String ADMIN_PORT = "DISTILL_PUBLISHER_ADMIN_PORT";
@@ -67,6 +70,10 @@ public record PublisherConfig(
   public static final String DELTA_CACHE_BYTES = "DISTILL_DELTA_CACHE_BYTES";
   public static final String DELTA_MAX_COMPUTATIONS = "DISTILL_DELTA_MAX_COMPUTATIONS";
   public static final String SSE_MAX_STREAMS = "DISTILL_SSE_MAX_STREAMS";
+  public static final String REPORT_BURST = "DISTILL_REPORT_BURST";
+  public static final String REPORT_INTERVAL = "DISTILL_REPORT_INTERVAL";
+  public static final String REPORT_MAX_LABELLED = "DISTILL_REPORT_MAX_LABELLED";
+  public static final String REPORT_MAX_INFERENCES = "DISTILL_REPORT_MAX_INFERENCES";
 
   public static PublisherConfig read(ConfigReader r) {
     KafkaSettings kafka = KafkaSettings.read(r);
@@ -116,9 +123,15 @@ public record PublisherConfig(
     long deltaCache = r.longValue(DELTA_CACHE_BYTES, ArtifactStore.DeltaLimits.DEFAULT.cacheBytes(), 0, Long.MAX_VALUE);
     int deltaComputations = r.intValue(DELTA_MAX_COMPUTATIONS, ArtifactStore.DeltaLimits.DEFAULT.maxComputations(), 1, 64);
     int maxStreams = r.intValue(SSE_MAX_STREAMS, 20_000, 0, 1_000_000);
+    ReportLimits reports = new ReportLimits(
+        r.intValue(REPORT_BURST, 10, 1, 10_000),
+        r.duration(REPORT_INTERVAL, Duration.ofSeconds(2), Duration.ofMillis(1), Duration.ofDays(1)),
+        r.longValue(REPORT_MAX_LABELLED, 500, 0, Long.MAX_VALUE),
+        r.longValue(REPORT_MAX_INFERENCES, 10_000_000, 0, Long.MAX_VALUE));
     r.validate();
     return new PublisherConfig(kafka, service, port, adminPort, admin, key, artifacts, ttl, poll, keepAlive, maxBody, controller,
-        rollouts, deltaDepth, new ArtifactStore.DeltaLimits(deltaCache, deltaComputations), maxStreams);
+        rollouts, deltaDepth, new ArtifactStore.DeltaLimits(deltaCache, deltaComputations), maxStreams,
+        reports);
   }
 
   @Override
@@ -127,6 +140,6 @@ public record PublisherConfig(
         + ", adminPort=" + adminPort + ", adminToken=****, signingKey=" + signingKey + ", artifactDir=" + artifactDir + ", manifestTtl="
         + manifestTtl + ", pollInterval=" + pollInterval + ", keepAlive=" + keepAlive + ", maxBodyBytes="
         + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + ", deltaMaxDepth=" + deltaMaxDepth
-        + ", deltaLimits=" + deltaLimits + ", maxStreams=" + maxStreams + "]";
+        + ", deltaLimits=" + deltaLimits + ", maxStreams=" + maxStreams + ", reports=" + reports + "]";
   }
 }

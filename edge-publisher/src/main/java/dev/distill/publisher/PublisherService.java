@@ -70,7 +70,7 @@ public final class PublisherService implements AutoCloseable {
     ManifestIssuer issuer = new ManifestIssuer(signer, config.manifestTtl(), clock);
     api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(), config.pollInterval(),
         config.maxBodyBytes(), config.keepAlive(), config.deltaMaxDepth(),
-        config.maxStreams()), view, stateLog, controller, issuer, store, metrics, clock);
+        config.maxStreams(), config.reports()), view, stateLog, controller, issuer, store, metrics, clock);
     ops = OpsServer.start(config.service().httpPort(), registry);
     ops.readiness("state", () -> stateLog.caughtUp() ? Health.up("state topics read") : Health.down("reading state topics"));
     if (stateLog instanceof KafkaStateLog k) {

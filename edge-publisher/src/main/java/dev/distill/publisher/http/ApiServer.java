@@ -30,13 +30,14 @@ public final class ApiServer implements AutoCloseable {
    * @param keepAlive interval of comments on idle event streams (proxies close silent ones)
    * @param deltaMaxDepth a delta is served only from an ancestor of the target at most this many versions back
    * @param maxStreams open event streams at most (one per device)
+   * @param reports how often a device may report, and how much one report may count
    */
   public record Settings(String adminToken, Duration pollInterval, int maxBodyBytes, Duration keepAlive, int deltaMaxDepth,
-      int maxStreams) {
+      int maxStreams, ReportLimits reports) {
     @Override
     public String toString() {
       return "Settings[adminToken=****, pollInterval=" + pollInterval + ", maxBodyBytes=" + maxBodyBytes
-          + ", keepAlive=" + keepAlive + ", deltaMaxDepth=" + deltaMaxDepth + ", maxStreams=" + maxStreams + "]";
+          + ", keepAlive=" + keepAlive + ", deltaMaxDepth=" + deltaMaxDepth + ", maxStreams=" + maxStreams + ", reports=" + reports + "]";
     }
   }
 

@@ -50,6 +50,8 @@ final class DeviceApi {
   private final Duration pollInterval;
   private final PushHub hub;
   private final int deltaMaxDepth;
+  private final ReportLimits limits;
+  private final ReportLimiter reports;
   /** About one delta computation: long enough for a slot to come free. */
   private static final long DELTA_RETRY_AFTER_SECONDS = 5;
   private static final String STREAM_RESERVED = "distill.stream.reserved";
@@ -67,6 +69,8 @@ final class DeviceApi {
     this.json = json;
     this.pollInterval = settings.pollInterval();
     this.deltaMaxDepth = settings.deltaMaxDepth();
+    this.limits = settings.reports();
+    this.reports = new ReportLimiter(clock, limits.burst(), limits.interval());
     this.hub = new PushHub(this::assignment, Json::json, metrics, settings.keepAlive(), settings.maxStreams());
     metrics.connectedDevices(hub::connected);
     metrics.registeredDevices(view::deviceCount);
@@ -224,11 +228,17 @@ final class DeviceApi {
     DeviceReport.Builder b = DeviceReport.newBuilder().setDeviceId(d.id()).setModelName(d.model())
         .setInstalledVersion(rep.installedVersion()).setReportedAtMs(clock.millis()).setStatus(status)
         .setDetail(rep.detail() == null ? "" : Json.truncate(rep.detail(), 1000))
-        .setInferenceCount(rep.inferenceCount()).setLatencyP50Ms(rep.latencyP50Ms()).setLatencyP99Ms(rep.latencyP99Ms())
-        .setErrorCount(rep.errorCount()).setLabelledCount(rep.labelledCount())
+        // counts are what the device says: capped, so one device cannot outweigh a wave in the gates
+        .setInferenceCount(Math.min(rep.inferenceCount(), limits.maxInferences())).setLatencyP50Ms(rep.latencyP50Ms())
+        .setLatencyP99Ms(rep.latencyP99Ms()).setErrorCount(Math.min(rep.errorCount(), limits.maxInferences()))
+        .setLabelledCount(Math.min(rep.labelledCount(), limits.maxLabelled()))
         .setRolloutId(rep.rolloutId() == null ? "" : Json.truncate(rep.rolloutId(), 200));
     if (rep.accuracy() != null) {
       b.setAccuracy(rep.accuracy());
+    }
+    long wait = reports.acquire(d.id());
+    if (wait > 0) {
+      throw new ApiException(ErrorCode.TOO_MANY_REQUESTS, "device " + d.id() + " reports too often", wait);
     }
     StateWrites.write(() -> stateLog.report(b.build()));
     metrics.report(status);
