@@ -2,31 +2,12 @@ package dev.distill.publisher.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import dev.distill.publisher.TestClock;
 import org.junit.jupiter.api.Test;
 
 class ReportLimiterTest {
-  long now = 1_000_000;
-  final Clock clock = new Clock() {
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(now);
-    }
-  };
+  final TestClock clock = TestClock.fixed(1_000_000);
 
   @Test
   void aBurstThenOneReportPerIntervalWithTheWaitInSeconds() {
@@ -36,9 +17,9 @@ class ReportLimiterTest {
     }
     assertThat(limiter.acquire("d")).isEqualTo(10);
     assertThat(limiter.acquire("other")).as("per device").isZero();
-    now += 4_000;
+    clock.advance(Duration.ofSeconds(4));
     assertThat(limiter.acquire("d")).isEqualTo(6);
-    now += 6_000;
+    clock.advance(Duration.ofSeconds(6));
     assertThat(limiter.acquire("d")).isZero();
     assertThat(limiter.acquire("d")).isEqualTo(10);
   }
@@ -46,7 +27,7 @@ class ReportLimiterTest {
   @Test
   void aQuietDeviceGetsItsWholeBurstBackButNoMore() {
     ReportLimiter limiter = new ReportLimiter(clock, 2, Duration.ofSeconds(1));
-    now += 3_600_000;
+    clock.advance(Duration.ofHours(1));
     assertThat(limiter.acquire("d")).isZero();
     assertThat(limiter.acquire("d")).isZero();
     assertThat(limiter.acquire("d")).isPositive();

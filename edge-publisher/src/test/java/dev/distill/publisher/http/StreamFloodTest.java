@@ -11,17 +11,14 @@ import dev.distill.contract.ota.ManifestVerifier;
 import dev.distill.contract.ota.OtaApi.Assignment;
 import dev.distill.publisher.PublisherConfig;
 import dev.distill.publisher.PublisherService;
+import dev.distill.publisher.TestClock;
 import dev.distill.publisher.TestPublishers;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.PublicKey;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -45,32 +42,12 @@ class StreamFloodTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final int CAP = 10;
   @TempDir Path dir;
-  final MovableClock clock = new MovableClock();
+  final TestClock clock = TestClock.system();
   final ExecutorService readers = Executors.newCachedThreadPool();
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   final List<HttpResponse<Stream<String>>> opened = new ArrayList<>();
   PublisherService publisher;
   AdminClient admin;
-
-  /** System time plus an offset the test moves forward. */
-  static final class MovableClock extends Clock {
-    volatile long offsetMs;
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.now().plusMillis(offsetMs);
-    }
-  }
 
   @BeforeEach
   void start() throws Exception {
@@ -186,7 +163,7 @@ class StreamFloodTest {
         () -> publisher.controller().assigner().target("d0", "m").version() == 1);
     assertThat(firstEvent(open("d0", t0)).version()).isEqualTo(1);
 
-    clock.offsetMs = Duration.ofHours(2).toMillis(); // past the 1 h manifest lifetime
+    clock.advance(Duration.ofHours(2)); // past the 1 h manifest lifetime
     Assignment later = firstEvent(open("d1", t1));
     PublicKey key = Ed25519Keys.publicKey(Base64.getDecoder().decode(
         JSON.readTree(http.send(HttpRequest.newBuilder(publisher.apiUri().resolve("/v1/keys")).build(),
