@@ -165,6 +165,14 @@ public final class PushHub implements AutoCloseable {
     });
   }
 
+  /** Closes the device's stream, if it has one here (it was deregistered). */
+  public void disconnect(String deviceId) {
+    Stream s = byDevice.get(deviceId);
+    if (s != null) {
+      partition(deviceId).writer.execute(s.client::close);
+    }
+  }
+
   /**
    * Something about a model changed: re-evaluate the assignments of its connected devices.
    * Changes come in bursts (a version, then its rollout a few milliseconds later): a short

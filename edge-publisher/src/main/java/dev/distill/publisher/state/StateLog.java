@@ -15,6 +15,9 @@ public interface StateLog extends AutoCloseable {
 
   void putRollout(Rollout rollout) throws StateWriteException;
 
+  /** Durable before it returns (a tombstone on the devices topic): its token must not come back after a restart. */
+  void deregisterDevice(String deviceId) throws StateWriteException;
+
   /** Reports may be buffered: losing one in a crash only delays a gate. */
   void report(DeviceReport report) throws StateWriteException;
 
