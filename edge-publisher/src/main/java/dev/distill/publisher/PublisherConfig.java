@@ -4,9 +4,11 @@ import dev.distill.contract.data.DataHome;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.config.ServiceSettings;
-import dev.distill.publisher.http.Operators;
-import dev.distill.publisher.rollout.RolloutSettings;
 import dev.distill.contract.ota.Ed25519Keys;
+import dev.distill.publisher.http.Operators;
+import dev.distill.publisher.http.ReportLimits;
+import dev.distill.publisher.rollout.RolloutSettings;
+import dev.distill.publisher.store.ArtifactStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +29,10 @@ import java.util.List;
  *     rollout state (all replicas serve devices and take operators' commands)
  * @param commandTimeout how long an operator's call waits for the controller's outcome before it
  *     is answered 503 (the command stays queued)
+ * @param deltaMaxDepth deltas are served only from an ancestor of the target at most this many versions back
+ * @param deltaLimits the delta cache's size on disk and how many deltas are computed at once
+ * @param maxStreams open event streams at most on a replica (one per device)
+ * @param reports how often a device may report, and how much one report counts in the gates
  */
 public record PublisherConfig(
     KafkaSettings kafka,
@@ -43,7 +49,11 @@ public record PublisherConfig(
     int maxBodyBytes,
     boolean controller,
     RolloutSettings rollouts,
-    Duration commandTimeout) {
+    Duration commandTimeout,
+    int deltaMaxDepth,
+    ArtifactStore.DeltaLimits deltaLimits,
+    int maxStreams,
+    ReportLimits reports) {
 
   public static final String PORT = "DISTILL_PUBLISHER_PORT";
   public static final String ADMIN_PORT = "DISTILL_PUBLISHER_ADMIN_PORT";
@@ -67,6 +77,14 @@ public record PublisherConfig(
   public static final String MAX_ACCURACY_DROP = "DISTILL_GATE_MAX_ACCURACY_DROP";
   public static final String MIN_ACCURACY = "DISTILL_GATE_MIN_ACCURACY";
   public static final String MIN_LABELLED = "DISTILL_GATE_MIN_LABELLED";
+  public static final String DELTA_MAX_DEPTH = "DISTILL_DELTA_MAX_DEPTH";
+  public static final String DELTA_CACHE_BYTES = "DISTILL_DELTA_CACHE_BYTES";
+  public static final String DELTA_MAX_COMPUTATIONS = "DISTILL_DELTA_MAX_COMPUTATIONS";
+  public static final String SSE_MAX_STREAMS = "DISTILL_SSE_MAX_STREAMS";
+  public static final String REPORT_BURST = "DISTILL_REPORT_BURST";
+  public static final String REPORT_INTERVAL = "DISTILL_REPORT_INTERVAL";
+  public static final String REPORT_MAX_LABELLED = "DISTILL_REPORT_MAX_LABELLED";
+  public static final String REPORT_MAX_INFERENCES = "DISTILL_REPORT_MAX_INFERENCES";
 
   /**
    * An existing key pair must load and belong together, or the publisher would sign manifests
@@ -139,10 +157,20 @@ public record PublisherConfig(
         r.doubleValue(MIN_ACCURACY, 0.0, 0.0, 1.0),
         r.longValue(MIN_LABELLED, 200, 0, Long.MAX_VALUE),
         r.bool(AUTO, true));
+    int deltaDepth = r.intValue(DELTA_MAX_DEPTH, 3, 0, 1000);
+    long deltaCache = r.longValue(DELTA_CACHE_BYTES, ArtifactStore.DeltaLimits.DEFAULT.cacheBytes(), 0, Long.MAX_VALUE);
+    int deltaComputations = r.intValue(DELTA_MAX_COMPUTATIONS, ArtifactStore.DeltaLimits.DEFAULT.maxComputations(), 1, 64);
+    int maxStreams = r.intValue(SSE_MAX_STREAMS, 20_000, 0, 1_000_000);
+    ReportLimits reports = new ReportLimits(
+        r.intValue(REPORT_BURST, 10, 1, 10_000),
+        r.duration(REPORT_INTERVAL, Duration.ofSeconds(2), Duration.ofMillis(1), Duration.ofDays(1)),
+        r.longValue(REPORT_MAX_LABELLED, 500, 0, Long.MAX_VALUE),
+        r.longValue(REPORT_MAX_INFERENCES, 10_000_000, 0, Long.MAX_VALUE));
     Duration commandTimeout = r.duration(COMMAND_TIMEOUT, Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5));
     r.validate();
     return new PublisherConfig(kafka, service, port, adminPort, admin, operators, key, artifacts, ttl, poll, keepAlive,
-        maxBody, controller, rollouts, commandTimeout);
+        maxBody, controller, rollouts, commandTimeout, deltaDepth, new ArtifactStore.DeltaLimits(deltaCache, deltaComputations), maxStreams,
+        reports);
   }
 
   @Override
@@ -151,6 +179,8 @@ public record PublisherConfig(
         + ", adminPort=" + adminPort + ", adminToken=****, operators=" + (operators == null ? 0 : operators.size())
         + ", signingKey=" + signingKey + ", artifactDir=" + artifactDir + ", manifestTtl="
         + manifestTtl + ", pollInterval=" + pollInterval + ", keepAlive=" + keepAlive + ", maxBodyBytes="
-        + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + ", commandTimeout=" + commandTimeout + "]";
+        + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + ", commandTimeout=" + commandTimeout
+        + ", deltaMaxDepth=" + deltaMaxDepth
+        + ", deltaLimits=" + deltaLimits + ", maxStreams=" + maxStreams + ", reports=" + reports + "]";
   }
 }

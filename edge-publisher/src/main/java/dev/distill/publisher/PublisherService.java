@@ -58,11 +58,12 @@ public final class PublisherService implements AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final ManifestSigner signer;
   private final KafkaAuditTrail auditTrail;
+  private final ArtifactStore store;
   private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
   private PublisherService(PublisherConfig config, Clock clock, boolean inMemory) throws IOException, InterruptedException {
     this.config = config;
-    ArtifactStore store = new ArtifactStore(config.artifactDir());
+    this.store = new ArtifactStore(config.artifactDir(), config.deltaLimits());
     this.ingest = new VersionIngest(store, view);
     KeyPair keys = Ed25519Keys.loadOrCreate(config.signingKey());
     this.signer = new ManifestSigner(keys);
@@ -103,8 +104,9 @@ public final class PublisherService implements AutoCloseable {
     }
     ManifestIssuer issuer = new ManifestIssuer(signer, config.manifestTtl(), clock, view::rollout);
     api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(),
-        config.operators(), audit, replica(), config.pollInterval(), config.maxBodyBytes(), config.keepAlive()), view,
-        stateLog, controller, issuer, store, metrics, clock);
+        config.operators(), audit, replica(), config.pollInterval(), config.maxBodyBytes(), config.keepAlive(),
+        config.deltaMaxDepth(), config.maxStreams(), config.reports()), view, stateLog, controller, issuer, store,
+        metrics, clock);
     ops = OpsServer.start(config.service().httpPort(), registry);
     // exactly one replica of a fleet shows 1: alert on a sum other than 1
     Gauge.builder("distill.publisher.rollout.controller", this, p -> p.leading() ? 1 : 0)
@@ -198,6 +200,11 @@ public final class PublisherService implements AutoCloseable {
 
   public FleetView view() {
     return view;
+  }
+
+  /** The artifact store and its delta cache (tests look at its bounds). */
+  public ArtifactStore store() {
+    return store;
   }
 
   public RolloutController controller() {

@@ -79,4 +79,22 @@ class PublisherConfigTest {
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
             .satisfies(p -> assertThat(p).startsWith(PublisherConfig.SIGNING_KEY).contains("does not exist")));
   }
+
+  @Test
+  void deltaStreamAndReportBoundsHaveDefaultsAndAreValidated() {
+    PublisherConfig c = PublisherConfig.read(ConfigReader.from(Map.of(PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token")));
+    assertThat(c.deltaMaxDepth()).isEqualTo(3);
+    assertThat(c.deltaLimits().cacheBytes()).isEqualTo(256L << 20);
+    assertThat(c.deltaLimits().maxComputations()).isEqualTo(2);
+    assertThat(c.maxStreams()).isEqualTo(20_000);
+    assertThat(c.reports().burst()).isEqualTo(10);
+    assertThat(c.reports().interval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.reports().maxLabelled()).isEqualTo(500);
+    assertThatThrownBy(() -> PublisherConfig.read(ConfigReader.from(Map.of(
+        PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token",
+        PublisherConfig.DELTA_MAX_DEPTH, "-1", PublisherConfig.DELTA_CACHE_BYTES, "lots",
+        PublisherConfig.DELTA_MAX_COMPUTATIONS, "0", PublisherConfig.SSE_MAX_STREAMS, "-5",
+        PublisherConfig.REPORT_BURST, "0", PublisherConfig.REPORT_INTERVAL, "0s"))))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(6));
+  }
 }

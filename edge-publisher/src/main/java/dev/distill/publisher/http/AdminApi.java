@@ -83,6 +83,12 @@ final class AdminApi {
           .setTokenSha256(Callers.hex(Callers.sha256(token))).build()));
       Json.ok(ctx, new DeviceCredentials(d.id(), d.model(), token));
     });
+    r.delete("/v1/admin/devices/{deviceId}", ctx -> {
+      FleetView.Device d = callers.knownDevice(ctx.pathParam("deviceId"));
+      StateWrites.write(() -> stateLog.deregisterDevice(d.id()));
+      devices.hub().disconnect(d.id()); // its token no longer opens one, but an open stream would go on
+      ctx.status(204);
+    });
     r.get("/v1/admin/devices/{deviceId}", ctx -> {
       FleetView.Device d = callers.knownDevice(ctx.pathParam("deviceId"));
       Map<String, Object> out = new LinkedHashMap<>();

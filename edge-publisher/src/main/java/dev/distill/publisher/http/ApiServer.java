@@ -31,13 +31,18 @@ public final class ApiServer implements AutoCloseable {
    * @param pollInterval what devices are told about how often to poll without a push channel
    * @param maxBodyBytes larger request bodies are refused before they are read
    * @param keepAlive interval of comments on idle event streams (proxies close silent ones)
+   * @param deltaMaxDepth a delta is served only from an ancestor of the target at most this many versions back
+   * @param maxStreams open event streams at most (one per device)
+   * @param reports how often a device may report, and how much one report may count
    */
   public record Settings(String adminToken, Operators operators, AuditTrail audit, String replica,
-      Duration pollInterval, int maxBodyBytes, Duration keepAlive) {
+      Duration pollInterval, int maxBodyBytes, Duration keepAlive, int deltaMaxDepth, int maxStreams,
+      ReportLimits reports) {
     @Override
     public String toString() {
       return "Settings[adminToken=****, operators=" + operators.size() + ", replica=" + replica + ", pollInterval="
-          + pollInterval + ", maxBodyBytes=" + maxBodyBytes + ", keepAlive=" + keepAlive + "]";
+          + pollInterval + ", maxBodyBytes=" + maxBodyBytes + ", keepAlive=" + keepAlive + ", deltaMaxDepth="
+          + deltaMaxDepth + ", maxStreams=" + maxStreams + ", reports=" + reports + "]";
     }
   }
 
@@ -89,7 +94,12 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static void errors(RoutesConfig r) {
-    r.exception(ApiException.class, (e, ctx) -> Json.error(ctx, e.code(), e.getMessage()));
+    r.exception(ApiException.class, (e, ctx) -> {
+      if (e.retryAfterSeconds() > 0) {
+        ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+      }
+      Json.error(ctx, e.code(), e.getMessage());
+    });
     r.exception(HttpResponseException.class, (e, ctx) -> Json.error(ctx, ErrorCode.forStatus(e.getStatus()), e.getMessage()));
     r.exception(Exception.class, (e, ctx) -> {
       log.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);

@@ -20,7 +20,10 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,6 +49,12 @@ final class DeviceApi {
   private final Json json;
   private final Duration pollInterval;
   private final PushHub hub;
+  private final int deltaMaxDepth;
+  private final ReportLimits limits;
+  private final ReportLimiter reports;
+  /** About one delta computation: long enough for a slot to come free. */
+  private static final long DELTA_RETRY_AFTER_SECONDS = 5;
+  private static final String STREAM_RESERVED = "distill.stream.reserved";
 
   DeviceApi(ApiServer.Settings settings, FleetView view, StateLog stateLog, RolloutController controller,
       ManifestIssuer issuer, ArtifactStore store, PublisherMetrics metrics, Clock clock, Callers callers, Json json) {
@@ -59,9 +68,13 @@ final class DeviceApi {
     this.callers = callers;
     this.json = json;
     this.pollInterval = settings.pollInterval();
-    this.hub = new PushHub(this::assignment, Json::json, metrics, settings.keepAlive());
+    this.deltaMaxDepth = settings.deltaMaxDepth();
+    this.limits = settings.reports();
+    this.reports = new ReportLimiter(clock, limits.burst(), limits.interval());
+    this.hub = new PushHub(this::assignment, Json::json, metrics, settings.keepAlive(), settings.maxStreams());
     metrics.connectedDevices(hub::connected);
     metrics.registeredDevices(view::deviceCount);
+    metrics.deltas(store::deltaCacheBytes, store::deltasComputing);
     view.onChange(hub::changed);
   }
 
@@ -83,15 +96,22 @@ final class DeviceApi {
       Json.ok(ctx, assignment(d.id(), d.model()));
     });
     r.before(OtaApi.EVENTS, ctx -> {
-      callers.deviceCaller(ctx);
+      FleetView.Device d = callers.deviceCaller(ctx);
       String accept = ctx.header("Accept");
       if (accept == null || !accept.contains("text/event-stream")) {
         throw new ApiException(ErrorCode.NOT_ACCEPTABLE, "event streams need 'Accept: text/event-stream'");
       }
+      // last: once admitted, the stream handler runs (it checks Accept the same way) and opens it
+      Boolean reserved = hub.admit(d.id());
+      if (reserved == null) {
+        throw new ApiException(ErrorCode.TOO_MANY_REQUESTS, "this replica holds as many event streams as it may: poll the assignment",
+            pollInterval.toSeconds());
+      }
+      ctx.attribute(STREAM_RESERVED, reserved);
     });
     r.sse(OtaApi.EVENTS, client -> {
       FleetView.Device d = view.device(client.ctx().pathParam("deviceId")).orElseThrow();
-      hub.open(client, d.id(), d.model(), client.ctx().header("Last-Event-ID"));
+      hub.open(client, d.id(), d.model(), client.ctx().header("Last-Event-ID"), Boolean.TRUE.equals(client.ctx().attribute(STREAM_RESERVED)));
     });
     r.post(OtaApi.REPORTS, this::report);
     r.get(OtaApi.REPORTS, ctx -> {
@@ -118,10 +138,51 @@ final class DeviceApi {
       if (!store.has(target)) {
         throw new ApiException(ErrorCode.UNKNOWN_ARTIFACT, "no artifact " + target);
       }
-      Path delta = store.delta(base, target).orElseThrow(() -> new ApiException(ErrorCode.DELTA_UNAVAILABLE,
-          "no delta from " + base + ": download the full artifact"));
-      serve(ctx, delta, "\"" + base + "-" + target + "\"", DeltaCodec.MEDIA_TYPE, true);
+      if (!withinLineage(view, base, target, deltaMaxDepth)) {
+        throw new ApiException(ErrorCode.DELTA_UNAVAILABLE, "deltas are served only from one of the " + deltaMaxDepth
+            + " versions the target was trained on top of: download the full artifact");
+      }
+      // an evicted delta between lookup and open is computed again, once
+      for (int attempt = 0; ; attempt++) {
+        Path delta = delta(base, target);
+        try {
+          serve(ctx, delta, "\"" + base + "-" + target + "\"", DeltaCodec.MEDIA_TYPE, true);
+          return;
+        } catch (NoSuchFileException e) {
+          if (attempt > 0) {
+            throw new ApiException(ErrorCode.DELTA_UNAVAILABLE, "the delta was evicted: download the full artifact");
+          }
+        }
+      }
     });
+  }
+
+  private Path delta(String base, String target) throws IOException {
+    try {
+      return store.delta(base, target).orElseThrow(() -> new ApiException(ErrorCode.DELTA_UNAVAILABLE,
+          "no delta from " + base + ": download the full artifact"));
+    } catch (ArtifactStore.DeltaBusyException e) {
+      throw new ApiException(ErrorCode.TOO_MANY_REQUESTS, e.getMessage() + ": retry later or download the full artifact",
+          DELTA_RETRY_AFTER_SECONDS);
+    }
+  }
+
+  /**
+   * Whether {@code base} is the target's version or one of its ancestors (parent, grandparent,
+   * ...) of the same model, at most {@code maxDepth} steps back. Deltas between unrelated
+   * versions are barely smaller than the artifact, and allowing every pair would let anyone
+   * make the publisher compute n² of them.
+   */
+  static boolean withinLineage(FleetView view, String baseSha, String targetSha, int maxDepth) {
+    VersionInfo v = view.versionBySha(targetSha).orElse(null);
+    for (int depth = 0; v != null && depth <= maxDepth; depth++) {
+      if (depth > 0 && v.sha256().equals(baseSha)) {
+        return true;
+      }
+      long parent = v.metadata().getParentVersion();
+      v = parent <= 0 ? null : view.version(v.model(), parent).orElse(null);
+    }
+    return false;
   }
 
   /** The current assignment of a device: the same on every replica for the same state. */
@@ -167,11 +228,17 @@ final class DeviceApi {
     DeviceReport.Builder b = DeviceReport.newBuilder().setDeviceId(d.id()).setModelName(d.model())
         .setInstalledVersion(rep.installedVersion()).setReportedAtMs(clock.millis()).setStatus(status)
         .setDetail(rep.detail() == null ? "" : Json.truncate(rep.detail(), 1000))
-        .setInferenceCount(rep.inferenceCount()).setLatencyP50Ms(rep.latencyP50Ms()).setLatencyP99Ms(rep.latencyP99Ms())
-        .setErrorCount(rep.errorCount()).setLabelledCount(rep.labelledCount())
+        // counts are what the device says: capped, so one device cannot outweigh a wave in the gates
+        .setInferenceCount(Math.min(rep.inferenceCount(), limits.maxInferences())).setLatencyP50Ms(rep.latencyP50Ms())
+        .setLatencyP99Ms(rep.latencyP99Ms()).setErrorCount(Math.min(rep.errorCount(), limits.maxInferences()))
+        .setLabelledCount(Math.min(rep.labelledCount(), limits.maxLabelled()))
         .setRolloutId(rep.rolloutId() == null ? "" : Json.truncate(rep.rolloutId(), 200));
     if (rep.accuracy() != null) {
       b.setAccuracy(rep.accuracy());
+    }
+    long wait = reports.acquire(d.id());
+    if (wait > 0) {
+      throw new ApiException(ErrorCode.TOO_MANY_REQUESTS, "device " + d.id() + " reports too often", wait);
     }
     StateWrites.write(() -> stateLog.report(b.build()));
     metrics.report(status);
@@ -179,9 +246,20 @@ final class DeviceApi {
     Json.ok(ctx, Map.of("accepted", true));
   }
 
-  /** Streams a file, whole or one range, with its ETag; a matching If-None-Match gets 304. */
+  /**
+   * Streams a file, whole or one range, with its ETag; a matching If-None-Match gets 304.
+   *
+   * @throws NoSuchFileException before anything is written, when the file is gone
+   */
   private void serve(Context ctx, Path file, String etag, String type, boolean delta) throws IOException {
-    long length = Files.size(file);
+    // opened first: a delta evicted after this is still read whole from the open file
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      serve(ctx, ch, etag, type, delta);
+    }
+  }
+
+  private void serve(Context ctx, FileChannel file, String etag, String type, boolean delta) throws IOException {
+    long length = file.size();
     ctx.header("ETag", etag);
     ctx.header("Accept-Ranges", "bytes");
     ctx.header("Cache-Control", "private, max-age=31536000, immutable"); // content-addressed
@@ -201,8 +279,8 @@ final class DeviceApi {
     ctx.contentType(type);
     ctx.res().setContentLengthLong(count);
     long sent = 0;
-    try (InputStream in = Files.newInputStream(file)) {
-      in.skipNBytes(first);
+    try {
+      InputStream in = Channels.newInputStream(file.position(first));
       OutputStream out = ctx.outputStream();
       byte[] buf = new byte[64 * 1024];
       while (sent < count) {

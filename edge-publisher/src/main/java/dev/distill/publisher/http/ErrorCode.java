@@ -23,6 +23,8 @@ public enum ErrorCode {
   BODY_TOO_LARGE(413),
   UNSUPPORTED_MEDIA_TYPE(415),
   INVALID_RANGE(416),
+  /** A bound was reached (delta computations, event streams, report rate): retry after {@code Retry-After} seconds. */
+  TOO_MANY_REQUESTS(429),
   NOT_READY(503),
   STATE_UNAVAILABLE(503),
   INTERNAL(500);
@@ -47,6 +49,7 @@ public enum ErrorCode {
       case 413 -> BODY_TOO_LARGE;
       case 415 -> UNSUPPORTED_MEDIA_TYPE;
       case 416 -> INVALID_RANGE;
+      case 429 -> TOO_MANY_REQUESTS;
       case 503 -> NOT_READY;
       default -> status >= 500 ? INTERNAL : INVALID_FIELD;
     };

@@ -78,6 +78,13 @@ public final class PublisherMetrics {
         .description("devices in the registry").register(registry);
   }
 
+  public void deltas(Supplier<Number> cacheBytes, Supplier<Number> computing) {
+    Gauge.builder("distill.publisher.delta.cache.bytes", cacheBytes).baseUnit("bytes")
+        .description("deltas cached on disk").register(registry);
+    Gauge.builder("distill.publisher.deltas.computing", computing)
+        .description("deltas being computed now").register(registry);
+  }
+
   public void pushed() {
     pushed.increment();
   }

@@ -22,18 +22,28 @@ import org.slf4j.LoggerFactory;
  * The open event streams of this replica and the pushing of new assignments down them.
  * Streams are split into a few partitions by device id, each written by one thread only
  * (pushes and keep-alive comments alike), so a stream never sees two writers, a fleet-wide
- * push uses every core, and ten thousand idle streams cost no threads. Changes to a model
+ * push uses every core, and ten thousand idle streams cost no threads. Writes never block
+ * ({@link StreamWriter}): a client that stops reading holds at most one pending event and is
+ * closed after two keep-alive rounds without taking anything. Changes to a model
  * coalesce: while a push for it is queued, further changes ride along.
+ *
+ * <p>Bounded: one stream per device (a new stream replaces the device's old one, which is
+ * closed: a device reconnecting after a network change often leaves a half-open stream the
+ * server cannot tell from a live one, and refusing the new stream would lock it out until a
+ * keep-alive write fails), and at most {@code maxStreams} in all ({@link #admits} says whether a
+ * new one fits). A new stream's first event is encoded afresh, so its manifest is newly issued;
+ * only the devices of one fleet-wide push share encoded events.
  */
 public final class PushHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PushHub.class);
   private static final long COALESCE_MS = 20;
-  private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private static final class Stream {
     final SseClient client;
     final String deviceId;
     volatile String lastEventId;
+    /** Set by the first task on the partition's thread, the only one that uses it. */
+    StreamWriter writer;
 
     Stream(SseClient client, String deviceId, String lastEventId) {
       this.client = client;
@@ -58,8 +68,11 @@ public final class PushHub implements AutoCloseable {
 
   private final Partition[] partitions;
   private final Set<String> pending = ConcurrentHashMap.newKeySet();
-  /** Encoded events by event id; small (one per live assignment), cleared when it grows. */
-  private final Map<String, byte[]> frames = new ConcurrentHashMap<>();
+  /** The open stream of each device: one at most. */
+  private final Map<String, Stream> byDevice = new ConcurrentHashMap<>();
+  private final AtomicInteger open = new AtomicInteger();
+  private final int maxStreams;
+  private final long keepAliveNanos;
   private final BiFunction<String, String, Assignment> assignments;
   private final Function<Assignment, String> json;
   private final PublisherMetrics metrics;
@@ -67,10 +80,13 @@ public final class PushHub implements AutoCloseable {
   /**
    * @param assignments (device id, model) to the device's current assignment
    * @param json how an assignment is written as event data
+   * @param maxStreams open streams at most on this replica
    */
   public PushHub(BiFunction<String, String, Assignment> assignments, Function<Assignment, String> json,
-      PublisherMetrics metrics, Duration keepAlive) {
+      PublisherMetrics metrics, Duration keepAlive, int maxStreams) {
     this.assignments = assignments;
+    this.maxStreams = maxStreams;
+    this.keepAliveNanos = keepAlive.toNanos();
     this.json = json;
     this.metrics = metrics;
     this.partitions = new Partition[Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()))];
@@ -82,28 +98,79 @@ public final class PushHub implements AutoCloseable {
   }
 
   public int connected() {
-    int n = 0;
-    for (Partition p : partitions) {
-      for (Set<Stream> s : p.byModel.values()) {
-        n += s.size();
-      }
+    return open.get();
+  }
+
+  /**
+   * Admits a new stream of this device, before the response starts: it replaces the device's
+   * own stream, or takes one of the free places, which is reserved at once (so a flood of
+   * concurrent requests cannot all see the same free place). Every admitted request must be
+   * followed by {@link #open} with the answer.
+   *
+   * @return null when there is no place; else whether a place was reserved
+   */
+  public Boolean admit(String deviceId) {
+    if (byDevice.containsKey(deviceId)) {
+      return false;
     }
-    return n;
+    return reserve() ? true : null;
+  }
+
+  private boolean reserve() {
+    return open.getAndUpdate(n -> n < maxStreams ? n + 1 : n) < maxStreams;
   }
 
   private Partition partition(String deviceId) {
     return partitions[Math.floorMod(deviceId.hashCode(), partitions.length)];
   }
 
-  /** Takes over an accepted event stream and sends the current assignment unless the device has it. */
-  public void open(SseClient client, String deviceId, String model, String lastEventId) {
+  /**
+   * Takes over an accepted event stream, closing the device's previous one, and sends the
+   * current assignment unless the device has it.
+   *
+   * @param reserved what {@link #admit} answered: a place was reserved for it
+   */
+  public void open(SseClient client, String deviceId, String model, String lastEventId, boolean reserved) {
     Stream s = new Stream(client, deviceId, lastEventId);
     Partition p = partition(deviceId);
+    Stream old = byDevice.put(deviceId, s);
+    if (old != null && reserved) {
+      open.decrementAndGet(); // the device's own place, already counted
+    } else if (old == null && !reserved && !reserve()) {
+      // its old stream closed between admit and now, and the free places went meanwhile
+      byDevice.remove(deviceId, s);
+      client.close();
+      return;
+    }
     Set<Stream> streams = p.byModel.computeIfAbsent(model, m -> ConcurrentHashMap.newKeySet());
     streams.add(s);
-    client.onClose(() -> streams.remove(s));
+    client.onClose(() -> {
+      streams.remove(s);
+      if (byDevice.remove(deviceId, s)) {
+        open.decrementAndGet();
+      }
+    });
     client.keepAlive();
-    p.writer.execute(() -> send(p, s, model));
+    p.writer.execute(() -> {
+      if (old != null) {
+        old.client.close(); // on the partition's thread, which owns both: a device's streams share it
+      }
+      try {
+        s.writer = new StreamWriter(client.ctx().res().getOutputStream(), p.writer, client::close);
+      } catch (IOException | RuntimeException e) {
+        client.close();
+        return;
+      }
+      send(p, s, model, null);
+    });
+  }
+
+  /** Closes the device's stream, if it has one here (it was deregistered). */
+  public void disconnect(String deviceId) {
+    Stream s = byDevice.get(deviceId);
+    if (s != null) {
+      partition(deviceId).writer.execute(s.client::close);
+    }
   }
 
   /**
@@ -117,9 +184,8 @@ public final class PushHub implements AutoCloseable {
     }
     partitions[0].writer.schedule(() -> {
       pending.remove(model);
-      if (frames.size() > 64) {
-        frames.clear();
-      }
+      // shared by this push only: a later stream gets a newly issued manifest
+      Map<String, byte[]> frames = new ConcurrentHashMap<>();
       long t0 = System.nanoTime();
       AtomicInteger sent = new AtomicInteger();
       AtomicInteger remaining = new AtomicInteger(partitions.length);
@@ -127,7 +193,7 @@ public final class PushHub implements AutoCloseable {
         p.writer.execute(() -> {
           try {
             for (Stream s : p.byModel.getOrDefault(model, Set.of())) {
-              if (send(p, s, model)) {
+              if (send(p, s, model, frames)) {
                 sent.incrementAndGet();
               }
             }
@@ -141,9 +207,12 @@ public final class PushHub implements AutoCloseable {
     }, COALESCE_MS, TimeUnit.MILLISECONDS);
   }
 
-  /** @return whether an event was sent */
-  private boolean send(Partition p, Stream s, String model) {
-    if (s.client.terminated()) {
+  /**
+   * @param frames events already encoded by this push, by event id; null to encode afresh
+   * @return whether an event was sent
+   */
+  private boolean send(Partition p, Stream s, String model, Map<String, byte[]> frames) {
+    if (s.client.terminated() || s.writer == null) {
       p.byModel.getOrDefault(model, Set.of()).remove(s);
       return false;
     }
@@ -152,22 +221,15 @@ public final class PushHub implements AutoCloseable {
       if (a.eventId().equals(s.lastEventId)) {
         return false;
       }
-      write(s.client, frames.computeIfAbsent(a.eventId(), id -> frame(a)));
+      s.writer.event(frames == null ? frame(a) : frames.computeIfAbsent(a.eventId(), id -> frame(a)));
       s.lastEventId = a.eventId();
       metrics.pushed();
       return true;
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       log.debug("push to {} failed: {}", s.deviceId, e.toString());
       s.client.close();
       return false;
     }
-  }
-
-  /** Straight to the servlet response, as Javalin's own emitter does (its context stream may buffer). */
-  private static void write(SseClient client, byte[] bytes) throws IOException {
-    var res = client.ctx().res();
-    res.getOutputStream().write(bytes);
-    res.flushBuffer();
   }
 
   /**
@@ -182,16 +244,19 @@ public final class PushHub implements AutoCloseable {
         .getBytes(StandardCharsets.UTF_8);
   }
 
+  /** Keep-alive comments, and streams whose client has taken nothing for two rounds closed. */
   private void keepAlive(Partition p) {
+    long now = System.nanoTime();
     for (Set<Stream> streams : p.byModel.values()) {
       for (Stream s : streams) {
         if (s.client.terminated()) {
           streams.remove(s);
-        } else {
-          try {
-            write(s.client, KEEP_ALIVE);
-          } catch (IOException | RuntimeException ex) {
+        } else if (s.writer != null) {
+          if (s.writer.stuckLongerThan(2 * keepAliveNanos, now)) {
+            log.debug("closing the stream of {}: it has taken nothing for {} s", s.deviceId, 2 * keepAliveNanos / 1_000_000_000);
             s.client.close();
+          } else {
+            s.writer.keepAlive();
           }
         }
       }

@@ -254,6 +254,12 @@ public final class KafkaStateLog implements StateLog {
   }
 
   @Override
+  public void deregisterDevice(String deviceId) throws StateWriteException {
+    send(topics.devices().name(), deviceId, null); // a tombstone: compaction forgets the device
+    view.applyDevice(deviceId, null);
+  }
+
+  @Override
   public void report(DeviceReport report) {
     producer.send(new ProducerRecord<>(topics.deviceReports().name(), report.getDeviceId(), report.toByteArray()),
         (md, e) -> {

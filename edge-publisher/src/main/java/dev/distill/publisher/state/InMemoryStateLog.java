@@ -23,6 +23,11 @@ public final class InMemoryStateLog implements StateLog {
   }
 
   @Override
+  public void deregisterDevice(String deviceId) {
+    view.applyDevice(deviceId, null);
+  }
+
+  @Override
   public void report(DeviceReport report) {
     view.applyReport(report);
   }

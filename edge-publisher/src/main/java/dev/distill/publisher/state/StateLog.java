@@ -14,6 +14,9 @@ public interface StateLog extends AutoCloseable {
   /** Durable before it returns: a device must not get a token that a restart forgets. */
   void registerDevice(DeviceRecord device) throws StateWriteException;
 
+  /** Durable before it returns (a tombstone on the devices topic): its token must not come back after a restart. */
+  void deregisterDevice(String deviceId) throws StateWriteException;
+
   /** Reports may be buffered: losing one in a crash only delays a gate. */
   void report(DeviceReport report) throws StateWriteException;
 

@@ -43,4 +43,11 @@ class OpenApiTest {
     assertThat(required).containsExactlyInAnyOrderElementsOf(primitives);
     required.forEach(name -> assertThat(report.get("properties").has(name)).as(name).isTrue());
   }
+
+  @Test
+  void theSpecListsEveryErrorCode() {
+    List<String> listed = new ArrayList<>();
+    spec.get("components").get("schemas").get("Error").get("properties").get("code").get("enum").forEach(n -> listed.add(n.asText()));
+    assertThat(listed).containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(ErrorCode.values()).map(Enum::name).toList());
+  }
 }

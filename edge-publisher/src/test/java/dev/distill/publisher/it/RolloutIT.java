@@ -58,7 +58,8 @@ class RolloutIT {
         KafkaSettings.BOOTSTRAP, broker.bootstrapServers(),
         KafkaSettings.PARTITIONS, "1",
         PublisherConfig.MIN_WAVE_DURATION, "1s",
-        PublisherConfig.POLL_INTERVAL, "2s"));
+        PublisherConfig.POLL_INTERVAL, "2s",
+        PublisherConfig.REPORT_INTERVAL, "100ms")); // the fleet reports every 500 ms
     publisher = PublisherService.start(config, Clock.systemUTC());
     topics = config.kafka().topics();
     Map<String, Object> p = new HashMap<>(config.kafka().clientProperties());

@@ -1,0 +1,45 @@
+package dev.distill.publisher.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.distill.contract.proto.ModelVersion;
+import dev.distill.publisher.state.FleetView;
+import org.junit.jupiter.api.Test;
+
+class DeltaLineageTest {
+  private final FleetView view = new FleetView();
+
+  private void version(String model, long v, long parent) {
+    view.applyVersion(ModelVersion.newBuilder().setModelName(model).setVersion(v).setParentVersion(parent).build(),
+        sha(model, v), 100, 0);
+  }
+
+  private static String sha(String model, long v) {
+    return String.format("%064x", (long) model.hashCode() * 1000 + v).replace('-', '0');
+  }
+
+  @Test
+  void aDeltaIsServedOnlyFromAnAncestorWithinTheDepth() {
+    for (long v = 1; v <= 6; v++) {
+      version("m", v, v - 1);
+    }
+    assertThat(DeviceApi.withinLineage(view, sha("m", 5), sha("m", 6), 3)).isTrue();
+    assertThat(DeviceApi.withinLineage(view, sha("m", 3), sha("m", 6), 3)).isTrue();
+    assertThat(DeviceApi.withinLineage(view, sha("m", 2), sha("m", 6), 3)).as("four back").isFalse();
+    assertThat(DeviceApi.withinLineage(view, sha("m", 6), sha("m", 5), 3)).as("a descendant").isFalse();
+    assertThat(DeviceApi.withinLineage(view, sha("m", 6), sha("m", 6), 3)).as("itself").isFalse();
+    assertThat(DeviceApi.withinLineage(view, sha("m", 5), sha("m", 6), 0)).as("deltas off").isFalse();
+  }
+
+  @Test
+  void aDeltaFollowsParentsNotVersionNumbers() {
+    version("m", 1, 0);
+    version("m", 2, 1);
+    version("m", 3, 1); // retrained from 1, not from 2
+    version("other", 2, 1);
+    assertThat(DeviceApi.withinLineage(view, sha("m", 1), sha("m", 3), 3)).isTrue();
+    assertThat(DeviceApi.withinLineage(view, sha("m", 2), sha("m", 3), 3)).as("a sibling").isFalse();
+    assertThat(DeviceApi.withinLineage(view, sha("other", 2), sha("m", 3), 3)).as("another model").isFalse();
+    assertThat(DeviceApi.withinLineage(view, sha("m", 1), "f".repeat(64), 3)).as("an unknown target").isFalse();
+  }
+}
