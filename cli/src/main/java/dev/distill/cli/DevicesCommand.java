@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "devices", mixinStandardHelpOptions = true, description = "Simulated edge devices.",
-    subcommands = DevicesCommand.Simulate.class)
+    subcommands = {DevicesCommand.Simulate.class, DevicesCommand.Remove.class})
 final class DevicesCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -66,6 +66,29 @@ final class DevicesCommand implements Runnable {
         System.out.println("devices per version " + s.devicesPerVersion() + "  accuracy " + s.accuracyPerVersion());
       }
       fleet.close();
+      return 0;
+    }
+  }
+
+  @Command(name = "remove", mixinStandardHelpOptions = true, description =
+      "Deregister devices: their tokens stop working, their event streams close; they can be registered again.")
+  static final class Remove implements Callable<Integer> {
+    @picocli.CommandLine.Parameters(arity = "1..*", paramLabel = "DEVICE") java.util.List<String> devices;
+    @picocli.CommandLine.Mixin RolloutCommand.AdminOptions options;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      var admin = options.client();
+      for (String d : devices) {
+        try {
+          admin.deregister(d);
+          spec.commandLine().getOut().println("removed " + d);
+        } catch (dev.distill.client.http.PublisherException e) {
+          throw new UserError("device " + d + ": " + (e.status() == 0 ? "cannot reach the admin API at " + options.admin
+              : "the publisher refused") + ": " + e.getMessage());
+        }
+      }
       return 0;
     }
   }

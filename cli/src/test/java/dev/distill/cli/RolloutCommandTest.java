@@ -1,6 +1,7 @@
 package dev.distill.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.distill.client.sim.Students;
 import dev.distill.platform.config.ConfigReader;
@@ -84,6 +85,25 @@ class RolloutCommandTest {
     assertThat(abort.rc()).as(abort.err()).isZero();
     assertThat(abort.out()).contains("ABORTED");
     assertThat(run("list").out()).contains("ABORTED");
+  }
+
+  @Test
+  void anOperatorRemovesADeviceWhoseTokenThenStopsWorking() throws Exception {
+    var admin = new dev.distill.client.http.AdminClient(java.net.http.HttpClient.newHttpClient(), publisher.adminUri(), TOKEN);
+    String token = admin.register("gone-1", "digits").token();
+    var devices = new dev.distill.client.http.PublisherClient(java.net.http.HttpClient.newHttpClient(), publisher.apiUri());
+    assertThat(devices.assignment("gone-1", token).deviceId()).isEqualTo("gone-1");
+
+    CommandLine cli = Distill.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    String[] remove = {"devices", "remove", "gone-1", "--admin", publisher.adminUri().toString(), "--admin-token", TOKEN};
+    assertThat(cli.execute(remove)).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("removed gone-1");
+    assertThatThrownBy(() -> devices.assignment("gone-1", token)).hasMessageContaining("401");
+    assertThat(Distill.commandLine().execute(remove)).isEqualTo(1);
   }
 
   @Test

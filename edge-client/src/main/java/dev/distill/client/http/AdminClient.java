@@ -52,6 +52,11 @@ public final class AdminClient {
     }
   }
 
+  /** Removes a device: its token stops working and its event stream closes. */
+  public void deregister(String deviceId) throws PublisherException {
+    send("DELETE", "/v1/admin/devices/" + segment(deviceId), null);
+  }
+
   /** Every model with its latest version, its rollout (state, wave, gate) and devices per version. */
   public JsonNode models() throws PublisherException {
     return get("/v1/admin/models");

@@ -292,6 +292,9 @@ public final class PublisherClient {
         }
         throw new PublisherException(resp.statusCode(), err.code(), err.message());
       }
+      if (body.length == 0) {
+        return null; // 204: nothing to read
+      }
       return MAPPER.readValue(body, type);
     } catch (IOException e) {
       throw new PublisherException(0, "UNREACHABLE", e.toString());
