@@ -50,4 +50,26 @@ class OpenApiTest {
     spec.get("components").get("schemas").get("Error").get("properties").get("code").get("enum").forEach(n -> listed.add(n.asText()));
     assertThat(listed).containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(ErrorCode.values()).map(Enum::name).toList());
   }
+
+  @Test
+  void everyOperationHasAUniqueIdAndEverySuccessWithABodyHasATypedContent() {
+    List<String> ids = new ArrayList<>();
+    List<String> untyped = new ArrayList<>();
+    spec.get("paths").fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(op -> {
+      if (!List.of("get", "post", "put", "delete").contains(op.getKey())) {
+        return;
+      }
+      String where = op.getKey().toUpperCase(java.util.Locale.ROOT) + " " + path.getKey();
+      assertThat(op.getValue().path("operationId").asText()).as(where + " operationId").isNotBlank();
+      ids.add(op.getValue().path("operationId").asText());
+      op.getValue().path("responses").fields().forEachRemaining(r -> {
+        boolean success = r.getKey().startsWith("2") && !r.getKey().equals("204");
+        if (success && !r.getValue().has("$ref") && !r.getValue().has("content")) {
+          untyped.add(where + " " + r.getKey());
+        }
+      });
+    }));
+    assertThat(ids).as("operation ids").doesNotHaveDuplicates().hasSizeGreaterThanOrEqualTo(20);
+    assertThat(untyped).as("success responses without a typed body").isEmpty();
+  }
 }
