@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The audit trail in {@code <prefix>.audit}, keyed by operator, written by an idempotent acks=all
- * producer without waiting (an operator's call is not held up by it); every record is also a log
- * line, and a record Kafka did not take is logged as an error with its content.
+ * producer without waiting for the acknowledgement (with Kafka unreachable, a call waits at most
+ * {@code max.block.ms}, 10 s, for metadata); every record is also a log line, and a record Kafka
+ * did not take is logged as an error with its content.
  */
 public final class KafkaAuditTrail implements AuditTrail, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaAuditTrail.class);

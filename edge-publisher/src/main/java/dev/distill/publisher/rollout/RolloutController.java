@@ -1,6 +1,5 @@
 package dev.distill.publisher.rollout;
 
-import dev.distill.contract.proto.DeviceReport;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.contract.proto.Rollout.State;
 import dev.distill.contract.proto.RolloutCommand;
@@ -129,9 +128,9 @@ public final class RolloutController {
       return;
     }
     if (enough && s.accuracy() != null && s.baselineAccuracy() != null
-        && s.accuracy() < s.baselineAccuracy() - settings.maxAccuracyDrop() - noise(s)) {
+        && s.accuracy() < s.baselineAccuracy() - settings.maxAccuracyDrop() - s.noise()) {
       rollBack(r, String.format(Locale.ROOT, "%s: on-device accuracy %.4f vs %.4f of last good version %d (max drop %.4f + noise %.4f)",
-          wave, s.accuracy(), s.baselineAccuracy(), r.getLastGoodVersion(), settings.maxAccuracyDrop(), noise(s)));
+          wave, s.accuracy(), s.baselineAccuracy(), r.getLastGoodVersion(), settings.maxAccuracyDrop(), s.noise()));
       return;
     }
     if (enough && s.accuracy() != null && s.accuracy() < settings.minAccuracy()) {
@@ -156,18 +155,6 @@ public final class RolloutController {
     }
   }
 
-  /**
-   * Two standard errors of the difference of two measured accuracies: a wave of a few devices
-   * measures on a few hundred samples, whose accuracy varies by a few points by chance alone;
-   * a bad version's drop is far larger.
-   */
-  static double noise(WaveStats s) {
-    double p = s.baselineAccuracy();
-    double q = s.accuracy();
-    double var = q * (1 - q) / Math.max(1, s.labelled()) + p * (1 - p) / Math.max(1, s.baselineLabelled());
-    return 2 * Math.sqrt(var);
-  }
-
   private void rollBack(Rollout r, String reason) throws StateWriteException {
     log.warn("rollout {}: rolled back to version {}: {}", r.getRolloutId(), r.getLastGoodVersion(), reason);
     automatic(r.toBuilder().setState(State.ROLLED_BACK).setReason(reason));
@@ -175,72 +162,7 @@ public final class RolloutController {
 
   /** The gate figures of a rollout's current wave. */
   public WaveStats stats(Rollout r) {
-    int wave = Math.min(r.getCurrentWave(), Math.max(0, r.getWavesCount() - 1));
-    double fraction = r.getWavesCount() == 0 ? 1.0 : r.getWaves(wave);
-    int devices = 0;
-    int running = 0;
-    int failed = 0;
-    double accSum = 0;
-    long labelled = 0;
-    double baseSum = 0;
-    long baseLabelled = 0;
-    // the baseline is paired: the same devices' own accuracy on the last good version, on the
-    // same data slices; devices' slices differ in difficulty more than two nearby versions do
-    double fleetBaseSum = 0;
-    long fleetBaseLabelled = 0;
-    for (FleetView.Device d : view.fleet(r.getModelName())) {
-      Optional<DeviceReport> base = r.getLastGoodVersion() == 0 ? Optional.empty()
-          : view.measuredReport(d.id(), r.getLastGoodVersion());
-      boolean hasBase = base.isPresent() && base.get().hasAccuracy() && base.get().getLabelledCount() > 0;
-      if (hasBase) {
-        fleetBaseSum += base.get().getAccuracy() * base.get().getLabelledCount();
-        fleetBaseLabelled += base.get().getLabelledCount();
-      }
-      if (!view.inWave(d.id(), fraction, settings.minDevicesPerWave())) {
-        continue;
-      }
-      devices++;
-      DeviceReport rep = view.latestReport(d.id()).orElse(null);
-      if (rep == null) {
-        continue;
-      }
-      boolean thisRollout = rep.getRolloutId().equals(r.getRolloutId());
-      if (thisRollout && failure(rep.getStatus())) {
-        failed++;
-      } else if (rep.getInstalledVersion() == r.getTargetVersion() && rep.getStatus() == DeviceReport.Status.RUNNING) {
-        if (hasBase && !(rep.hasAccuracy() && rep.getLabelledCount() > 0)) {
-          continue; // it measured the last good version: it has not reported yet until it measures this one
-        }
-        if (rep.getInferenceCount() > 0
-            && (double) rep.getErrorCount() / rep.getInferenceCount() > settings.maxFailureRate()) {
-          failed++;
-          continue;
-        }
-        running++;
-        if (rep.hasAccuracy() && rep.getLabelledCount() > 0) {
-          accSum += rep.getAccuracy() * rep.getLabelledCount();
-          labelled += rep.getLabelledCount();
-          if (hasBase) {
-            // weighted by the new version's samples, so both means weigh devices alike
-            baseSum += base.get().getAccuracy() * rep.getLabelledCount();
-            baseLabelled += rep.getLabelledCount();
-          }
-        }
-      }
-    }
-    if (baseLabelled == 0 && fleetBaseLabelled > 0) {
-      baseSum = fleetBaseSum; // no wave device ran the last good version: compare with the fleet's
-      baseLabelled = fleetBaseLabelled;
-    }
-    return new WaveStats(wave, fraction, devices, running, failed, labelled == 0 ? null : accSum / labelled, labelled,
-        baseLabelled == 0 ? null : baseSum / baseLabelled, baseLabelled);
-  }
-
-  private static boolean failure(DeviceReport.Status s) {
-    return switch (s) {
-      case DOWNLOAD_FAILED, VERIFY_FAILED, HEALTH_CHECK_FAILED, ROLLED_BACK -> true;
-      default -> false;
-    };
+    return WaveStats.measure(view, r, settings);
   }
 
   /** An automatic decision: the next revision of the state it was taken on. */

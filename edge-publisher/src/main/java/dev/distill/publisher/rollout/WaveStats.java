@@ -1,8 +1,13 @@
 package dev.distill.publisher.rollout;
 
+import dev.distill.contract.proto.DeviceReport;
+import dev.distill.contract.proto.Rollout;
+import dev.distill.publisher.state.FleetView;
+import java.util.Optional;
+
 /**
  * What the devices of the current wave say about the new version, and what the fleet says
- * about the last good one.
+ * about the last good one: the figures a wave's gate is judged on ({@link #measure}).
  *
  * @param running devices that run the new version and report RUNNING with an acceptable error rate
  * @param failed devices that could not install or run it under this rollout
@@ -23,4 +28,87 @@ public record WaveStats(
   public int reported() {
     return running + failed;
   }
+
+  /**
+   * Two standard errors of the difference of two measured accuracies: a wave of a few devices
+   * measures on a few hundred samples, whose accuracy varies by a few points by chance alone;
+   * a bad version's drop is far larger.
+   */
+  double noise() {
+    double p = baselineAccuracy;
+    double q = accuracy;
+    double var = q * (1 - q) / Math.max(1, labelled) + p * (1 - p) / Math.max(1, baselineLabelled);
+    return 2 * Math.sqrt(var);
+  }
+
+  /** The gate figures of a rollout's current wave, from the devices' latest reports in {@code view}. */
+  static WaveStats measure(FleetView view, Rollout r, RolloutSettings settings) {
+    int wave = Math.min(r.getCurrentWave(), Math.max(0, r.getWavesCount() - 1));
+    double fraction = r.getWavesCount() == 0 ? 1.0 : r.getWaves(wave);
+    int devices = 0;
+    int running = 0;
+    int failed = 0;
+    double accSum = 0;
+    long labelled = 0;
+    double baseSum = 0;
+    long baseLabelled = 0;
+    // the baseline is paired: the same devices' own accuracy on the last good version, on the
+    // same data slices; devices' slices differ in difficulty more than two nearby versions do
+    double fleetBaseSum = 0;
+    long fleetBaseLabelled = 0;
+    for (FleetView.Device d : view.fleet(r.getModelName())) {
+      Optional<DeviceReport> base = r.getLastGoodVersion() == 0 ? Optional.empty()
+          : view.measuredReport(d.id(), r.getLastGoodVersion());
+      boolean hasBase = base.isPresent() && base.get().hasAccuracy() && base.get().getLabelledCount() > 0;
+      if (hasBase) {
+        fleetBaseSum += base.get().getAccuracy() * base.get().getLabelledCount();
+        fleetBaseLabelled += base.get().getLabelledCount();
+      }
+      if (!view.inWave(d.id(), fraction, settings.minDevicesPerWave())) {
+        continue;
+      }
+      devices++;
+      DeviceReport rep = view.latestReport(d.id()).orElse(null);
+      if (rep == null) {
+        continue;
+      }
+      boolean thisRollout = rep.getRolloutId().equals(r.getRolloutId());
+      if (thisRollout && failure(rep.getStatus())) {
+        failed++;
+      } else if (rep.getInstalledVersion() == r.getTargetVersion() && rep.getStatus() == DeviceReport.Status.RUNNING) {
+        if (hasBase && !(rep.hasAccuracy() && rep.getLabelledCount() > 0)) {
+          continue; // it measured the last good version: it has not reported yet until it measures this one
+        }
+        if (rep.getInferenceCount() > 0
+            && (double) rep.getErrorCount() / rep.getInferenceCount() > settings.maxFailureRate()) {
+          failed++;
+          continue;
+        }
+        running++;
+        if (rep.hasAccuracy() && rep.getLabelledCount() > 0) {
+          accSum += rep.getAccuracy() * rep.getLabelledCount();
+          labelled += rep.getLabelledCount();
+          if (hasBase) {
+            // weighted by the new version's samples, so both means weigh devices alike
+            baseSum += base.get().getAccuracy() * rep.getLabelledCount();
+            baseLabelled += rep.getLabelledCount();
+          }
+        }
+      }
+    }
+    if (baseLabelled == 0 && fleetBaseLabelled > 0) {
+      baseSum = fleetBaseSum; // no wave device ran the last good version: compare with the fleet's
+      baseLabelled = fleetBaseLabelled;
+    }
+    return new WaveStats(wave, fraction, devices, running, failed, labelled == 0 ? null : accSum / labelled, labelled,
+        baseLabelled == 0 ? null : baseSum / baseLabelled, baseLabelled);
+  }
+
+  private static boolean failure(DeviceReport.Status s) {
+    return switch (s) {
+      case DOWNLOAD_FAILED, VERIFY_FAILED, HEALTH_CHECK_FAILED, ROLLED_BACK -> true;
+      default -> false;
+    };
+  }
 }
+
