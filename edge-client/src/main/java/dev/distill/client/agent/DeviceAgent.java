@@ -2,11 +2,9 @@ package dev.distill.client.agent;
 
 import dev.distill.client.agent.ModelRuntime.LoadedModel;
 import dev.distill.client.agent.UpdateRejectedException.Reason;
-import dev.distill.client.http.DownloadException;
 import dev.distill.client.http.EventStream;
 import dev.distill.client.http.PublisherClient;
 import dev.distill.client.http.PublisherException;
-import dev.distill.contract.ota.DeltaCodec;
 import dev.distill.contract.ota.Manifest;
 import dev.distill.contract.ota.ManifestRejectedException;
 import dev.distill.contract.ota.ManifestVerifier;
@@ -42,7 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeviceAgent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DeviceAgent.class);
-  private static final int DOWNLOAD_ATTEMPTS = 3;
   static final int POLL_FACTOR_WHILE_PUSHED = 5;
   /** After a transient failure (network, disk) the same assignment is tried again this much later. */
   private static final Duration RETRY_AFTER = Duration.ofSeconds(10);
@@ -64,6 +61,7 @@ public final class DeviceAgent implements AutoCloseable {
 
   private final Settings settings;
   private final PublisherClient client;
+  private final ArtifactFetcher fetcher;
   private final ModelRuntime runtime;
   private final ScheduledExecutorService scheduler;
   private final Executor worker;
@@ -93,6 +91,7 @@ public final class DeviceAgent implements AutoCloseable {
     this.clock = clock;
     this.slots = new Slots(settings.dir().resolve("slots"));
     this.trust = new TrustState(settings.dir());
+    this.fetcher = new ArtifactFetcher(client, settings.deviceId(), settings.token(), settings.dir());
     // a device whose slots predate its trust file has accepted the version it runs
     Optional<Slots.Slot> installed = slots.active();
     if (installed.isPresent()) {
@@ -278,7 +277,7 @@ public final class DeviceAgent implements AutoCloseable {
       throw new UpdateRejectedException(Reason.LENGTH_EXCEEDED, "artifact of " + m.length() + " bytes; this device takes at most "
           + settings.maxArtifactBytes());
     }
-    byte[] bytes = fetch(m, current);
+    byte[] bytes = fetcher.fetch(m, current == null ? null : current.slot());
     Slots.Slot slot;
     try {
       slot = slots.install(bytes, m.version(), m.sha256(), m.rolloutId());
@@ -313,7 +312,7 @@ public final class DeviceAgent implements AutoCloseable {
       // installed and running; the floor stays lower until the next accepted manifest writes it
       log.warn("{}: cannot record version {} as accepted: {}", settings.deviceId(), m.version(), e.toString());
     }
-    cleanDownload(m.sha256());
+    fetcher.clean(m.sha256());
     return new Outcome(m.version(), m.sha256(), Result.INSTALLED, null, "installed");
   }
 
@@ -323,65 +322,6 @@ public final class DeviceAgent implements AutoCloseable {
       trust.accept(0, m.issuedAtMs());
     } catch (IOException e) {
       log.debug("{}: cannot record the time floor: {}", settings.deviceId(), e.toString());
-    }
-  }
-
-  /** The delta from the active artifact if the publisher has one, else the full artifact, resumably. */
-  private byte[] fetch(Manifest m, Active current) throws UpdateRejectedException {
-    if (current != null) {
-      try {
-        Optional<byte[]> delta = client.delta(m.sha256(), current.slot().sha256(), settings.token(), m.length() + 1024);
-        if (delta.isPresent()) {
-          byte[] bytes = DeltaCodec.decode(Files.readAllBytes(current.slot().file()), delta.get(), m.length());
-          if (bytes.length == m.length() && sha256(bytes).equals(m.sha256())) {
-            return bytes;
-          }
-        }
-      } catch (DeltaCodec.DeltaException | IOException | PublisherException e) {
-        log.debug("{}: delta unusable ({}), downloading the full artifact", settings.deviceId(), e.getMessage());
-      }
-    }
-    Path part = settings.dir().resolve("download").resolve(m.sha256() + ".part");
-    DownloadException last = null;
-    for (int attempt = 0; attempt < DOWNLOAD_ATTEMPTS; attempt++) {
-      try {
-        client.download(m.sha256(), settings.token(), part, m.length());
-        last = null;
-        break;
-      } catch (DownloadException e) {
-        if (e.tooLong()) {
-          cleanDownload(m.sha256());
-          throw new UpdateRejectedException(Reason.LENGTH_EXCEEDED, e.getMessage());
-        }
-        last = e;
-      }
-    }
-    if (last != null) {
-      throw new UpdateRejectedException(Reason.DOWNLOAD_FAILED, last.getMessage());
-    }
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(part);
-    } catch (IOException e) {
-      throw new UpdateRejectedException(Reason.DOWNLOAD_FAILED, e.toString());
-    }
-    if (bytes.length != m.length()) {
-      cleanDownload(m.sha256());
-      throw new UpdateRejectedException(Reason.LENGTH_MISMATCH, "received " + bytes.length + " bytes, the manifest signs " + m.length());
-    }
-    String sha = sha256(bytes);
-    if (!sha.equals(m.sha256())) {
-      cleanDownload(m.sha256());
-      throw new UpdateRejectedException(Reason.HASH_MISMATCH, "artifact hashes to " + sha + ", the manifest signs " + m.sha256());
-    }
-    return bytes;
-  }
-
-  private void cleanDownload(String sha) {
-    try {
-      Files.deleteIfExists(settings.dir().resolve("download").resolve(sha + ".part"));
-    } catch (IOException e) {
-      // a stale part file is only disk space; the next download of this hash truncates or resumes it
     }
   }
 
