@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
 public final class KafkaStateLog implements StateLog {
   private static final Logger log = LoggerFactory.getLogger(KafkaStateLog.class);
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(15);
+  /** A device retries a report later: it waits less than an operator's write for the broker's answer. */
+  private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(5);
 
   private final Topics topics;
   private final FleetView view;
@@ -77,7 +79,9 @@ public final class KafkaStateLog implements StateLog {
         ProducerConfig.LINGER_MS_CONFIG, 2,
         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES,
         ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-        ProducerConfig.CLIENT_ID_CONFIG, "edge-publisher-state"));
+        ProducerConfig.CLIENT_ID_CONFIG, "edge-publisher-state",
+        // without a broker a write fails within seconds (503 to its caller) instead of a minute
+        ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000));
     p.putAll(kafka.clientProperties());
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     Map<String, Object> c = new HashMap<>(Map.of(
@@ -219,8 +223,12 @@ public final class KafkaStateLog implements StateLog {
   }
 
   private void send(String topic, String key, byte[] value) throws StateWriteException {
+    send(topic, key, value, WRITE_TIMEOUT);
+  }
+
+  private void send(String topic, String key, byte[] value, Duration timeout) throws StateWriteException {
     try {
-      producer.send(new ProducerRecord<>(topic, key, value)).get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      producer.send(new ProducerRecord<>(topic, key, value)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StateWriteException("interrupted", e);
@@ -260,13 +268,8 @@ public final class KafkaStateLog implements StateLog {
   }
 
   @Override
-  public void report(DeviceReport report) {
-    producer.send(new ProducerRecord<>(topics.deviceReports().name(), report.getDeviceId(), report.toByteArray()),
-        (md, e) -> {
-          if (e != null) {
-            log.warn("device report of {} not recorded: {}", report.getDeviceId(), e.toString());
-          }
-        });
+  public void report(DeviceReport report) throws StateWriteException {
+    send(topics.deviceReports().name(), report.getDeviceId(), report.toByteArray(), REPORT_TIMEOUT);
     view.applyReport(report);
   }
 

@@ -17,7 +17,7 @@ public interface StateLog extends AutoCloseable {
   /** Durable before it returns (a tombstone on the devices topic): its token must not come back after a restart. */
   void deregisterDevice(String deviceId) throws StateWriteException;
 
-  /** Reports may be buffered: losing one in a crash only delays a gate. */
+  /** Stored (acknowledged by every in-sync replica) before it returns: a 202 means the report is kept. */
   void report(DeviceReport report) throws StateWriteException;
 
   /** True once the view reflects everything that was in the topics at start-up. */
