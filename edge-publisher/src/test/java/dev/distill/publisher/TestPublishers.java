@@ -4,6 +4,7 @@ import dev.distill.client.http.AdminClient;
 import dev.distill.platform.config.ConfigReader;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -28,6 +29,23 @@ public final class TestPublishers {
   /** The admin API of a running publisher, with the test admin token. */
   public static AdminClient admin(PublisherService publisher) {
     return new AdminClient(HttpClient.newHttpClient(), publisher.adminUri(), ADMIN);
+  }
+
+  /** Up to {@code expected} records of a one-partition topic from its start, within 30 s. */
+  public static <V> java.util.List<V> readFromStart(PublisherConfig config, dev.distill.platform.topics.Topic<String, V> topic,
+      int expected) {
+    Map<String, Object> p = new HashMap<>(config.kafka().clientProperties());
+    p.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    java.util.List<V> out = new java.util.ArrayList<>();
+    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p, topic.keySerde().deserializer(),
+        topic.valueSerde().deserializer())) {
+      consumer.assign(java.util.List.of(new org.apache.kafka.common.TopicPartition(topic.name(), 0)));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (out.size() < expected && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+      }
+    }
+    return out;
   }
 
   public static PublisherConfig config(Path dir, Map<String, String> extra) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.distill.contract.proto.AuditRecord;
 import dev.distill.kafka.EmbeddedKafka;
 import dev.distill.platform.config.KafkaSettings;
-import dev.distill.platform.topics.Topic;
 import dev.distill.publisher.PublisherConfig;
 import dev.distill.publisher.PublisherService;
 import dev.distill.publisher.TestPublishers;
@@ -18,15 +17,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,7 +56,7 @@ class OperatorAuditIT {
         assertThat(call(publisher, "POST", "/v1/admin/devices/dev-7/token", TestPublishers.ADMIN, null).statusCode())
             .isEqualTo(200);
 
-        List<AuditRecord> audit = readAudit(config, 4);
+        List<AuditRecord> audit = TestPublishers.readFromStart(config, config.kafka().topics().audit(), 4);
         assertThat(audit).extracting(AuditRecord::getOperator, AuditRecord::getRole, AuditRecord::getStatus,
             AuditRecord::getCode).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("vera", "viewer", 403, "FORBIDDEN"),
@@ -88,24 +81,6 @@ class OperatorAuditIT {
       b.header("Content-Type", "application/json");
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static List<AuditRecord> readAudit(PublisherConfig config, int expected) {
-    Topic<String, AuditRecord> topic = config.kafka().topics().audit();
-    Map<String, Object> p = new HashMap<>(config.kafka().clientProperties());
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    List<AuditRecord> out = new ArrayList<>();
-    try (KafkaConsumer<String, AuditRecord> consumer = new KafkaConsumer<>(p, topic.keySerde().deserializer(),
-        topic.valueSerde().deserializer())) {
-      consumer.assign(List.of(new TopicPartition(topic.name(), 0)));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, AuditRecord> r : consumer.poll(Duration.ofMillis(200))) {
-          out.add(r.value());
-        }
-      }
-    }
-    return out;
   }
 
   private static String sha256(String s) throws Exception {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.distill.contract.proto.DeviceReport;
 import dev.distill.kafka.EmbeddedKafka;
 import dev.distill.platform.config.KafkaSettings;
-import dev.distill.platform.topics.Topic;
 import dev.distill.publisher.PublisherConfig;
 import dev.distill.publisher.PublisherService;
 import dev.distill.publisher.TestPublishers;
@@ -15,14 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +40,7 @@ class ReportDurabilityIT {
 
       HttpResponse<String> stored = post(publisher, token, report);
       assertThat(stored.statusCode()).as(stored.body()).isEqualTo(202);
-      List<DeviceReport> inKafka = read(config, 1);
+      List<DeviceReport> inKafka = TestPublishers.readFromStart(config, config.kafka().topics().deviceReports(), 1);
       assertThat(inKafka).singleElement().satisfies(r -> {
         assertThat(r.getDeviceId()).isEqualTo("dev-1");
         assertThat(r.getInferenceCount()).isEqualTo(5);
@@ -71,23 +64,5 @@ class ReportDurabilityIT {
         .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
         .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static List<DeviceReport> read(PublisherConfig config, int expected) {
-    Topic<String, DeviceReport> topic = config.kafka().topics().deviceReports();
-    Map<String, Object> p = new HashMap<>(config.kafka().clientProperties());
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    List<DeviceReport> out = new ArrayList<>();
-    try (KafkaConsumer<String, DeviceReport> consumer = new KafkaConsumer<>(p, topic.keySerde().deserializer(),
-        topic.valueSerde().deserializer())) {
-      consumer.assign(List.of(new TopicPartition(topic.name(), 0)));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, DeviceReport> r : consumer.poll(Duration.ofMillis(200))) {
-          out.add(r.value());
-        }
-      }
-    }
-    return out;
   }
 }
