@@ -17,7 +17,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -234,12 +233,8 @@ public final class DeviceAgent implements AutoCloseable {
       return new Outcome(0, null, Result.UNCHANGED, null, "nothing assigned");
     }
     Manifest m;
-    // the device clock may be set back (or never set): it cannot be earlier than the issue time
-    // of a manifest already accepted
-    Instant floor = Instant.ofEpochMilli(trust.issuedFloorMs());
-    Instant now = clock.instant().isBefore(floor) ? floor : clock.instant();
     try {
-      m = settings.verifier().verify(a.manifest(), settings.model(), now);
+      m = settings.verifier().verify(a.manifest(), settings.model(), trust.now(clock));
     } catch (ManifestRejectedException e) {
       throw new UpdateRejectedException(switch (e.reason()) {
         case MALFORMED -> Reason.MALFORMED_MANIFEST;
@@ -255,21 +250,7 @@ public final class DeviceAgent implements AutoCloseable {
       acceptTime(m);
       return new Outcome(m.version(), m.sha256(), Result.UNCHANGED, null, "already running");
     }
-    if (m.issuedAtMs() < trust.issuedFloorMs()) {
-      throw new UpdateRejectedException(Reason.STALE_MANIFEST, "manifest for version " + m.version() + " was issued at "
-          + Instant.ofEpochMilli(m.issuedAtMs()) + ", before one this device has accepted ("
-          + Instant.ofEpochMilli(trust.issuedFloorMs()) + ")");
-    }
-    long installed = current == null ? 0 : current.slot().version();
-    long highest = Math.max(installed, trust.highestVersion());
-    if (m.version() < highest && !m.rollback()) {
-      throw new UpdateRejectedException(Reason.ROLLBACK_REFUSED, "version " + m.version() + " is lower than version "
-          + highest + " this device has accepted, and the publisher did not sign a rollback");
-    }
-    if (m.version() < highest && m.rollbackFrom() < highest) {
-      throw new UpdateRejectedException(Reason.ROLLBACK_REFUSED, "the rollback to version " + m.version() + " undoes versions up to "
-          + m.rollbackFrom() + ", but this device has accepted version " + highest + " since (a replayed rollback)");
-    }
+    trust.check(m, current == null ? 0 : current.slot().version());
     if (failedArtifacts.contains(m.sha256())) {
       return new Outcome(m.version(), m.sha256(), Result.UNCHANGED, null, "failed its health check before");
     }

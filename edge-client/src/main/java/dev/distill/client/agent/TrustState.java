@@ -1,11 +1,15 @@
 package dev.distill.client.agent;
 
+import dev.distill.client.agent.UpdateRejectedException.Reason;
+import dev.distill.contract.ota.Manifest;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Properties;
 
 /**
@@ -39,6 +43,33 @@ final class TrustState {
 
   synchronized long issuedFloorMs() {
     return issuedFloorMs;
+  }
+
+  /** The time to judge expiry by: the device clock, but never before the time floor (it may be set back). */
+  synchronized Instant now(Clock clock) {
+    Instant floor = Instant.ofEpochMilli(issuedFloorMs);
+    return clock.instant().isBefore(floor) ? floor : clock.instant();
+  }
+
+  /**
+   * Refuses a verified manifest that is older than one already accepted, or that goes below the
+   * highest accepted version without a signed rollback from at least that version.
+   */
+  synchronized void check(Manifest m, long installed) throws UpdateRejectedException {
+    if (m.issuedAtMs() < issuedFloorMs) {
+      throw new UpdateRejectedException(Reason.STALE_MANIFEST, "manifest for version " + m.version() + " was issued at "
+          + Instant.ofEpochMilli(m.issuedAtMs()) + ", before one this device has accepted ("
+          + Instant.ofEpochMilli(issuedFloorMs) + ")");
+    }
+    long highest = Math.max(installed, highestVersion);
+    if (m.version() < highest && !m.rollback()) {
+      throw new UpdateRejectedException(Reason.ROLLBACK_REFUSED, "version " + m.version() + " is lower than version "
+          + highest + " this device has accepted, and the publisher did not sign a rollback");
+    }
+    if (m.version() < highest && m.rollbackFrom() < highest) {
+      throw new UpdateRejectedException(Reason.ROLLBACK_REFUSED, "the rollback to version " + m.version() + " undoes versions up to "
+          + m.rollbackFrom() + ", but this device has accepted version " + highest + " since (a replayed rollback)");
+    }
   }
 
   /** Raises the version and the time floor to these values where they are higher. */

@@ -62,10 +62,6 @@ public final class AdminClient {
     return get("/v1/admin/models");
   }
 
-  public JsonNode versions(String model) throws PublisherException {
-    return get("/v1/admin/models/" + segment(model) + "/versions");
-  }
-
   /** Starts a rollout of {@code version}; {@code waves} null takes the publisher's own. */
   public JsonNode startRollout(String model, long version, List<Double> waves) throws PublisherException {
     Map<String, Object> body = new LinkedHashMap<>();
