@@ -72,6 +72,7 @@ public record PublisherConfig(
   public static final String MIN_WAVE_DEVICES = "DISTILL_ROLLOUT_MIN_WAVE_DEVICES";
   public static final String MIN_WAVE_DURATION = "DISTILL_GATE_MIN_WAVE_DURATION";
   public static final String WAVE_TIMEOUT = "DISTILL_GATE_WAVE_TIMEOUT";
+  public static final String DEVICE_TIMEOUT = "DISTILL_GATE_DEVICE_TIMEOUT";
   public static final String MIN_REPORTED = "DISTILL_GATE_MIN_REPORTED";
   public static final String MAX_FAILURE_RATE = "DISTILL_GATE_MAX_FAILURE_RATE";
   public static final String MAX_ACCURACY_DROP = "DISTILL_GATE_MAX_ACCURACY_DROP";
@@ -151,6 +152,7 @@ public record PublisherConfig(
         r.intValue(MIN_WAVE_DEVICES, 1, 0, 1_000_000),
         r.duration(MIN_WAVE_DURATION, Duration.ofMinutes(2), Duration.ZERO, Duration.ofDays(7)),
         r.duration(WAVE_TIMEOUT, Duration.ofMinutes(30), Duration.ofSeconds(1), Duration.ofDays(30)),
+        r.duration(DEVICE_TIMEOUT, Duration.ofMinutes(10), Duration.ZERO, Duration.ofDays(30)),
         r.doubleValue(MIN_REPORTED, 0.8, 0.0, 1.0),
         r.doubleValue(MAX_FAILURE_RATE, 0.05, 0.0, 1.0),
         r.doubleValue(MAX_ACCURACY_DROP, 0.02, 0.0, 1.0),

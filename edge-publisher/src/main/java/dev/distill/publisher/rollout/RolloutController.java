@@ -151,7 +151,7 @@ public final class RolloutController {
     } else if (elapsed >= settings.waveTimeout().toMillis()) {
       automatic(r.toBuilder().setState(State.PAUSED)
           .setReason(wave + ": only " + s.reported() + " of " + needed + " needed reports within "
-              + settings.waveTimeout()));
+              + settings.waveTimeout() + (s.offline() == 0 ? "" : " (" + s.offline() + " devices offline)")));
     }
   }
 
@@ -162,7 +162,7 @@ public final class RolloutController {
 
   /** The gate figures of a rollout's current wave. */
   public WaveStats stats(Rollout r) {
-    return WaveStats.measure(view, r, settings);
+    return WaveStats.measure(view, r, settings, clock.millis());
   }
 
   /** An automatic decision: the next revision of the state it was taken on. */

@@ -10,6 +10,9 @@ import java.util.List;
  * @param minDevicesPerWave a wave covers at least this many devices, however small the fleet
  * @param minWaveDuration a wave is judged no earlier than this after it began
  * @param waveTimeout a wave without enough reports by then is paused for an operator
+ * @param deviceTimeout a wave device that has sent no report at all this long after its wave
+ *     began is offline: it leaves the count of devices whose reports the wave needs, so that
+ *     devices switched off do not stall a wave (zero: never)
  * @param minReportedFraction share of a wave's devices that must have reported on the new
  *     version (running, or failed) before it is judged
  * @param maxFailureRate a wave whose failed share exceeds this is rolled back
@@ -25,6 +28,7 @@ public record RolloutSettings(
     int minDevicesPerWave,
     Duration minWaveDuration,
     Duration waveTimeout,
+    Duration deviceTimeout,
     double minReportedFraction,
     double maxFailureRate,
     double maxAccuracyDrop,
@@ -40,10 +44,13 @@ public record RolloutSettings(
     if (problem != null) {
       throw new IllegalArgumentException(problem);
     }
+    if (deviceTimeout.isNegative()) {
+      throw new IllegalArgumentException("the device timeout must not be negative");
+    }
   }
 
   public static RolloutSettings defaults() {
-    return new RolloutSettings(DEFAULT_WAVES, 1, Duration.ofMinutes(2), Duration.ofMinutes(30), 0.8, 0.05,
+    return new RolloutSettings(DEFAULT_WAVES, 1, Duration.ofMinutes(2), Duration.ofMinutes(30), Duration.ofMinutes(10), 0.8, 0.05,
         0.02, 0.0, 200, true);
   }
 

@@ -9,6 +9,9 @@ import java.util.Optional;
  * What the devices of the current wave say about the new version, and what the fleet says
  * about the last good one: the figures a wave's gate is judged on ({@link #measure}).
  *
+ * @param devices wave devices whose reports the wave waits for: every device of the wave but the offline
+ * @param offline wave devices that have not reported at all within {@link RolloutSettings#deviceTimeout()}
+ *     of the wave's start: they count neither as reported nor as needed
  * @param running devices that run the new version and report RUNNING with an acceptable error rate
  * @param failed devices that could not install or run it under this rollout
  * @param accuracy on-device accuracy of the new version, weighted by labelled samples (null: none reported)
@@ -18,6 +21,7 @@ public record WaveStats(
     int wave,
     double fraction,
     int devices,
+    int offline,
     int running,
     int failed,
     Double accuracy,
@@ -41,11 +45,19 @@ public record WaveStats(
     return 2 * Math.sqrt(var);
   }
 
-  /** The gate figures of a rollout's current wave, from the devices' latest reports in {@code view}. */
-  static WaveStats measure(FleetView view, Rollout r, RolloutSettings settings) {
+  /**
+   * The gate figures of a rollout's current wave, from the devices' latest reports in {@code view}.
+   *
+   * @param nowMs the controller's clock; reports carry the receiving replica's clock, which agrees
+   *     to far better than a device timeout
+   */
+  static WaveStats measure(FleetView view, Rollout r, RolloutSettings settings, long nowMs) {
     int wave = Math.min(r.getCurrentWave(), Math.max(0, r.getWavesCount() - 1));
     double fraction = r.getWavesCount() == 0 ? 1.0 : r.getWaves(wave);
     int devices = 0;
+    int offline = 0;
+    long timeout = settings.deviceTimeout().toMillis();
+    boolean offlineCounts = timeout > 0 && nowMs - r.getWaveStartedAtMs() >= timeout;
     int running = 0;
     int failed = 0;
     double accSum = 0;
@@ -67,8 +79,12 @@ public record WaveStats(
       if (!view.inWave(d.id(), fraction, settings.minDevicesPerWave())) {
         continue;
       }
-      devices++;
       DeviceReport rep = view.latestReport(d.id()).orElse(null);
+      if (offlineCounts && (rep == null || rep.getReportedAtMs() < r.getWaveStartedAtMs())) {
+        offline++; // silent since the wave began, for longer than a device may be: switched off or gone
+        continue;
+      }
+      devices++;
       if (rep == null) {
         continue;
       }
@@ -100,7 +116,7 @@ public record WaveStats(
       baseSum = fleetBaseSum; // no wave device ran the last good version: compare with the fleet's
       baseLabelled = fleetBaseLabelled;
     }
-    return new WaveStats(wave, fraction, devices, running, failed, labelled == 0 ? null : accSum / labelled, labelled,
+    return new WaveStats(wave, fraction, devices, offline, running, failed, labelled == 0 ? null : accSum / labelled, labelled,
         baseLabelled == 0 ? null : baseSum / baseLabelled, baseLabelled);
   }
 

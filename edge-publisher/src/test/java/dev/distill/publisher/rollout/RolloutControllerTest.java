@@ -29,7 +29,7 @@ class RolloutControllerTest {
   final MutableClock clock = new MutableClock();
   final FleetView view = new FleetView();
   final RolloutSettings settings = new RolloutSettings(List.of(0.01, 0.10, 0.50, 1.0), 1, Duration.ofSeconds(60),
-      Duration.ofMinutes(30), 0.8, 0.05, 0.02, 0.0, 100, true);
+      Duration.ofMinutes(30), Duration.ofMinutes(10), 0.8, 0.05, 0.02, 0.0, 100, true);
   RolloutController controller;
 
   static final class MutableClock extends Clock {
@@ -75,7 +75,7 @@ class RolloutControllerTest {
 
   void report(String device, long version, DeviceReport.Status status, Double accuracy) {
     DeviceReport.Builder b = DeviceReport.newBuilder().setDeviceId(device).setModelName(M).setInstalledVersion(version)
-        .setStatus(status).setRolloutId(rollout().getRolloutId()).setLabelledCount(accuracy == null ? 0 : 500)
+        .setStatus(status).setRolloutId(rollout().getRolloutId()).setReportedAtMs(clock.ms).setLabelledCount(accuracy == null ? 0 : 500)
         .setInferenceCount(500);
     if (accuracy != null) {
       b.setAccuracy(accuracy);
@@ -265,6 +265,51 @@ class RolloutControllerTest {
     controller.tick();
     assertThat(rollout().getState()).isEqualTo(State.PAUSED);
     assertThat(rollout().getReason()).contains("reports");
+  }
+
+  @Test
+  void devicesSilentSinceTheWaveBeganLeaveItAfterTheDeviceTimeoutSoTheOthersDecide() throws Exception {
+    publish(1);
+    controller.tick();
+    everyoneInWaveRuns(1, 0.9);
+    clock.ms += 61_000;
+    controller.tick();
+    assertThat(rollout().getCurrentWave()).isEqualTo(1);
+    long waveStart = rollout().getWaveStartedAtMs();
+    List<String> wave = wave();
+    List<String> silent = wave.subList(0, wave.size() / 2);
+    // the silent half did report once, on the old state, just before this wave began
+    clock.ms = waveStart - 1;
+    silent.forEach(d -> report(d, 0, DeviceReport.Status.RUNNING, null));
+    clock.ms = waveStart;
+    clock.ms += 61_000;
+    wave.subList(wave.size() / 2, wave.size()).forEach(d -> report(d, 1, DeviceReport.Status.RUNNING, 0.9));
+    controller.tick();
+    assertThat(rollout().getCurrentWave()).as("half of the wave has reported: not enough").isEqualTo(1);
+    assertThat(controller.stats(rollout()).offline()).as("within the device timeout nobody is offline").isZero();
+
+    clock.ms = waveStart + Duration.ofMinutes(10).toMillis();
+    WaveStats s = controller.stats(rollout());
+    assertThat(s.offline()).isEqualTo(silent.size());
+    assertThat(s.devices()).isEqualTo(wave.size() - silent.size());
+    controller.tick();
+    assertThat(rollout().getCurrentWave()).as("the devices still there decided the wave").isEqualTo(2);
+    assertThat(rollout().getState()).isEqualTo(State.ACTIVE);
+  }
+
+  @Test
+  void aWaveWhoseDevicesAreAllOfflineIsPausedAtTheWaveTimeoutNamingThem() throws Exception {
+    publish(1);
+    controller.tick();
+    int canaries = wave().size();
+    clock.ms += Duration.ofMinutes(11).toMillis();
+    controller.tick();
+    assertThat(rollout().getState()).as("no report is no pass").isEqualTo(State.ACTIVE);
+    assertThat(controller.stats(rollout())).extracting(WaveStats::devices, WaveStats::offline).containsExactly(0, canaries);
+    clock.ms += Duration.ofMinutes(20).toMillis();
+    controller.tick();
+    assertThat(rollout().getState()).isEqualTo(State.PAUSED);
+    assertThat(rollout().getReason()).contains(canaries + " devices offline");
   }
 
   @Test
