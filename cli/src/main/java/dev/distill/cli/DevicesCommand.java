@@ -12,8 +12,9 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "devices", mixinStandardHelpOptions = true, description = "Simulated edge devices.",
-    subcommands = {DevicesCommand.Simulate.class, DevicesCommand.Remove.class})
+@Command(name = "devices", mixinStandardHelpOptions = true,
+    description = "Edge devices: list the fleet, remove devices, simulate devices.",
+    subcommands = {DevicesCommand.ListDevices.class, DevicesCommand.Remove.class, DevicesCommand.Simulate.class})
 final class DevicesCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -67,6 +68,39 @@ final class DevicesCommand implements Runnable {
       }
       fleet.close();
       return 0;
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description =
+      "The fleet in device-id order: installed and assigned version, latest status (the admin API, a page at a time).")
+  static final class ListDevices extends RolloutCommand.Call {
+    @Option(names = "--model", description = "only devices of this model") String model;
+    @Option(names = "--version", paramLabel = "N", description = "only devices with this version installed") Long version;
+    @Option(names = "--status", description = "only devices whose latest report has this status (e.g. VERIFY_FAILED, NEVER_REPORTED)")
+    String status;
+    @Option(names = "--behind", description = "only devices not running the version assigned to them") boolean behind;
+    @Option(names = "--after", paramLabel = "ID", description = "start after this device id (the 'next' a listing printed)") String after;
+    @Option(names = "--limit", defaultValue = "100", description = "devices to print at most (default ${DEFAULT-VALUE}; up to 1000)")
+    int limit;
+
+    @Override
+    com.fasterxml.jackson.databind.JsonNode call(dev.distill.client.http.AdminClient admin)
+        throws dev.distill.client.http.PublisherException {
+      if (limit < 1 || limit > 1000) {
+        throw new UserError("--limit must be within 1..1000, not " + limit);
+      }
+      return admin.devices(model, version, status, behind, after, limit);
+    }
+
+    @Override
+    void print(java.io.PrintWriter out, com.fasterxml.jackson.databind.JsonNode page) {
+      out.printf("%-32s %-20s %9s %9s  %s%n", "device", "model", "installed", "assigned", "status");
+      for (var d : page.path("devices")) {
+        out.printf("%-32s %-20s %9s %9s  %s%n", d.path("deviceId").asText(), d.path("model").asText(),
+            "v" + d.path("installedVersion").asLong(), "v" + d.path("assignedVersion").asLong(), d.path("status").asText());
+      }
+      out.println(page.path("devices").size() + " of " + page.path("matching").asInt() + " matching devices"
+          + (page.path("next").isTextual() ? "; next page: --after " + page.path("next").asText() : ""));
     }
   }
 

@@ -107,6 +107,30 @@ class RolloutCommandTest {
   }
 
   @Test
+  void anOperatorListsTheFleetAPageAtATime() throws Exception {
+    var admin = new dev.distill.client.http.AdminClient(java.net.http.HttpClient.newHttpClient(), publisher.adminUri(), TOKEN);
+    for (int i = 0; i < 3; i++) {
+      admin.registerOrRotate("listed-" + i, "fleet-listing");
+    }
+    CommandLine cli = Distill.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    String[] list = {"devices", "list", "--model", "fleet-listing", "--status", "NEVER_REPORTED", "--after", "listed-", "--limit", "2",
+        "--admin", publisher.adminUri().toString(), "--admin-token", TOKEN};
+    assertThat(cli.execute(list)).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("listed-0").contains("listed-1").doesNotContain("listed-2")
+        .contains("2 of 3 matching devices; next page: --after listed-1");
+    String[] bad = {"devices", "list", "--status", "HAPPY", "--admin", publisher.adminUri().toString(), "--admin-token", TOKEN};
+    StringWriter badErr = new StringWriter();
+    CommandLine again = Distill.commandLine();
+    again.setErr(new PrintWriter(badErr, true));
+    assertThat(again.execute(bad)).isEqualTo(1);
+    assertThat(badErr.toString()).contains("400 INVALID_FIELD");
+  }
+
+  @Test
   void aRefusalIsOneSentenceWithTheApisCode() {
     Run unknown = run("pause", "no-such-model");
     assertThat(unknown.rc()).isEqualTo(1);

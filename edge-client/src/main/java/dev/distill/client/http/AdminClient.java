@@ -57,6 +57,31 @@ public final class AdminClient {
     send("DELETE", "/v1/admin/devices/" + segment(deviceId), null);
   }
 
+  /**
+   * One page of the fleet in device-id order ({@code GET /v1/admin/devices}); null filters are
+   * left out. The answer's {@code next}, when not null, is the {@code after} of the next page.
+   */
+  public JsonNode devices(String model, Long version, String status, boolean behind, String after, int limit)
+      throws PublisherException {
+    StringBuilder q = new StringBuilder("/v1/admin/devices?limit=").append(limit);
+    if (model != null) {
+      q.append("&model=").append(segment(model));
+    }
+    if (version != null) {
+      q.append("&version=").append(version);
+    }
+    if (status != null) {
+      q.append("&status=").append(segment(status));
+    }
+    if (behind) {
+      q.append("&behind=true");
+    }
+    if (after != null) {
+      q.append("&after=").append(segment(after));
+    }
+    return get(q.toString());
+  }
+
   /** Every model with its latest version, its rollout (state, wave, gate) and devices per version. */
   public JsonNode models() throws PublisherException {
     return get("/v1/admin/models");

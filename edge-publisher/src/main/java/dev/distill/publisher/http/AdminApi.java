@@ -49,6 +49,7 @@ final class AdminApi {
   private final AuditTrail audit;
   private final String replica;
   private final SecureRandom random = new SecureRandom();
+  private final DeviceListing listing;
 
   AdminApi(FleetView view, StateLog stateLog, RolloutController controller, Clock clock, Callers callers, Json json,
       DeviceApi devices, AuditTrail audit, String replica) {
@@ -61,6 +62,7 @@ final class AdminApi {
     this.devices = devices;
     this.audit = audit;
     this.replica = replica;
+    this.listing = new DeviceListing(view, controller.assigner());
   }
 
   void routes(RoutesConfig r) {
@@ -89,6 +91,7 @@ final class AdminApi {
       devices.hub().disconnect(d.id()); // its token no longer opens one, but an open stream would go on
       ctx.status(204);
     });
+    r.get("/v1/admin/devices", ctx -> Json.ok(ctx, listing.page(ctx)));
     r.get("/v1/admin/devices/{deviceId}", ctx -> {
       FleetView.Device d = callers.knownDevice(ctx.pathParam("deviceId"));
       Map<String, Object> out = new LinkedHashMap<>();

@@ -182,6 +182,13 @@ public final class FleetView {
     return new ArrayList<>(fleetByModel.getOrDefault(model, new TreeSet<>(WAVE_ORDER)));
   }
 
+  /** Every registered device, ordered by id. */
+  public synchronized List<Device> devices() {
+    List<Device> all = new ArrayList<>(devices.values());
+    all.sort(Comparator.comparing(Device::id));
+    return all;
+  }
+
   public synchronized int deviceCount() {
     return devices.size();
   }

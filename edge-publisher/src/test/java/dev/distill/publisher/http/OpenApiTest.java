@@ -45,6 +45,14 @@ class OpenApiTest {
   }
 
   @Test
+  void theGateSchemaNamesExactlyTheFiguresTheGateJudgesOn() {
+    List<String> listed = new ArrayList<>();
+    spec.get("components").get("schemas").get("Gate").get("properties").fieldNames().forEachRemaining(listed::add);
+    assertThat(listed).containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(
+        dev.distill.publisher.rollout.WaveStats.class.getRecordComponents()).map(RecordComponent::getName).toList());
+  }
+
+  @Test
   void theSpecListsEveryErrorCode() {
     List<String> listed = new ArrayList<>();
     spec.get("components").get("schemas").get("Error").get("properties").get("code").get("enum").forEach(n -> listed.add(n.asText()));
