@@ -212,9 +212,12 @@ public final class KafkaStateLog implements StateLog {
       return;
     }
     if (ingest.ingest(mv, timestamp)) {
-      // the archive keeps the original record time, so every replica agrees on when it was published
+      // the archive keeps the original record time, so every replica agrees on when it was
+      // published; it is kept for good, so a trainer's resume state (three times the model,
+      // sent by trainers before versions stopped carrying it) is left out
+      ModelVersion archived = mv.toBuilder().clearResumeState().build();
       producer.send(new ProducerRecord<>(topics.modelArchive().name(), null, timestamp,
-          mv.getModelName() + "@" + mv.getVersion(), mv.toByteArray()), (md, e) -> {
+          mv.getModelName() + "@" + mv.getVersion(), archived.toByteArray()), (md, e) -> {
             if (e != null) {
               log.error("cannot archive model {} v{}: {}", mv.getModelName(), mv.getVersion(), e.toString());
             }

@@ -38,8 +38,9 @@ public record Topics(
   /** Legal Kafka topic characters; the prefix is followed by a dot. */
   public static final Pattern PREFIX_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
   /**
-   * Models travel inline (ONNX bytes plus resume state): a 784-800-800-10 student is about
-   * 5 MB, three times that with Adam's moments. Producers and consumers must allow as much.
+   * Models travel inline (ONNX bytes): a 784-800-800-10 student is about 5 MB. A trainer
+   * checkpoint holds the resume state (three times the model with Adam's moments) and the
+   * published version's weights. Producers must allow as much.
    */
   public static final int MODEL_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
   /**
