@@ -15,6 +15,7 @@ import dev.distill.publisher.kafka.KafkaRolloutCommands;
 import dev.distill.publisher.kafka.KafkaStateLog;
 import dev.distill.publisher.kafka.RolloutCommandTopic;
 import dev.distill.publisher.kafka.RolloutLeadership;
+import dev.distill.publisher.retention.ArchiveRetention;
 import dev.distill.publisher.rollout.RolloutController;
 import dev.distill.publisher.sign.ManifestIssuer;
 import dev.distill.publisher.state.FleetView;
@@ -69,6 +70,7 @@ public final class PublisherService implements AutoCloseable {
     this.signer = new ManifestSigner(keys);
     PrometheusMeterRegistry registry = Metrics.newRegistry(config.service().serviceName());
     PublisherMetrics metrics = new PublisherMetrics(registry);
+    metrics.archive(view, ingest);
     AuditTrail audit;
     if (inMemory) {
       InMemoryStateLog memory = new InMemoryStateLog(view);
@@ -87,7 +89,7 @@ public final class PublisherService implements AutoCloseable {
       KafkaStateLog kafkaLog = new KafkaStateLog(config.kafka(), config.kafka().topics(), view, ingest).start();
       stateLog = kafkaLog;
       if (config.controller()) {
-        leadership = new RolloutLeadership(config.kafka(), config.kafka().topics().rollouts().name(), kafkaLog, view,
+        leadership = new RolloutLeadership(config.kafka(), kafkaLog, view, new ArchiveRetention(view, config.retention()),
             Duration.ofMillis(500));
         controller = new RolloutController(view, leadership::write, config.rollouts(), clock);
         leadership.start(controller);

@@ -55,7 +55,7 @@ public final class KafkaStateLog implements StateLog {
 
   private final Topics topics;
   private final FleetView view;
-  private final VersionIngest ingest;
+  private final ModelArchive archive;
   private final KafkaProducer<String, byte[]> producer;
   private final KafkaConsumer<String, byte[]> consumer;
   private final Thread reader;
@@ -72,7 +72,6 @@ public final class KafkaStateLog implements StateLog {
     this.topics = topics;
     this.commands = new RolloutCommandTopic(kafka);
     this.view = view;
-    this.ingest = ingest;
     Map<String, Object> p = new HashMap<>(Map.of(
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
@@ -84,6 +83,7 @@ public final class KafkaStateLog implements StateLog {
         ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000));
     p.putAll(kafka.clientProperties());
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    this.archive = new ModelArchive(topics.modelArchive().name(), view, ingest, producer);
     Map<String, Object> c = new HashMap<>(Map.of(
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -158,7 +158,7 @@ public final class KafkaStateLog implements StateLog {
     // versions seen on student-models during replay are archived only now, when the archive
     // has been read too: most of them are there already
     for (int i = 0; i < deferred.size(); i++) {
-      live(deferred.get(i), deferredTimes.get(i));
+      archive.published(deferred.get(i), deferredTimes.get(i));
     }
     deferred.clear();
     deferredTimes.clear();
@@ -170,14 +170,12 @@ public final class KafkaStateLog implements StateLog {
     String t = r.topic();
     byte[] v = r.value();
     if (t.equals(topics.modelArchive().name())) {
-      if (v != null) {
-        ingest.ingest(ModelVersion.parseFrom(v), r.timestamp());
-      }
+      archive.apply(r.key(), v, r.timestamp());
     } else if (t.equals(topics.studentModels().name())) {
       if (v != null) {
         ModelVersion mv = ModelVersion.parseFrom(v);
         if (caughtUp) {
-          live(mv, r.timestamp());
+          archive.published(mv, r.timestamp());
         } else {
           deferred.add(mv);
           deferredTimes.add(r.timestamp());
@@ -203,25 +201,6 @@ public final class KafkaStateLog implements StateLog {
           outcomeListeners.forEach(l -> l.accept(c.getOutcome()));
         }
       }
-    }
-  }
-
-  /** A version newly published by the trainer: archive it (once) and serve it. */
-  private void live(ModelVersion mv, long timestamp) {
-    if (view.hasVersion(mv.getModelName(), mv.getVersion())) {
-      return;
-    }
-    if (ingest.ingest(mv, timestamp)) {
-      // the archive keeps the original record time, so every replica agrees on when it was
-      // published; it is kept for good, so a trainer's resume state (three times the model,
-      // sent by trainers before versions stopped carrying it) is left out
-      ModelVersion archived = mv.toBuilder().clearResumeState().build();
-      producer.send(new ProducerRecord<>(topics.modelArchive().name(), null, timestamp,
-          mv.getModelName() + "@" + mv.getVersion(), archived.toByteArray()), (md, e) -> {
-            if (e != null) {
-              log.error("cannot archive model {} v{}: {}", mv.getModelName(), mv.getVersion(), e.toString());
-            }
-          });
     }
   }
 
