@@ -118,6 +118,10 @@ class RetentionIT {
       try (PublisherService restarted = PublisherService.start(config(broker, "b"), Clock.systemUTC())) {
         TestPublishers.await("restarted publisher ready", Duration.ofSeconds(60), restarted::ready);
         assertThat(served(restarted)).isEqualTo(kept);
+        assertThat(restarted.view().versions("m")).as("metadata only: the bytes are in the store").allSatisfy(i -> {
+          assertThat(i.metadata().getArtifactCase()).isEqualTo(ModelVersion.ArtifactCase.ARTIFACT_NOT_SET);
+          assertThat(i.metadata().getSerializedSize()).isLessThan(1024);
+        });
         assertThat(restarted.store().artifacts()).containsExactlyInAnyOrderElementsOf(keptShas);
         Thread.sleep(1_000); // time for a wrongly re-archived version to arrive
         assertThat(archive(a).entrySet().stream().filter(e -> e.getValue() != null).map(Map.Entry::getKey))
