@@ -13,7 +13,6 @@ import dev.distill.publisher.http.PublisherMetrics;
 import dev.distill.publisher.kafka.KafkaAuditTrail;
 import dev.distill.publisher.kafka.KafkaRolloutCommands;
 import dev.distill.publisher.kafka.KafkaStateLog;
-import dev.distill.publisher.kafka.RolloutCommandTopic;
 import dev.distill.publisher.kafka.RolloutLeadership;
 import dev.distill.publisher.retention.ArchiveRetention;
 import dev.distill.publisher.rollout.RolloutController;
@@ -81,10 +80,8 @@ public final class PublisherService implements AutoCloseable {
       auditTrail = null;
       audit = KafkaAuditTrail.logged();
     } else {
-      RolloutCommandTopic commandTopic = new RolloutCommandTopic(config.kafka());
       try (Admin admin = Admin.create(config.kafka().clientProperties())) {
         TopicAdmin.ensure(admin, config.kafka().topics(), config.kafka().replicationFactor());
-        commandTopic.ensure(admin, config.kafka().replicationFactor());
       }
       KafkaStateLog kafkaLog = new KafkaStateLog(config.kafka(), config.kafka().topics(), view, ingest).start();
       stateLog = kafkaLog;
