@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  * what is committed then before it decides anything. It then applies commands in order, each
  * in one transaction with its new state, its outcome and the command's consumed offset, ticks
  * the waves, and prunes the model archive ({@link ArchiveRetention}: tombstones, one
- * transaction per pass, at each new version and every {@link #PRUNE_INTERVAL}). Any failed write deposes it: it rejoins the group and starts over, so
- * two replicas never both act on a state they have not both seen.
+ * transaction per pass, on taking over, at each new version and every {@link #PRUNE_INTERVAL}).
+ * Any failed write deposes it: it rejoins the group and starts over, so two replicas never both
+ * act on a state they have not both seen.
  */
 public final class RolloutLeadership implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RolloutLeadership.class);
@@ -239,6 +240,7 @@ public final class RolloutLeadership implements AutoCloseable {
       }
     }
     leading = true;
+    pruneSoon = true;
     consumer.resume(List.of(topic.partition()));
     log.info("this replica is the rollout controller");
   }
