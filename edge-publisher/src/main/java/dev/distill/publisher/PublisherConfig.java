@@ -7,6 +7,7 @@ import dev.distill.platform.config.ServiceSettings;
 import dev.distill.contract.ota.Ed25519Keys;
 import dev.distill.publisher.http.Operators;
 import dev.distill.publisher.http.ReportLimits;
+import dev.distill.publisher.retention.RetentionPolicy;
 import dev.distill.publisher.rollout.RolloutSettings;
 import dev.distill.publisher.store.ArtifactStore;
 import java.io.IOException;
@@ -33,6 +34,7 @@ import java.util.List;
  * @param deltaLimits the delta cache's size on disk and how many deltas are computed at once
  * @param maxStreams open event streams at most on a replica (one per device)
  * @param reports how often a device may report, and how much one report counts in the gates
+ * @param retention how many versions per model the archive and the artifact store keep beyond those in use
  */
 public record PublisherConfig(
     KafkaSettings kafka,
@@ -53,7 +55,8 @@ public record PublisherConfig(
     int deltaMaxDepth,
     ArtifactStore.DeltaLimits deltaLimits,
     int maxStreams,
-    ReportLimits reports) {
+    ReportLimits reports,
+    RetentionPolicy retention) {
 
   public static final String PORT = "DISTILL_PUBLISHER_PORT";
   public static final String ADMIN_PORT = "DISTILL_PUBLISHER_ADMIN_PORT";
@@ -86,6 +89,7 @@ public record PublisherConfig(
   public static final String REPORT_INTERVAL = "DISTILL_REPORT_INTERVAL";
   public static final String REPORT_MAX_LABELLED = "DISTILL_REPORT_MAX_LABELLED";
   public static final String REPORT_MAX_INFERENCES = "DISTILL_REPORT_MAX_INFERENCES";
+  public static final String ARCHIVE_KEEP = "DISTILL_ARCHIVE_KEEP";
 
   /**
    * An existing key pair must load and belong together, or the publisher would sign manifests
@@ -169,10 +173,11 @@ public record PublisherConfig(
         r.longValue(REPORT_MAX_LABELLED, 500, 0, Long.MAX_VALUE),
         r.longValue(REPORT_MAX_INFERENCES, 10_000_000, 0, Long.MAX_VALUE));
     Duration commandTimeout = r.duration(COMMAND_TIMEOUT, Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5));
+    int keep = r.intValue(ARCHIVE_KEEP, RetentionPolicy.DEFAULT_KEEP, RetentionPolicy.MIN_KEEP, 100_000);
     r.validate();
     return new PublisherConfig(kafka, service, port, adminPort, admin, operators, key, artifacts, ttl, poll, keepAlive,
         maxBody, controller, rollouts, commandTimeout, deltaDepth, new ArtifactStore.DeltaLimits(deltaCache, deltaComputations), maxStreams,
-        reports);
+        reports, new RetentionPolicy(keep));
   }
 
   @Override
@@ -183,6 +188,7 @@ public record PublisherConfig(
         + manifestTtl + ", pollInterval=" + pollInterval + ", keepAlive=" + keepAlive + ", maxBodyBytes="
         + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + ", commandTimeout=" + commandTimeout
         + ", deltaMaxDepth=" + deltaMaxDepth
-        + ", deltaLimits=" + deltaLimits + ", maxStreams=" + maxStreams + ", reports=" + reports + "]";
+        + ", deltaLimits=" + deltaLimits + ", maxStreams=" + maxStreams + ", reports=" + reports
+        + ", retention=" + retention + "]";
   }
 }

@@ -13,8 +13,8 @@ import dev.distill.publisher.http.PublisherMetrics;
 import dev.distill.publisher.kafka.KafkaAuditTrail;
 import dev.distill.publisher.kafka.KafkaRolloutCommands;
 import dev.distill.publisher.kafka.KafkaStateLog;
-import dev.distill.publisher.kafka.RolloutCommandTopic;
 import dev.distill.publisher.kafka.RolloutLeadership;
+import dev.distill.publisher.retention.ArchiveRetention;
 import dev.distill.publisher.rollout.RolloutController;
 import dev.distill.publisher.sign.ManifestIssuer;
 import dev.distill.publisher.state.FleetView;
@@ -69,6 +69,7 @@ public final class PublisherService implements AutoCloseable {
     this.signer = new ManifestSigner(keys);
     PrometheusMeterRegistry registry = Metrics.newRegistry(config.service().serviceName());
     PublisherMetrics metrics = new PublisherMetrics(registry);
+    metrics.archive(view, ingest);
     AuditTrail audit;
     if (inMemory) {
       InMemoryStateLog memory = new InMemoryStateLog(view);
@@ -79,15 +80,13 @@ public final class PublisherService implements AutoCloseable {
       auditTrail = null;
       audit = KafkaAuditTrail.logged();
     } else {
-      RolloutCommandTopic commandTopic = new RolloutCommandTopic(config.kafka());
       try (Admin admin = Admin.create(config.kafka().clientProperties())) {
         TopicAdmin.ensure(admin, config.kafka().topics(), config.kafka().replicationFactor());
-        commandTopic.ensure(admin, config.kafka().replicationFactor());
       }
       KafkaStateLog kafkaLog = new KafkaStateLog(config.kafka(), config.kafka().topics(), view, ingest).start();
       stateLog = kafkaLog;
       if (config.controller()) {
-        leadership = new RolloutLeadership(config.kafka(), config.kafka().topics().rollouts().name(), kafkaLog, view,
+        leadership = new RolloutLeadership(config.kafka(), kafkaLog, view, new ArchiveRetention(view, config.retention()),
             Duration.ofMillis(500));
         controller = new RolloutController(view, leadership::write, config.rollouts(), clock);
         leadership.start(controller);

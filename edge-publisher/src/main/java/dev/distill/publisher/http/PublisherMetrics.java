@@ -3,7 +3,9 @@ package dev.distill.publisher.http;
 import dev.distill.contract.proto.DeviceReport;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.publisher.state.FleetView;
+import dev.distill.publisher.state.VersionIngest;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -83,6 +85,16 @@ public final class PublisherMetrics {
         .description("deltas cached on disk").register(registry);
     Gauge.builder("distill.publisher.deltas.computing", computing)
         .description("deltas being computed now").register(registry);
+  }
+
+  /** Versions in the archive and versions pruned from it (meters hold both weakly: the service holds them). */
+  public void archive(FleetView view, VersionIngest ingest) {
+    Gauge.builder("distill.publisher.archive.versions", view,
+            v -> v.models().stream().mapToInt(m -> v.versions(m).size()).sum())
+        .description("model versions in the archive, servable from this replica's store").register(registry);
+    FunctionCounter.builder("distill.publisher.archive.pruned", ingest, VersionIngest::forgotten)
+        .description("model versions pruned from the archive (their artifacts deleted) since this replica started")
+        .register(registry);
   }
 
   public void pushed() {

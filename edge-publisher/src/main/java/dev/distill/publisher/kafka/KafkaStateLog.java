@@ -45,22 +45,29 @@ import org.slf4j.LoggerFactory;
  * replica that took a request answers consistently without waiting to read its own write.
  * Rollout state is written only by the elected controller ({@link RolloutLeadership}); this
  * reader applies it in revision order and hands the controller's command outcomes to whoever
- * waits for them.
+ * waits for them. Records are applied one at a time and a version's artifact goes to disk
+ * ({@link VersionIngest}), so a replay holds no more than a fetch of the archive in memory;
+ * student-models is read only once the archive has been ({@link ModelArchive}).
  */
 public final class KafkaStateLog implements StateLog {
   private static final Logger log = LoggerFactory.getLogger(KafkaStateLog.class);
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(15);
   /** A device retries a report later: it waits less than an operator's write for the broker's answer. */
   private static final Duration REPORT_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * What one fetch of the state reader may bring, per partition and in all. Not the 64 MiB a
+   * single model may take: the broker returns the first record batch of a fetch even when it is
+   * larger than these limits, so a big version still arrives (alone), while a replay of the
+   * archive holds a few MiB of records in memory at a time rather than 64 MiB per partition.
+   */
+  static final int STATE_FETCH_BYTES = 8 * 1024 * 1024;
 
   private final Topics topics;
   private final FleetView view;
-  private final VersionIngest ingest;
+  private final ModelArchive archive;
   private final KafkaProducer<String, byte[]> producer;
   private final KafkaConsumer<String, byte[]> consumer;
   private final Thread reader;
-  private final List<ModelVersion> deferred = new ArrayList<>();
-  private final List<Long> deferredTimes = new ArrayList<>();
   private volatile boolean caughtUp;
   private volatile boolean running = true;
   private volatile Throwable failure;
@@ -72,7 +79,6 @@ public final class KafkaStateLog implements StateLog {
     this.topics = topics;
     this.commands = new RolloutCommandTopic(kafka);
     this.view = view;
-    this.ingest = ingest;
     Map<String, Object> p = new HashMap<>(Map.of(
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
@@ -84,11 +90,12 @@ public final class KafkaStateLog implements StateLog {
         ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000));
     p.putAll(kafka.clientProperties());
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    this.archive = new ModelArchive(topics.modelArchive().name(), view, ingest, producer);
     Map<String, Object> c = new HashMap<>(Map.of(
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES,
-        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES,
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, STATE_FETCH_BYTES,
+        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, STATE_FETCH_BYTES,
         ConsumerConfig.CLIENT_ID_CONFIG, "edge-publisher-state"));
     c.putAll(kafka.clientProperties());
     this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
@@ -128,6 +135,14 @@ public final class KafkaStateLog implements StateLog {
       consumer.seekToBeginning(partitions);
       // outcomes of commands sent before this replica started answer no request here
       consumer.seekToEnd(List.of(commands.partition()));
+      // student-models waits for the whole archive: a version there is then archived at once if
+      // new, skipped if not, and none is held back in memory until the reader has caught up
+      List<TopicPartition> models = partitions.stream()
+          .filter(tp -> tp.topic().equals(topics.studentModels().name())).toList();
+      List<TopicPartition> archived = partitions.stream()
+          .filter(tp -> tp.topic().equals(topics.modelArchive().name())).toList();
+      consumer.pause(models);
+      boolean archiveRead = false;
       log.info("reading publisher state from {} partitions", partitions.size());
       while (running) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
@@ -140,8 +155,13 @@ public final class KafkaStateLog implements StateLog {
         for (TopicPartition tp : partitions) {
           positions.put(tp, consumer.position(tp));
         }
+        if (!archiveRead && archived.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp))) {
+          archiveRead = true;
+          consumer.resume(models);
+        }
         if (!caughtUp && end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-          catchUp();
+          caughtUp = true;
+          log.info("publisher state caught up: {} models, {} devices", view.models().size(), view.deviceCount());
         }
       }
     } catch (WakeupException e) {
@@ -154,34 +174,14 @@ public final class KafkaStateLog implements StateLog {
     }
   }
 
-  private void catchUp() {
-    // versions seen on student-models during replay are archived only now, when the archive
-    // has been read too: most of them are there already
-    for (int i = 0; i < deferred.size(); i++) {
-      live(deferred.get(i), deferredTimes.get(i));
-    }
-    deferred.clear();
-    deferredTimes.clear();
-    caughtUp = true;
-    log.info("publisher state caught up: {} models, {} devices", view.models().size(), view.deviceCount());
-  }
-
   private void apply(ConsumerRecord<String, byte[]> r) throws InvalidProtocolBufferException {
     String t = r.topic();
     byte[] v = r.value();
     if (t.equals(topics.modelArchive().name())) {
-      if (v != null) {
-        ingest.ingest(ModelVersion.parseFrom(v), r.timestamp());
-      }
+      archive.apply(r.key(), v, r.timestamp());
     } else if (t.equals(topics.studentModels().name())) {
       if (v != null) {
-        ModelVersion mv = ModelVersion.parseFrom(v);
-        if (caughtUp) {
-          live(mv, r.timestamp());
-        } else {
-          deferred.add(mv);
-          deferredTimes.add(r.timestamp());
-        }
+        archive.published(ModelVersion.parseFrom(v), r.timestamp());
       }
     } else if (t.equals(topics.rollouts().name())) {
       view.applyRollout(r.key(), v == null ? null : Rollout.parseFrom(v));
@@ -203,22 +203,6 @@ public final class KafkaStateLog implements StateLog {
           outcomeListeners.forEach(l -> l.accept(c.getOutcome()));
         }
       }
-    }
-  }
-
-  /** A version newly published by the trainer: archive it (once) and serve it. */
-  private void live(ModelVersion mv, long timestamp) {
-    if (view.hasVersion(mv.getModelName(), mv.getVersion())) {
-      return;
-    }
-    if (ingest.ingest(mv, timestamp)) {
-      // the archive keeps the original record time, so every replica agrees on when it was published
-      producer.send(new ProducerRecord<>(topics.modelArchive().name(), null, timestamp,
-          mv.getModelName() + "@" + mv.getVersion(), mv.toByteArray()), (md, e) -> {
-            if (e != null) {
-              log.error("cannot archive model {} v{}: {}", mv.getModelName(), mv.getVersion(), e.toString());
-            }
-          });
     }
   }
 

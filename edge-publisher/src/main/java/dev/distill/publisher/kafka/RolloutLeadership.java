@@ -4,6 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.contract.proto.RolloutCommandRecord;
 import dev.distill.platform.config.KafkaSettings;
+import dev.distill.publisher.retention.ArchiveKey;
+import dev.distill.publisher.retention.ArchiveRetention;
 import dev.distill.publisher.rollout.RolloutController;
 import dev.distill.publisher.rollout.RolloutController.Decision;
 import dev.distill.publisher.state.FleetView;
@@ -38,15 +40,21 @@ import org.slf4j.LoggerFactory;
  * producer with the controller's fixed transactional id, which fences the previous controller
  * (its open transaction is aborted, its later commits fail), and reads the rollout state up to
  * what is committed then before it decides anything. It then applies commands in order, each
- * in one transaction with its new state, its outcome and the command's consumed offset, and
- * ticks the waves. Any failed write deposes it: it rejoins the group and starts over, so
- * two replicas never both act on a state they have not both seen.
+ * in one transaction with its new state, its outcome and the command's consumed offset, ticks
+ * the waves, and prunes the model archive ({@link ArchiveRetention}: tombstones, one
+ * transaction per pass, on taking over, at each new version and every {@link #PRUNE_INTERVAL}).
+ * Any failed write deposes it: it rejoins the group and starts over, so two replicas never both
+ * act on a state they have not both seen.
  */
 public final class RolloutLeadership implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RolloutLeadership.class);
+  /** Devices' reports and rollouts keep versions in use; a pass also runs at every new version. */
+  static final Duration PRUNE_INTERVAL = Duration.ofMinutes(1);
 
   private final RolloutCommandTopic topic;
   private final String rolloutTopic;
+  private final String archiveTopic;
+  private final ArchiveRetention retention;
   private final KafkaSettings kafka;
   private final KafkaStateLog stateLog;
   private final FleetView view;
@@ -62,11 +70,14 @@ public final class RolloutLeadership implements AutoCloseable {
   private volatile boolean leading;
   private volatile boolean running = true;
   private volatile boolean tickSoon;
+  private volatile boolean pruneSoon;
 
-  public RolloutLeadership(KafkaSettings kafka, String rolloutTopic, KafkaStateLog stateLog, FleetView view,
+  public RolloutLeadership(KafkaSettings kafka, KafkaStateLog stateLog, FleetView view, ArchiveRetention retention,
       Duration tickInterval) {
     this.topic = new RolloutCommandTopic(kafka);
-    this.rolloutTopic = rolloutTopic;
+    this.rolloutTopic = kafka.topics().rollouts().name();
+    this.archiveTopic = kafka.topics().modelArchive().name();
+    this.retention = retention;
     this.kafka = kafka;
     this.stateLog = stateLog;
     this.view = view;
@@ -99,9 +110,13 @@ public final class RolloutLeadership implements AutoCloseable {
     return leading;
   }
 
-  /** A new version: tick at once rather than at the next interval (publish-to-device latency). */
+  /**
+   * A new version: tick at once rather than at the next interval (publish-to-device latency),
+   * then see which versions fall out of the archive.
+   */
   public void tickSoon() {
     tickSoon = true;
+    pruneSoon = true;
   }
 
   private void run() {
@@ -132,6 +147,7 @@ public final class RolloutLeadership implements AutoCloseable {
       }
     });
     long lastTick = 0;
+    long lastPrune = System.nanoTime();
     try {
       while (running) {
         List<ConsumerRecord<String, byte[]>> records = consumer.poll(Duration.ofMillis(100)).records(topic.partition());
@@ -153,6 +169,11 @@ public final class RolloutLeadership implements AutoCloseable {
             tickSoon = false;
             lastTick = now;
             controller.tick();
+          }
+          if (pruneSoon || now - lastPrune >= PRUNE_INTERVAL.toNanos()) {
+            pruneSoon = false;
+            lastPrune = now;
+            prune();
           }
         } catch (StateWriteException | RuntimeException e) {
           if (e instanceof WakeupException w) {
@@ -219,6 +240,7 @@ public final class RolloutLeadership implements AutoCloseable {
       }
     }
     leading = true;
+    pruneSoon = true;
     consumer.resume(List.of(topic.partition()));
     log.info("this replica is the rollout controller");
   }
@@ -249,6 +271,21 @@ public final class RolloutLeadership implements AutoCloseable {
     }
     log.info("command {} {} on {}: {} {}", record.getCommand().getCommandId(), record.getCommand().getKind(),
         record.getCommand().getModelName(), d.outcome().getResult(), d.outcome().getMessage());
+  }
+
+  /** Tombstones for the archived versions the retention policy lets go, in one transaction. */
+  private void prune() {
+    List<ArchiveKey> due = retention.due();
+    if (due.isEmpty()) {
+      return;
+    }
+    producer.beginTransaction();
+    for (ArchiveKey k : due) {
+      producer.send(new ProducerRecord<>(archiveTopic, k.toString(), null));
+    }
+    producer.commitTransaction();
+    retention.sent(due);
+    log.info("pruned {} versions from the model archive: {}", due.size(), due);
   }
 
   /** The controller's writer: one transaction per automatic decision; only while leading. */

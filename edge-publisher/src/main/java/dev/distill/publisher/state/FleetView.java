@@ -100,10 +100,8 @@ public final class FleetView {
       VersionInfo old = byVersion.get(metadata.getVersion());
       long seen = old == null ? seenAtMs : Math.min(old.seenAtMs(), seenAtMs);
       byVersion.put(metadata.getVersion(), new VersionInfo(metadata, sha256, length, seen));
-      Rollout r = rollouts.get(metadata.getModelName());
-      long v = metadata.getVersion();
       // assignments name versions through rollouts: a version no rollout names changes none
-      referenced = r != null && (r.getTargetVersion() == v || r.getLastGoodVersion() == v || r.getPinnedVersion() == v);
+      referenced = named(rollouts.get(metadata.getModelName()), metadata.getVersion());
     }
     if (referenced) {
       changed(metadata.getModelName());
@@ -111,6 +109,47 @@ public final class FleetView {
     for (Consumer<String> l : versionListeners) {
       l.accept(metadata.getModelName());
     }
+  }
+
+  /**
+   * Forgets a version the archive no longer holds (the controller pruned it).
+   *
+   * @return what was forgotten, empty when the version was not here
+   */
+  public Optional<VersionInfo> forgetVersion(String model, long version) {
+    VersionInfo gone;
+    boolean referenced;
+    synchronized (this) {
+      var byVersion = versions.get(model);
+      gone = byVersion == null ? null : byVersion.remove(version);
+      if (byVersion != null && byVersion.isEmpty()) {
+        versions.remove(model);
+      }
+      referenced = gone != null && named(rollouts.get(model), version);
+    }
+    if (referenced) {
+      changed(model);
+    }
+    return Optional.ofNullable(gone);
+  }
+
+  /** Whether the rollout names the version as its target, last good or pinned one. */
+  private static boolean named(Rollout r, long v) {
+    return r != null && (r.getTargetVersion() == v || r.getLastGoodVersion() == v || r.getPinnedVersion() == v);
+  }
+
+  /**
+   * The versions of a model that must stay servable whatever their age: installed on a registered
+   * device (by its latest report), and the rollout's target, pinned and last good versions.
+   */
+  public synchronized Set<Long> versionsInUse(String model) {
+    Set<Long> inUse = new TreeSet<>(devicesPerVersion(model).keySet());
+    Rollout r = rollouts.get(model);
+    if (r != null) {
+      inUse.addAll(List.of(r.getTargetVersion(), r.getPinnedVersion(), r.getLastGoodVersion()));
+    }
+    inUse.remove(0L);
+    return inUse;
   }
 
   public synchronized Optional<VersionInfo> version(String model, long version) {

@@ -3,18 +3,23 @@ package dev.distill.publisher.state;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.publisher.store.ArtifactStore;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Takes a published model version into the store and the view: its bytes are verified and
- * stored by hash, and only the metadata stays in memory.
+ * stored by hash, and only the metadata stays in memory. Forgets a version the controller
+ * pruned from the archive, and deletes its artifact unless a kept version has the same bytes.
+ * Both run on the state reader's thread, so an artifact is never deleted between another
+ * version's store and view updates.
  */
 public final class VersionIngest {
   private static final Logger log = LoggerFactory.getLogger(VersionIngest.class);
 
   private final ArtifactStore store;
   private final FleetView view;
+  private final AtomicLong forgotten = new AtomicLong();
 
   public VersionIngest(ArtifactStore store, FleetView view) {
     this.store = store;
@@ -52,5 +57,33 @@ public final class VersionIngest {
     ModelVersion metadata = mv.toBuilder().clearArtifact().clearResumeState().setSha256(sha).setSizeBytes(length).build();
     view.applyVersion(metadata, sha, length, seenAtMs);
     return true;
+  }
+
+  /**
+   * Forgets a pruned version: the view no longer serves it, and its artifact and the deltas
+   * from or to it leave the store (a download already streaming one finishes from its open file).
+   *
+   * @return whether the version was here
+   */
+  public boolean forget(String model, long version) {
+    var gone = view.forgetVersion(model, version);
+    if (gone.isEmpty()) {
+      return false;
+    }
+    forgotten.incrementAndGet();
+    String sha = gone.get().sha256();
+    if (view.versionBySha(sha).isEmpty()) {
+      try {
+        store.delete(sha);
+      } catch (IOException e) {
+        log.warn("model {} v{} pruned, but its artifact {} stays on disk: {}", model, version, sha, e.toString());
+      }
+    }
+    return true;
+  }
+
+  /** Versions forgotten since start-up because the controller pruned them. */
+  public long forgotten() {
+    return forgotten.get();
   }
 }

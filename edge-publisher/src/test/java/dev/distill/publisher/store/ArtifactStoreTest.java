@@ -38,6 +38,28 @@ class ArtifactStoreTest {
   }
 
   @Test
+  void deletingAnArtifactTakesTheCachedDeltasFromAndToItAndTheirBytesOffTheCache() throws Exception {
+    ArtifactStore store = new ArtifactStore(dir, new DeltaLimits(10_000, 2), (b, t) -> new byte[1000]);
+    String a = store.put(bytes(1, 100), null);
+    String b = store.put(bytes(2, 100), null);
+    String c = store.put(bytes(3, 100), null);
+    store.delta(a, b).orElseThrow();
+    store.delta(b, c).orElseThrow();
+    store.delta(a, c).orElseThrow();
+
+    store.delete(b);
+
+    assertThat(store.has(b)).isFalse();
+    assertThat(store.artifacts()).containsExactlyInAnyOrder(a, c);
+    assertThat(dir.resolve("deltas").resolve(a + "-" + b)).doesNotExist();
+    assertThat(dir.resolve("deltas").resolve(b + "-" + c)).doesNotExist();
+    assertThat(dir.resolve("deltas").resolve(a + "-" + c)).exists();
+    assertThat(store.deltaCacheBytes()).isEqualTo(1000);
+    assertThat(deltaFilesBytes(dir)).isEqualTo(1000);
+    assertThat(store.delta(a, b)).as("a delta to a deleted artifact").isEmpty();
+  }
+
+  @Test
   void theDeltaCacheEvictsTheLeastRecentlyUsedToStayUnderItsCap() throws Exception {
     // each delta is 1000 bytes: three fit under 3500
     ArtifactStore store = new ArtifactStore(dir, new DeltaLimits(3500, 2), (b, t) -> new byte[1000]);

@@ -5,6 +5,7 @@ import dev.distill.contract.proto.DeviceRecord;
 import dev.distill.contract.proto.DeviceReport;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.Rollout;
+import dev.distill.contract.proto.RolloutCommandRecord;
 import dev.distill.contract.proto.Sample;
 import dev.distill.contract.proto.SoftTarget;
 import dev.distill.contract.proto.TeacherRecord;
@@ -28,6 +29,7 @@ public record Topics(
     Topic<String, ModelVersion> studentModels,
     Topic<String, DeviceReport> deviceReports,
     Topic<String, Rollout> rollouts,
+    Topic<String, RolloutCommandRecord> rolloutCommands,
     Topic<String, DeviceRecord> devices,
     Topic<String, ModelVersion> modelArchive,
     Topic<String, TrainerCheckpoint> trainerCheckpoints,
@@ -38,8 +40,9 @@ public record Topics(
   /** Legal Kafka topic characters; the prefix is followed by a dot. */
   public static final Pattern PREFIX_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
   /**
-   * Models travel inline (ONNX bytes plus resume state): a 784-800-800-10 student is about
-   * 5 MB, three times that with Adam's moments. Producers and consumers must allow as much.
+   * Models travel inline (ONNX bytes): a 784-800-800-10 student is about 5 MB. A trainer
+   * checkpoint holds the resume state (three times the model with Adam's moments) and the
+   * published version's weights. Producers must allow as much.
    */
   public static final int MODEL_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
   /**
@@ -104,6 +107,17 @@ public record Topics(
             new ProtoSerde<>(Rollout.getDescriptor().getFullName(), Rollout.parser(), r -> {}),
             1,
             compact),
+        // operators' rollout commands from any publisher replica and the controller's outcomes.
+        // One partition: it is the controller's lease (the member of the controller group that
+        // holds it is the controller) and it keeps every command in one order. Not compacted:
+        // commands are a queue, not state; a week, so that a command queued while no controller
+        // runs is still applied when one starts
+        new Topic<>(
+            prefix + ".rollout-commands",
+            str,
+            new ProtoSerde<>(RolloutCommandRecord.getDescriptor().getFullName(), RolloutCommandRecord.parser(), c -> {}),
+            1,
+            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(7L * 24 * 3600 * 1000))),
         // the edge-publisher's device registry (token hashes, not tokens)
         new Topic<>(
             prefix + ".devices",
@@ -145,6 +159,6 @@ public record Topics(
 
   public List<Topic<?, ?>> all() {
     return List.of(samples, samplesDlq, softTargets, softTargetsDlq, studentModels, deviceReports, rollouts,
-        devices, modelArchive, trainerCheckpoints, teachers, audit);
+        rolloutCommands, devices, modelArchive, trainerCheckpoints, teachers, audit);
   }
 }

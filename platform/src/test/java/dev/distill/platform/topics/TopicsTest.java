@@ -21,12 +21,16 @@ class TopicsTest {
   void catalogNamesEveryTopicUnderThePrefix() {
     assertThat(topics.all()).extracting(Topic::name).containsExactly(
         "t1.samples", "t1.samples.dlq", "t1.soft-targets", "t1.soft-targets.dlq",
-        "t1.student-models", "t1.device-reports", "t1.rollouts", "t1.devices", "t1.model-archive",
+        "t1.student-models", "t1.device-reports", "t1.rollouts", "t1.rollout-commands", "t1.devices", "t1.model-archive",
         "t1.trainer-checkpoints", "t1.teachers", "t1.audit");
     assertThat(topics.modelArchive().configs())
         .containsEntry("cleanup.policy", "compact")
         .containsEntry("max.message.bytes", Integer.toString(Topics.MODEL_MAX_MESSAGE_BYTES));
     assertThat(topics.samples().partitions()).isEqualTo(3);
+    assertThat(topics.rolloutCommands().partitions()).as("one order of commands: the controller's lease").isEqualTo(1);
+    assertThat(topics.rolloutCommands().configs())
+        .containsEntry("cleanup.policy", "delete")
+        .containsEntry("retention.ms", "604800000");
     assertThat(topics.teachers().partitions()).isEqualTo(1);
     assertThat(topics.teachers().configs())
         .containsEntry("cleanup.policy", "compact")

@@ -5,6 +5,7 @@ import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.OffsetRange;
 import dev.distill.contract.proto.TrainerCheckpoint;
 import dev.distill.platform.topics.Topics;
+import dev.distill.trainer.stream.ResumeState;
 import dev.distill.trainer.stream.StudentLearner;
 import dev.distill.trainer.version.ModelVersions;
 import dev.distill.trainer.version.PromotionGate;
@@ -18,7 +19,7 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Commits a candidate in one transaction: the version (if the gate passed it), a checkpoint of
- * the full resume state, and the consumed offsets. The committed model state therefore always
+ * the full resume state and of the published version's weights, and the consumed offsets. The committed model state therefore always
  * matches the committed offsets: a crash anywhere loses no sample and trains none twice.
  */
 final class CandidateCommitter {
@@ -26,14 +27,16 @@ final class CandidateCommitter {
    * The committed state of the model.
    *
    * @param publishedMetrics what the published version measured when it was published
+   * @param publishedWeights the published version's weights (empty when none is published): the
+   *     versions themselves no longer carry them, so every checkpoint carries them forward
    */
   record Committed(long publishedVersion, long samplesTrained, long rejectedTotal,
-      Map<String, Double> publishedMetrics) {
-    static final Committed NONE = new Committed(0, 0, 0, Map.of());
+      Map<String, Double> publishedMetrics, ByteString publishedWeights) {
+    static final Committed NONE = new Committed(0, 0, 0, Map.of(), ByteString.EMPTY);
 
     static Committed of(TrainerCheckpoint c) {
       return new Committed(c.getPublishedVersion(), c.getSamplesTrained(), c.getCandidatesRejected(),
-          Map.copyOf(c.getPublishedMetricsMap()));
+          Map.copyOf(c.getPublishedMetricsMap()), c.getPublishedWeights());
     }
   }
 
@@ -62,11 +65,12 @@ final class CandidateCommitter {
     boolean publish = c.decision().publish();
     long version = publish ? before.publishedVersion() + 1 : before.publishedVersion();
     Map<String, Double> publishedMetrics = publish ? c.metrics() : before.publishedMetrics();
+    ByteString publishedWeights = publish ? ByteString.copyFrom(ResumeState.fromBytes(resume).weightsOnly().toBytes())
+        : before.publishedWeights();
     if (publish) {
       ModelVersion mv = ModelVersions.build(learner.network(), new ModelVersions.Lineage(settings.modelName(),
           version, before.publishedVersion(), c.teacher().id(), c.teacher().version(), c.teacher().temperature(),
-          settings.alpha(), c.ranges(), c.samplesTrained(), c.metrics(), labels(learner, c.decision())), resume,
-          c.at());
+          settings.alpha(), c.ranges(), c.samplesTrained(), c.metrics(), labels(learner, c.decision())), c.at());
       outbox.send(new ProducerRecord<>(topics.studentModels().name(), settings.modelName(),
           topics.studentModels().valueSerde().serializer().serialize(topics.studentModels().name(), mv)));
     }
@@ -78,6 +82,7 @@ final class CandidateCommitter {
         .addAllOffsets(c.ranges())
         .setResumeState(ByteString.copyFrom(resume))
         .putAllPublishedMetrics(publishedMetrics)
+        .setPublishedWeights(publishedWeights)
         .setCreatedAtMs(c.at().toEpochMilli())
         .setCandidatesRejected(rejected)
         .setArchitecture(settings.architecture().spec())
@@ -85,7 +90,7 @@ final class CandidateCommitter {
     outbox.send(new ProducerRecord<>(topics.trainerCheckpoints().name(), settings.modelName(),
         checkpoint.toByteArray()));
     outbox.commit(offsets);
-    return new Committed(version, c.samplesTrained(), rejected, publishedMetrics);
+    return new Committed(version, c.samplesTrained(), rejected, publishedMetrics, publishedWeights);
   }
 
   private Map<String, String> labels(StudentLearner learner, PromotionGate.Decision decision) {

@@ -1,6 +1,5 @@
 package dev.distill.trainer.service;
 
-import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.TrainerCheckpoint;
 import dev.distill.platform.topics.Topic;
 import dev.distill.platform.topics.Topics;
@@ -19,15 +18,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Reads back a model's committed state at start-up: its last checkpoint, and the resume state of
- * its published version (from the version itself, which carries it inline), so that the gate can
- * measure the published version on the new validation slice. Both topics are read to their end
- * as read_committed, so only what was committed with offsets counts.
+ * Reads back a model's committed state at start-up: its last checkpoint, which holds the resume
+ * state and the published version's weights (so that the gate can measure the published version
+ * on the new validation slice). The topic is read to its end as read_committed, so only what was
+ * committed with offsets counts.
  */
 final class CheckpointStore {
-  /** The committed state; {@code publishedResume} is empty when no version is published or it cannot be found. */
-  record Restored(TrainerCheckpoint checkpoint, Optional<byte[]> publishedResume) {}
-
   private final TrainerSettings settings;
   private final Topics topics;
 
@@ -36,7 +32,7 @@ final class CheckpointStore {
     this.topics = settings.kafka().topics();
   }
 
-  Optional<Restored> restore() {
+  Optional<TrainerCheckpoint> restore() {
     TrainerCheckpoint[] last = {null};
     readAll(topics.trainerCheckpoints(), c -> last[0] = c);
     if (last[0] == null) {
@@ -48,15 +44,7 @@ final class CheckpointStore {
           + checkpoint.getArchitecture() + ", not " + settings.architecture()
           + ": keep the architecture or choose a new model name");
     }
-    byte[][] published = {null};
-    if (checkpoint.getPublishedVersion() > 0) {
-      readAll(topics.studentModels(), v -> {
-        if (v.getVersion() == checkpoint.getPublishedVersion() && v.hasResumeInline()) {
-          published[0] = v.getResumeInline().toByteArray();
-        }
-      });
-    }
-    return Optional.of(new Restored(checkpoint, Optional.ofNullable(published[0])));
+    return Optional.of(checkpoint);
   }
 
   /** Every committed value of this model on {@code topic}, oldest first. */

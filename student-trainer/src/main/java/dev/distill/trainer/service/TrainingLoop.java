@@ -140,17 +140,20 @@ final class TrainingLoop {
 
   /** Loads the last committed checkpoint and the published version's weights, if any. */
   private void restore() {
-    new CheckpointStore(settings).restore().ifPresent(r -> {
-      learner.restore(r.checkpoint().getResumeState().toByteArray());
-      committed = CandidateCommitter.Committed.of(r.checkpoint());
-      offsets.restore(r.checkpoint().getOffsetsList());
+    new CheckpointStore(settings).restore().ifPresent(checkpoint -> {
+      learner.restore(checkpoint.getResumeState().toByteArray());
+      committed = CandidateCommitter.Committed.of(checkpoint);
+      offsets.restore(checkpoint.getOffsetsList());
       publishedAccuracy = committed.publishedMetrics().getOrDefault(PromotionGate.ACCURACY, Double.NaN);
       metrics.publishedAccuracy = publishedAccuracy;
       metrics.publishedAgreement = committed.publishedMetrics().getOrDefault(PromotionGate.AGREEMENT, Double.NaN);
-      r.publishedResume().ifPresent(reference::load);
-      if (committed.publishedVersion() > 0 && !reference.loaded()) {
-        LOG.warn("trainer {}: the weights of v{} were not found; candidates are compared with the metrics it was "
-            + "published with, measured on an earlier slice", settings.modelName(), committed.publishedVersion());
+      if (!committed.publishedWeights().isEmpty()) {
+        reference.load(committed.publishedWeights().toByteArray());
+        observer.gatesAgainst(committed.publishedVersion());
+      } else if (committed.publishedVersion() > 0) {
+        // a checkpoint written before checkpoints carried them
+        LOG.warn("trainer {}: the checkpoint holds no weights of v{}; candidates are compared with the metrics it "
+            + "was published with, measured on an earlier slice", settings.modelName(), committed.publishedVersion());
       }
     });
   }

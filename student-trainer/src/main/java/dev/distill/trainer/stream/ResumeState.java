@@ -21,6 +21,11 @@ public record ResumeState(String optimizer, long step, Map<String, float[]> weig
   private static final int MAGIC = 0x44535253;
   private static final int FORMAT = 1;
 
+  /** The weights alone: what inference (the promotion gate's published reference) needs, a third of the whole. */
+  public ResumeState weightsOnly() {
+    return new ResumeState(optimizer, step, weights, Map.of());
+  }
+
   public byte[] toBytes() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {

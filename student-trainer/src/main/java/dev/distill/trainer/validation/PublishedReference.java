@@ -12,8 +12,8 @@ import java.util.Map;
 /**
  * An inference-only copy of the published version, so that the gate measures it on the same
  * validation slice as the candidate at the moment of the decision (the slice changes between
- * decisions, and a figure from an earlier slice is not comparable). Its weights come from the
- * published version's resume state.
+ * decisions, and a figure from an earlier slice is not comparable). Its weights are the
+ * published version's, which the trainer's checkpoint carries.
  */
 public final class PublishedReference implements AutoCloseable {
   private final Network network;
@@ -25,7 +25,7 @@ public final class PublishedReference implements AutoCloseable {
     network.initialize();
   }
 
-  /** Takes the weights of a resume state (what a {@code ModelVersion} carries inline). */
+  /** Takes the weights of a resume state (the checkpoint keeps the published version's, without moments). */
   public void load(byte[] resumeState) {
     Map<String, float[]> weights = ResumeState.fromBytes(resumeState).weights();
     for (Pair<String, Parameter> p : network.model().getBlock().getParameters()) {

@@ -25,7 +25,8 @@ public final class ModelVersions {
       float temperature, float alpha, List<OffsetRange> offsets, long samplesSeen, Map<String, Double> metrics,
       Map<String, String> labels) {}
 
-  public static ModelVersion build(Network network, Lineage l, byte[] resumeState, Instant createdAt) {
+  /** The version without the trainer's resume state: that stays in the trainer's own checkpoint. */
+  public static ModelVersion build(Network network, Lineage l, Instant createdAt) {
     byte[] onnx = OnnxExport.toOnnx(network, Provenance.student(l.modelName(), l.version(), createdAt)
         .distilledFrom(l.teacherId(), l.teacherVersion(), l.temperature(), l.alpha())
         .dataRange(describe(l.offsets())));
@@ -46,7 +47,6 @@ public final class ModelVersions {
         .setSha256(sha256(onnx))
         .setSizeBytes(onnx.length)
         .setOnnx(ByteString.copyFrom(onnx))
-        .setResumeInline(ByteString.copyFrom(resumeState))
         .putAllLabels(l.labels())
         .build();
   }

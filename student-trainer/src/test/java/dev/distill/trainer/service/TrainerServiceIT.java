@@ -9,12 +9,14 @@ import dev.distill.contract.wire.Tensors;
 import dev.distill.kafka.EmbeddedKafka;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.topics.Topics;
+import dev.distill.trainer.stream.ResumeState;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The trainer on a real broker: soft targets scored by a teacher trained here (a quick MLP, at
  * T = 20) stream in; versions come out monotonic with their provenance; bad records go to the
  * DLQ with reasons; an abrupt stop without commit (the fallback for a process kill) and a restart
- * end with every soft target trained exactly once in the committed state.
+ * end with every soft target trained exactly once in the committed state. Versions carry no
+ * resume state: the restarted trainer gets the published version's weights from its checkpoint.
  */
 class TrainerServiceIT {
   private static final float T = QuickTeacher.T;
@@ -71,13 +74,21 @@ class TrainerServiceIT {
     }
 
     TrainerService first = new TrainerService(settings).start();
-    await(() -> first.progress().committedSamples() > 0 || first.progress().failure() != null);
+    // a published version, so that the restart has one to gate against
+    await(() -> first.progress().publishedVersion() > 0 || first.progress().failure() != null);
     first.close(); // no commit on close: whatever was trained since the last commit is redone
     long committedBeforeStop = first.progress().committedSamples();
+    long publishedBeforeStop = first.progress().publishedVersion();
     assertThat(first.progress().failure()).isNull();
 
     long trained = HeldOutIds.trainedCount(settings, "s-", SAMPLES);
-    TrainerService second = new TrainerService(settings).start();
+    AtomicLong gatesAgainst = new AtomicLong(-1);
+    TrainerService second = new TrainerService(settings).observe(new TrainingObserver() {
+      @Override
+      public void gatesAgainst(long publishedVersion) {
+        gatesAgainst.set(publishedVersion);
+      }
+    }).start();
     await(() -> second.progress().committedSamples() == trained || second.progress().failure() != null);
     // the bad records come after the good ones: their dead letters are committed with the next
     // candidate (the 3 s timer), and only then do read_committed consumers see them
@@ -113,7 +124,18 @@ class TrainerServiceIT {
     // gradients accumulated across steps the student reached 0.32-0.54
     assertThat(newest.getMetricsOrThrow("validation_accuracy")).isGreaterThan(0.85);
     assertThat(newest.getMetricsOrThrow("validation_kl")).isPositive();
-    assertThat(newest.hasResumeInline()).isTrue();
+    assertThat(versions).as("no version carries the trainer's resume state")
+        .allSatisfy(v -> assertThat(v.getResumeStateCase()).isEqualTo(ModelVersion.ResumeStateCase.RESUMESTATE_NOT_SET));
+    assertThat(gatesAgainst.get()).as("the restarted trainer measures candidates against the published version's weights")
+        .isEqualTo(publishedBeforeStop);
+    // the weights the checkpoints carry forward are those of the checkpoint that published the newest version
+    TrainerCheckpoint publishing = checkpoints.stream().filter(c -> c.getPublishedVersion() == newest.getVersion())
+        .findFirst().orElseThrow();
+    Map<String, float[]> published = ResumeState.fromBytes(last.getPublishedWeights().toByteArray()).weights();
+    Map<String, float[]> atPublication = ResumeState.fromBytes(publishing.getResumeState().toByteArray()).weights();
+    assertThat(published).containsOnlyKeys(atPublication.keySet());
+    atPublication.forEach((name, w) -> assertThat(published.get(name)).as(name).containsExactly(w));
+    assertThat(ResumeState.fromBytes(last.getPublishedWeights().toByteArray()).moments()).isEmpty();
 
     // the second process's own counters, as Prometheus sees them
     String model = "{model=\"" + settings.modelName() + "\",service=\"student-trainer\"}";
