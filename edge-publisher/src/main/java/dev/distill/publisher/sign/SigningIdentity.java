@@ -151,6 +151,9 @@ public final class SigningIdentity {
         problems.add(new Problem(Field.CERTIFICATE, null, "the certificate of the signing key by the root "
             + files.rootPublicKey() + " (without one, the publisher runs in dev mode with a local root)"));
       }
+      if (files.revocations() != null) {
+        readList(files, problems); // its root, the dev root, may not exist yet: checked at start
+      }
       return problems;
     }
     RootOfTrust root = null;
@@ -175,20 +178,22 @@ public final class SigningIdentity {
           + " (a new key would not match the certificate)"));
     }
     if (root != null) {
-      SignedDocument list = null;
-      if (files.revocations() != null) {
-        try {
-          list = SignedDocument.read(files.revocations());
-        } catch (IOException e) {
-          problems.add(new Problem(Field.REVOCATIONS, files.revocations().toString(), "a readable revocation list (" + e.getMessage() + ")"));
-        }
-      }
+      SignedDocument list = files.revocations() == null ? null : readList(files, problems);
       RevocationList revoked = revocations(root, list, files, problems);
       if (cert != null && publicKey != null) {
         certificate(root, cert, Ed25519Keys.keyId(publicKey), now, revoked, files, problems);
       }
     }
     return problems;
+  }
+
+  private static SignedDocument readList(SigningFiles files, List<Problem> problems) {
+    try {
+      return SignedDocument.read(files.revocations());
+    } catch (IOException e) {
+      problems.add(new Problem(Field.REVOCATIONS, files.revocations().toString(), "a readable revocation list (" + e.getMessage() + ")"));
+      return null;
+    }
   }
 
   /** The list, checked to be the root's; null when there is none or it is not the root's (a problem). */

@@ -102,5 +102,9 @@ class SigningIdentityTest {
         java.util.Set.of()).expiresAt()).isAfter(now.plus(Duration.ofDays(300)));
     assertThat(again.keys().root().keyId()).isEqualTo(first.root().keyId());
     assertThat(again.keys().keys()).singleElement().satisfies(k -> assertThat(k.certificate()).isNotNull());
+    // a revocation list that cannot be read is a configuration problem in dev mode too
+    Map<String, String> env = env(files.key(), null, null);
+    env.put(PublisherConfig.KEY_REVOCATIONS, dir.resolve("no-such-list.json").toString());
+    assertThat(problems(env)).singleElement().satisfies(p -> assertThat(p).startsWith(PublisherConfig.KEY_REVOCATIONS));
   }
 }
