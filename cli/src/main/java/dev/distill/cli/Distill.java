@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       DevicesCommand.class,
       RolloutCommand.class,
       AdminTokenCommand.class,
+      KeysCommand.class,
       TeacherCommand.class,
       TrainerCommand.class,
       ExperimentCommand.class,

@@ -46,42 +46,35 @@ class RolloutCommandTest {
     publisher.close();
   }
 
-  record Run(int rc, String out, String err) {}
-
-  static Run run(String... args) {
-    CommandLine cli = Distill.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
+  static CliRun run(String... args) {
     List<String> all = new ArrayList<>(List.of("rollout"));
     all.addAll(List.of(args));
     int split = 2; // after "rollout SUBCOMMAND"
     all.addAll(Math.min(split, all.size()), List.of("--admin", publisher.adminUri().toString(), "--admin-token", TOKEN));
-    return new Run(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+    return CliRun.of(all.toArray(String[]::new));
   }
 
   @Test
   void anOperatorStartsPausesPinsAndAbortsARollout() {
-    Run list = run("list");
+    CliRun list = run("list");
     assertThat(list.rc()).as(list.err()).isZero();
     assertThat(list.out()).contains("digits").contains("v2").contains("none");
 
-    Run start = run("start", "digits", "--to-version", "2", "--waves", "0.5,1");
+    CliRun start = run("start", "digits", "--to-version", "2", "--waves", "0.5,1");
     assertThat(start.rc()).as(start.err()).isZero();
     assertThat(start.out()).startsWith("digits ACTIVE v2, wave 1/2");
 
-    Run pause = run("pause", "digits", "--reason", "looking at reports");
+    CliRun pause = run("pause", "digits", "--reason", "looking at reports");
     assertThat(pause.rc()).as(pause.err()).isZero();
     assertThat(pause.out()).contains("PAUSED v2").contains("(looking at reports)");
     assertThat(run("resume", "digits").out()).contains("ACTIVE v2");
 
-    Run pin = run("pin", "digits", "--to-version", "1");
+    CliRun pin = run("pin", "digits", "--to-version", "1");
     assertThat(pin.rc()).as(pin.err()).isZero();
     assertThat(pin.out()).contains("pinned to v1");
     assertThat(run("unpin", "digits").out()).doesNotContain("pinned");
 
-    Run abort = run("abort", "digits", "--reason", "bad accuracy");
+    CliRun abort = run("abort", "digits", "--reason", "bad accuracy");
     assertThat(abort.rc()).as(abort.err()).isZero();
     assertThat(abort.out()).contains("ABORTED");
     assertThat(run("list").out()).contains("ABORTED");
@@ -132,11 +125,11 @@ class RolloutCommandTest {
 
   @Test
   void aRefusalIsOneSentenceWithTheApisCode() {
-    Run unknown = run("pause", "no-such-model");
+    CliRun unknown = run("pause", "no-such-model");
     assertThat(unknown.rc()).isEqualTo(1);
     assertThat(unknown.err()).contains("the publisher refused: 404 UNKNOWN_MODEL").doesNotContain("Exception");
 
-    Run noVersion = run("start", "digits", "--to-version", "99");
+    CliRun noVersion = run("start", "digits", "--to-version", "99");
     assertThat(noVersion.rc()).isEqualTo(1);
     assertThat(noVersion.err()).contains("UNKNOWN_VERSION");
   }

@@ -4,11 +4,12 @@ import dev.distill.contract.data.DataHome;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.config.ServiceSettings;
-import dev.distill.contract.ota.Ed25519Keys;
 import dev.distill.publisher.http.Operators;
 import dev.distill.publisher.http.ReportLimits;
 import dev.distill.publisher.retention.RetentionPolicy;
 import dev.distill.publisher.rollout.RolloutSettings;
+import dev.distill.publisher.sign.SigningFiles;
+import dev.distill.publisher.sign.SigningIdentity;
 import dev.distill.publisher.store.ArtifactStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,8 +23,8 @@ import java.util.List;
  *
  * @param apiPort the device API, the port an Ingress exposes (0 picks a free port)
  * @param adminPort the admin API, never exposed outside the cluster (0 picks a free port)
- * @param signingKey PEM file of the Ed25519 private key (public key beside it, {@code .pub});
- *     created on first start
+ * @param signing the signing key (created on first start), its certificate by the root, the
+ *     root's public key and the newest revocation list (see {@link SigningFiles})
  * @param manifestTtl how long a signed manifest stays valid
  * @param pollInterval how often devices without a push channel should ask
  * @param controller whether this replica may be elected the rollout controller, the one writer of
@@ -43,7 +44,7 @@ public record PublisherConfig(
     int adminPort,
     String adminToken,
     Operators operators,
-    Path signingKey,
+    SigningFiles signing,
     Path artifactDir,
     Duration manifestTtl,
     Duration pollInterval,
@@ -63,6 +64,9 @@ public record PublisherConfig(
   public static final String ADMIN_TOKEN = "DISTILL_ADMIN_TOKEN";
   public static final String ADMIN_TOKENS = "DISTILL_ADMIN_TOKENS";
   public static final String SIGNING_KEY = "DISTILL_SIGNING_KEY";
+  public static final String SIGNING_CERT = "DISTILL_SIGNING_CERT";
+  public static final String ROOT_PUBLIC_KEY = "DISTILL_ROOT_PUBLIC_KEY";
+  public static final String KEY_REVOCATIONS = "DISTILL_KEY_REVOCATIONS";
   public static final String ARTIFACT_DIR = "DISTILL_ARTIFACT_DIR";
   public static final String MANIFEST_TTL = "DISTILL_MANIFEST_TTL";
   public static final String POLL_INTERVAL = "DISTILL_POLL_INTERVAL";
@@ -91,21 +95,32 @@ public record PublisherConfig(
   public static final String REPORT_MAX_INFERENCES = "DISTILL_REPORT_MAX_INFERENCES";
   public static final String ARCHIVE_KEEP = "DISTILL_ARCHIVE_KEEP";
 
+  /** The variable a signing-file problem is about, as the one-line problem a ConfigException lists. */
+  public static String describe(SigningFiles.Problem p) {
+    String key = variable(p.field());
+    return key + "=" + ConfigReader.display(key, p.value()) + ": expected " + p.expected();
+  }
+
+  private static String variable(SigningFiles.Field field) {
+    return switch (field) {
+      case KEY -> SIGNING_KEY;
+      case CERTIFICATE -> SIGNING_CERT;
+      case ROOT_PUBLIC_KEY -> ROOT_PUBLIC_KEY;
+      case REVOCATIONS -> KEY_REVOCATIONS;
+    };
+  }
+
   /**
-   * An existing key pair must load and belong together, or the publisher would sign manifests
-   * no device accepts; a missing one is created at start-up.
+   * The key pair must load and belong together, and a configured certificate must be the key's
+   * own, unexpired and unrevoked, or the publisher would sign manifests no device accepts.
    */
-  private static void checkSigningKey(ConfigReader r, Path key) {
-    Path pub = key.resolveSibling(key.getFileName() + ".pub");
-    if (Files.exists(key) && !Files.exists(pub)) {
-      r.problem(SIGNING_KEY, key.toString(), "a private key with its public key beside it, but " + pub + " does not exist");
-    } else if (Files.exists(key)) {
-      try {
-        Ed25519Keys.load(key, pub);
-      } catch (IOException | IllegalArgumentException e) {
-        r.problem(SIGNING_KEY, key.toString(), "an Ed25519 private key whose .pub is its own public key, but " + e.getMessage());
-      }
+  private static SigningFiles signingFiles(ConfigReader r, Path home) {
+    SigningFiles files = new SigningFiles(r.path(SIGNING_KEY, home.resolve("signing-key.pem")), r.path(SIGNING_CERT, null),
+        r.path(ROOT_PUBLIC_KEY, null), r.path(KEY_REVOCATIONS, null));
+    for (SigningFiles.Problem p : SigningIdentity.problems(files, java.time.Instant.now())) {
+      r.problem(variable(p.field()), p.value(), p.expected());
     }
+    return files;
   }
 
   public static PublisherConfig read(ConfigReader r) {
@@ -130,8 +145,7 @@ public record PublisherConfig(
       }
     }
     Path home = DataHome.resolve().root().resolve("publisher");
-    Path key = r.path(SIGNING_KEY, home.resolve("signing-key.pem"));
-    checkSigningKey(r, key);
+    SigningFiles signing = signingFiles(r, home);
     Path artifacts = r.path(ARTIFACT_DIR, home.resolve("artifacts"));
     Duration ttl = r.duration(MANIFEST_TTL, Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofDays(30));
     Duration poll = r.duration(POLL_INTERVAL, Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofDays(1));
@@ -175,7 +189,7 @@ public record PublisherConfig(
     Duration commandTimeout = r.duration(COMMAND_TIMEOUT, Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5));
     int keep = r.intValue(ARCHIVE_KEEP, RetentionPolicy.DEFAULT_KEEP, RetentionPolicy.MIN_KEEP, 100_000);
     r.validate();
-    return new PublisherConfig(kafka, service, port, adminPort, admin, operators, key, artifacts, ttl, poll, keepAlive,
+    return new PublisherConfig(kafka, service, port, adminPort, admin, operators, signing, artifacts, ttl, poll, keepAlive,
         maxBody, controller, rollouts, commandTimeout, deltaDepth, new ArtifactStore.DeltaLimits(deltaCache, deltaComputations), maxStreams,
         reports, new RetentionPolicy(keep));
   }
@@ -184,7 +198,7 @@ public record PublisherConfig(
   public String toString() {
     return "PublisherConfig[kafka=" + kafka + ", service=" + service + ", apiPort=" + apiPort
         + ", adminPort=" + adminPort + ", adminToken=****, operators=" + (operators == null ? 0 : operators.size())
-        + ", signingKey=" + signingKey + ", artifactDir=" + artifactDir + ", manifestTtl="
+        + ", signing=" + signing + ", artifactDir=" + artifactDir + ", manifestTtl="
         + manifestTtl + ", pollInterval=" + pollInterval + ", keepAlive=" + keepAlive + ", maxBodyBytes="
         + maxBodyBytes + ", controller=" + controller + ", rollouts=" + rollouts + ", commandTimeout=" + commandTimeout
         + ", deltaMaxDepth=" + deltaMaxDepth

@@ -8,14 +8,12 @@ public final class PublisherMain {
   private PublisherMain() {}
 
   public static void main(String[] args) throws Exception {
-    PublisherConfig config;
     try {
-      config = PublisherConfig.read(ConfigReader.fromEnvironment());
+      // the signing identity is checked again at start, when a dev root may have been created
+      PublisherService.run(PublisherConfig.read(ConfigReader.fromEnvironment()));
     } catch (ConfigException e) {
       System.err.println("edge-publisher: " + e.getMessage());
       System.exit(2);
-      return;
     }
-    PublisherService.run(config);
   }
 }

@@ -1,7 +1,5 @@
 package dev.distill.publisher;
 
-import dev.distill.contract.ota.Ed25519Keys;
-import dev.distill.contract.ota.ManifestSigner;
 import dev.distill.platform.http.Health;
 import dev.distill.platform.http.Metrics;
 import dev.distill.platform.http.OpsServer;
@@ -17,6 +15,7 @@ import dev.distill.publisher.kafka.RolloutLeadership;
 import dev.distill.publisher.retention.ArchiveRetention;
 import dev.distill.publisher.rollout.RolloutController;
 import dev.distill.publisher.sign.ManifestIssuer;
+import dev.distill.publisher.sign.SigningIdentity;
 import dev.distill.publisher.state.FleetView;
 import dev.distill.publisher.state.InMemoryStateLog;
 import dev.distill.publisher.state.StateLog;
@@ -26,7 +25,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
-import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -56,7 +54,7 @@ public final class PublisherService implements AutoCloseable {
   private final RolloutLeadership leadership;
   private final KafkaRolloutCommands commands;
   private final ScheduledExecutorService ticker;
-  private final ManifestSigner signer;
+  private final SigningIdentity identity;
   private final KafkaAuditTrail auditTrail;
   private final ArtifactStore store;
   private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
@@ -65,8 +63,7 @@ public final class PublisherService implements AutoCloseable {
     this.config = config;
     this.store = new ArtifactStore(config.artifactDir(), config.deltaLimits());
     this.ingest = new VersionIngest(store, view);
-    KeyPair keys = Ed25519Keys.loadOrCreate(config.signingKey());
-    this.signer = new ManifestSigner(keys);
+    this.identity = SigningIdentity.load(config.signing(), clock.instant(), PublisherConfig::describe);
     PrometheusMeterRegistry registry = Metrics.newRegistry(config.service().serviceName());
     PublisherMetrics metrics = new PublisherMetrics(registry);
     metrics.archive(view, ingest);
@@ -101,7 +98,7 @@ public final class PublisherService implements AutoCloseable {
       auditTrail = new KafkaAuditTrail(config.kafka(), config.kafka().topics().audit(), replica() + "-audit");
       audit = auditTrail;
     }
-    ManifestIssuer issuer = new ManifestIssuer(signer, config.manifestTtl(), clock, view::rollout);
+    ManifestIssuer issuer = new ManifestIssuer(identity, config.manifestTtl(), clock, view::rollout);
     api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(),
         config.operators(), audit, replica(), config.pollInterval(), config.maxBodyBytes(), config.keepAlive(),
         config.deltaMaxDepth(), config.maxStreams(), config.reports()), view, stateLog, controller, issuer, store,
@@ -143,7 +140,7 @@ public final class PublisherService implements AutoCloseable {
       }
     });
     log.info("edge-publisher: device API on port {}, admin API on port {}, ops on port {}, signing key {}", api.port(),
-        api.adminPort(), ops.port(), signer.keyId());
+        api.adminPort(), ops.port(), identity.signer().keyId());
   }
 
   /** A running publisher whose state lives in Kafka. */
@@ -194,7 +191,7 @@ public final class PublisherService implements AutoCloseable {
   }
 
   public String keyId() {
-    return signer.keyId();
+    return identity.signer().keyId();
   }
 
   public FleetView view() {

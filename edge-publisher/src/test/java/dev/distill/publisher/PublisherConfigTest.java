@@ -53,7 +53,7 @@ class PublisherConfigTest {
     PublisherConfig c = PublisherConfig.read(ConfigReader.from(Map.of(PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token",
         PublisherConfig.WAVES, "0.05, 25%, 1", PublisherConfig.SIGNING_KEY, "/tmp/k.pem")));
     assertThat(c.rollouts().waves()).containsExactly(0.05, 0.25, 1.0);
-    assertThat(c.signingKey()).isEqualTo(Path.of("/tmp/k.pem"));
+    assertThat(c.signing().key()).isEqualTo(Path.of("/tmp/k.pem"));
     assertThat(List.of(c.controller(), c.rollouts().autoStart())).containsOnly(true);
   }
 
@@ -63,7 +63,7 @@ class PublisherConfigTest {
     Ed25519Keys.loadOrCreate(key);
     Map<String, String> env = Map.of(PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token",
         PublisherConfig.SIGNING_KEY, key.toString());
-    assertThat(PublisherConfig.read(ConfigReader.from(env)).signingKey()).isEqualTo(key);
+    assertThat(PublisherConfig.read(ConfigReader.from(env)).signing().key()).isEqualTo(key);
 
     Path other = dir.resolve("other.pem");
     Ed25519Keys.loadOrCreate(other);

@@ -31,6 +31,13 @@ public final class TestPublishers {
     return new AdminClient(HttpClient.newHttpClient(), publisher.adminUri(), ADMIN);
   }
 
+  /** A verifier pinning the root the publisher serves at /v1/keys (trusted on first use, as the simulator does). */
+  public static dev.distill.contract.ota.ManifestVerifier verifier(PublisherService publisher) throws Exception {
+    var keys = new dev.distill.client.http.PublisherClient(HttpClient.newHttpClient(), publisher.apiUri()).keys();
+    return new dev.distill.contract.ota.ManifestVerifier(new dev.distill.contract.ota.RootOfTrust(
+        dev.distill.contract.ota.Ed25519Keys.publicKey(java.util.Base64.getDecoder().decode(keys.root().publicKey()))));
+  }
+
   /** Up to {@code expected} records of a one-partition topic from its start, within 30 s. */
   public static <V> java.util.List<V> readFromStart(PublisherConfig config, dev.distill.platform.topics.Topic<String, V> topic,
       int expected) {

@@ -93,17 +93,7 @@ public final class Ed25519Keys {
   /** True when the public key verifies what the private key signs (Ed25519 keys cannot be compared directly in the JDK). */
   public static boolean matches(KeyPair pair) {
     byte[] probe = "distill key pair check".getBytes(StandardCharsets.US_ASCII);
-    try {
-      java.security.Signature s = java.security.Signature.getInstance(ALGORITHM);
-      s.initSign(pair.getPrivate());
-      s.update(probe);
-      byte[] sig = s.sign();
-      s.initVerify(pair.getPublic());
-      s.update(probe);
-      return s.verify(sig);
-    } catch (GeneralSecurityException e) {
-      return false;
-    }
+    return verify(pair.getPublic(), probe, sign(pair.getPrivate(), probe));
   }
 
   /**
@@ -111,12 +101,32 @@ public final class Ed25519Keys {
    * and stores a new one when the private key file does not exist.
    */
   public static KeyPair loadOrCreate(Path privatePem) throws IOException {
-    Path publicPem = privatePem.resolveSibling(privatePem.getFileName() + ".pub");
+    Path publicPem = publicPemOf(privatePem);
     if (Files.exists(privatePem)) {
       if (!Files.exists(publicPem)) {
         throw new IOException(privatePem + " exists but its public key " + publicPem + " does not");
       }
       return load(privatePem, publicPem);
+    }
+    return create(privatePem);
+  }
+
+  /** Where the public key of {@code privatePem} is kept: beside it, with {@code .pub} appended. */
+  public static Path publicPemOf(Path privatePem) {
+    return privatePem.resolveSibling(privatePem.getFileName() + ".pub");
+  }
+
+  /**
+   * Creates a new key pair at {@code privatePem} (mode 0600) and its {@code .pub}.
+   *
+   * @throws java.nio.file.FileAlreadyExistsException when either file exists: a key is never overwritten
+   */
+  public static KeyPair create(Path privatePem) throws IOException {
+    Path publicPem = publicPemOf(privatePem);
+    for (Path p : new Path[] {privatePem, publicPem}) {
+      if (Files.exists(p)) {
+        throw new java.nio.file.FileAlreadyExistsException(p.toString(), null, "a key is never overwritten");
+      }
     }
     KeyPair kp = generate();
     if (privatePem.toAbsolutePath().getParent() != null) {
@@ -125,6 +135,33 @@ public final class Ed25519Keys {
     writeAtomically(publicPem, pem("PUBLIC KEY", kp.getPublic().getEncoded()), false);
     writeAtomically(privatePem, pem("PRIVATE KEY", kp.getPrivate().getEncoded()), true);
     return kp;
+  }
+
+  /** A pure Ed25519 signature (64 bytes) over {@code data}. */
+  public static byte[] sign(PrivateKey key, byte[] data) {
+    try {
+      java.security.Signature s = java.security.Signature.getInstance(ALGORITHM);
+      s.initSign(key);
+      s.update(data);
+      return s.sign();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign with this key", e);
+    }
+  }
+
+  /** True when {@code signature} is a valid 64-byte signature of {@code data} under {@code key}. */
+  public static boolean verify(PublicKey key, byte[] data, byte[] signature) {
+    if (signature.length != 64) {
+      return false;
+    }
+    try {
+      java.security.Signature s = java.security.Signature.getInstance(ALGORITHM);
+      s.initVerify(key);
+      s.update(data);
+      return s.verify(signature);
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
   }
 
   public static PrivateKey privateKey(String pem) {

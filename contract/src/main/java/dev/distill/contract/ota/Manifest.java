@@ -1,6 +1,5 @@
 package dev.distill.contract.ota;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
@@ -59,17 +58,9 @@ public record Manifest(
 
   /** The exact bytes that are signed. */
   public byte[] canonicalBytes() {
-    String text = FORMAT_LINE + "\n"
-        + "model=" + model + "\n"
-        + "version=" + version + "\n"
-        + "sha256=" + sha256 + "\n"
-        + "length=" + length + "\n"
-        + "issued=" + issuedAtMs + "\n"
-        + "expires=" + expiresAtMs + "\n"
-        + "rollout=" + rolloutId + "\n"
-        + "rollback=" + rollback + "\n"
-        + "rollback-from=" + rollbackFrom + "\n";
-    return text.getBytes(StandardCharsets.US_ASCII);
+    return CanonicalText.write(FORMAT_LINE, "model", model, "version", Long.toString(version), "sha256", sha256,
+        "length", Long.toString(length), "issued", Long.toString(issuedAtMs), "expires", Long.toString(expiresAtMs),
+        "rollout", rolloutId, "rollback", Boolean.toString(rollback), "rollback-from", Long.toString(rollbackFrom));
   }
 
   /**
@@ -79,25 +70,11 @@ public record Manifest(
    * @throws IllegalArgumentException when the bytes are not a canonical manifest
    */
   public static Manifest parse(byte[] bytes) {
-    for (byte b : bytes) {
-      require(b == '\n' || (b >= 0x20 && b < 0x7f), "manifest must be printable ASCII");
-    }
-    String text = new String(bytes, StandardCharsets.US_ASCII);
-    require(text.endsWith("\n"), "manifest must end with a newline");
-    String[] lines = text.substring(0, text.length() - 1).split("\n", -1);
-    require(lines.length == KEYS.length + 1, "manifest must have " + (KEYS.length + 1) + " lines");
-    require(lines[0].equals(FORMAT_LINE), "manifest must start with " + FORMAT_LINE);
-    String[] v = new String[KEYS.length];
-    for (int i = 0; i < KEYS.length; i++) {
-      String prefix = KEYS[i] + "=";
-      require(lines[i + 1].startsWith(prefix), "line " + (i + 2) + " must start with " + prefix);
-      v[i] = lines[i + 1].substring(prefix.length());
-    }
+    String[] v = CanonicalText.values(bytes, "manifest", FORMAT_LINE, KEYS);
     require(v[7].equals("true") || v[7].equals("false"), "rollback must be true or false");
     Manifest m = new Manifest(v[0], number(v[1]), v[2], number(v[3]), number(v[4]), number(v[5]), v[6],
         Boolean.parseBoolean(v[7]), number(v[8]));
-    // canonical means one spelling per value: "007" or "+7" would sign differently
-    require(java.util.Arrays.equals(m.canonicalBytes(), bytes), "manifest is not in canonical form");
+    CanonicalText.requireCanonical(m.canonicalBytes(), bytes, "manifest");
     return m;
   }
 
@@ -106,17 +83,10 @@ public record Manifest(
   }
 
   private static long number(String s) {
-    require(s.matches("-?[0-9]{1,19}"), "'" + s + "' is not a decimal integer");
-    try {
-      return Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + s + "' is out of range", e);
-    }
+    return CanonicalText.number(s);
   }
 
   private static void require(boolean ok, String message) {
-    if (!ok) {
-      throw new IllegalArgumentException(message);
-    }
+    CanonicalText.require(ok, message);
   }
 }

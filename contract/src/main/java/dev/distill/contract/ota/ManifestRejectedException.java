@@ -8,10 +8,19 @@ public final class ManifestRejectedException extends Exception {
   public enum Reason {
     /** the envelope or its payload is not well formed */
     MALFORMED,
-    /** signed by a key the device does not pin */
+    /** signed by another key than the one its certificate names */
     UNKNOWN_KEY,
-    /** the signature does not match the payload under the pinned key */
+    /** the signature does not match the payload under the certified key */
     BAD_SIGNATURE,
+    /**
+     * the signing key has no certificate from the pinned root (none, another root's, a tampered
+     * one), or one for another role
+     */
+    UNTRUSTED_KEY,
+    /** the signing key's certificate has expired */
+    KEY_EXPIRED,
+    /** the signing key is on a root-signed revocation list the device holds */
+    KEY_REVOKED,
     /** past its expiry: possibly a replayed old manifest (freeze attack) */
     EXPIRED,
     /** for another model than the one the device runs */

@@ -1,38 +1,38 @@
 package dev.distill.contract.ota;
 
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.Signature;
+import java.security.PublicKey;
 import java.util.Base64;
 
-/** Signs manifests with the publisher's Ed25519 key. Thread-safe. */
+/** Signs manifests with the publisher's Ed25519 key and attaches its certificate. Thread-safe. */
 public final class ManifestSigner {
   private final KeyPair keys;
   private final String keyId;
+  private final SignedDocument certificate;
 
-  public ManifestSigner(KeyPair keys) {
+  /** @param certificate the root's certificate of {@code keys} (null: devices will refuse every manifest) */
+  public ManifestSigner(KeyPair keys, SignedDocument certificate) {
     this.keys = keys;
     this.keyId = Ed25519Keys.keyId(keys.getPublic());
+    this.certificate = certificate;
   }
 
   public String keyId() {
     return keyId;
   }
 
-  public java.security.PublicKey publicKey() {
+  public PublicKey publicKey() {
     return keys.getPublic();
+  }
+
+  public SignedDocument certificate() {
+    return certificate;
   }
 
   public SignedManifest sign(Manifest manifest) {
     byte[] payload = manifest.canonicalBytes();
-    try {
-      Signature s = Signature.getInstance(Ed25519Keys.ALGORITHM);
-      s.initSign(keys.getPrivate());
-      s.update(payload);
-      Base64.Encoder b64 = Base64.getEncoder();
-      return new SignedManifest(b64.encodeToString(payload), keyId, b64.encodeToString(s.sign()));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot sign with " + keyId, e);
-    }
+    Base64.Encoder b64 = Base64.getEncoder();
+    return new SignedManifest(b64.encodeToString(payload), keyId, b64.encodeToString(Ed25519Keys.sign(keys.getPrivate(), payload)),
+        certificate);
   }
 }

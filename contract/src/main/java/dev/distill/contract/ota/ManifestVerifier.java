@@ -1,61 +1,40 @@
 package dev.distill.contract.ota;
 
 import dev.distill.contract.ota.ManifestRejectedException.Reason;
-import java.security.GeneralSecurityException;
-import java.security.PublicKey;
-import java.security.Signature;
 import java.time.Instant;
-import java.util.Base64;
+import java.util.Set;
 
 /**
- * Checks a signed manifest against the one publisher key a device pins: the key id, the
- * signature over the received bytes, then (only then) the content: model and expiry. The
+ * Checks a signed manifest against the root a device pins: first the signing key's certificate
+ * (signed by the root, role publisher, not revoked, unexpired), then the signature over the
+ * received bytes with the certified key, then (only then) the content: model and expiry. The
  * version policy (no silent downgrade) needs the device's state and lives with the device.
  */
 public final class ManifestVerifier {
-  private final PublicKey pinned;
-  private final String pinnedKeyId;
+  private final RootOfTrust root;
 
-  public ManifestVerifier(PublicKey pinned) {
-    this.pinned = pinned;
-    this.pinnedKeyId = Ed25519Keys.keyId(pinned);
+  public ManifestVerifier(RootOfTrust root) {
+    this.root = root;
   }
 
-  public String keyId() {
-    return pinnedKeyId;
+  public RootOfTrust root() {
+    return root;
   }
 
   /**
    * @param expectedModel the model this device runs
+   * @param now the device's time, never before its time floor
+   * @param revoked the key ids of the newest revocation list the device has adopted
    * @return the verified manifest
    */
-  public Manifest verify(SignedManifest envelope, String expectedModel, Instant now)
+  public Manifest verify(SignedManifest envelope, String expectedModel, Instant now, Set<String> revoked)
       throws ManifestRejectedException {
     if (envelope == null || envelope.payload() == null || envelope.signature() == null) {
       throw new ManifestRejectedException(Reason.MALFORMED, "manifest, payload or signature missing");
     }
-    if (!pinnedKeyId.equals(envelope.keyId())) {
-      throw new ManifestRejectedException(Reason.UNKNOWN_KEY,
-          "signed by key '" + envelope.keyId() + "', this device trusts only " + pinnedKeyId);
-    }
-    byte[] payload;
-    byte[] sig;
-    try {
-      payload = Base64.getDecoder().decode(envelope.payload());
-      sig = Base64.getDecoder().decode(envelope.signature());
-    } catch (IllegalArgumentException e) {
-      throw new ManifestRejectedException(Reason.MALFORMED, "not base64: " + e.getMessage());
-    }
-    try {
-      Signature s = Signature.getInstance(Ed25519Keys.ALGORITHM);
-      s.initVerify(pinned);
-      s.update(payload);
-      if (sig.length != 64 || !s.verify(sig)) {
-        throw new ManifestRejectedException(Reason.BAD_SIGNATURE, "signature does not match the manifest");
-      }
-    } catch (GeneralSecurityException e) {
-      throw new ManifestRejectedException(Reason.BAD_SIGNATURE, "signature unreadable: " + e.getMessage());
-    }
+    KeyCertificate key = root.certified(envelope.certificate(), KeyRole.PUBLISHER, envelope.keyId(), now, revoked);
+    byte[] payload = SignedDocument.verifiedPayload(envelope.payload(), envelope.signature(), key.key(), Reason.BAD_SIGNATURE,
+        "manifest");
     Manifest m;
     try {
       m = Manifest.parse(payload);

@@ -70,10 +70,20 @@ public final class OtaApi {
   /** Returned once at registration: the publisher keeps only a hash of the token. */
   public record DeviceCredentials(String deviceId, String model, String token) {}
 
-  /** @param publicKey standard base64 of the raw 32-byte Ed25519 public key */
-  public record PublicKeyInfo(String keyId, String algorithm, String publicKey) {}
+  /**
+   * @param publicKey standard base64 of the raw 32-byte Ed25519 public key
+   * @param role a {@link KeyRole} label, or {@code root}
+   * @param certificate the root-signed {@link KeyCertificate}; absent for the root itself
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record PublicKeyInfo(String keyId, String algorithm, String publicKey, String role, SignedDocument certificate) {}
 
-  public record Keys(List<PublicKeyInfo> keys) {}
+  /**
+   * What a device needs to trust keys: the root (pinned at provisioning; the simulator trusts it
+   * on first use), the publisher's certified keys, and the newest revocation list, if any.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Keys(PublicKeyInfo root, List<PublicKeyInfo> keys, SignedDocument revocations) {}
 
   /** Every error answer: {@code code} is a stable key, {@code message} is for people. */
   public record ApiError(String code, String message) {}

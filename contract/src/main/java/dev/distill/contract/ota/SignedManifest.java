@@ -1,11 +1,16 @@
 package dev.distill.contract.ota;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
- * The envelope a manifest travels in (JSON): the canonical bytes, base64, and an Ed25519
- * signature over exactly those bytes by the key named by {@code keyId}.
+ * The envelope a manifest travels in (JSON): the canonical bytes, base64, an Ed25519 signature
+ * over exactly those bytes by the key named by {@code keyId}, and that key's certificate from
+ * the root, so that a device needs nothing else to decide whether to trust the key.
  *
  * @param payload standard base64 of {@link Manifest#canonicalBytes()}
  * @param keyId {@link Ed25519Keys#keyId} of the signing key
  * @param signature standard base64 of the 64-byte Ed25519 signature
+ * @param certificate the root-signed {@link KeyCertificate} of the signing key (role publisher)
  */
-public record SignedManifest(String payload, String keyId, String signature) {}
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record SignedManifest(String payload, String keyId, String signature, SignedDocument certificate) {}

@@ -9,12 +9,15 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ManifestTest {
   static final String SHA = "a".repeat(64);
   static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+  final RootAuthority root = new RootAuthority(Ed25519Keys.generate());
+  final ManifestVerifier verifier = new ManifestVerifier(root.trust());
   final Manifest manifest = new Manifest("mnist-student", 7, SHA, 1234, NOW.toEpochMilli(),
       NOW.plusSeconds(3600).toEpochMilli(), "mnist-student:v7", false, 0);
 
@@ -44,39 +47,45 @@ class ManifestTest {
     }
   }
 
-  @Test
-  void aSignedManifestVerifiesUnderThePinnedKeyOnly() throws Exception {
-    KeyPair publisher = Ed25519Keys.generate();
-    SignedManifest signed = new ManifestSigner(publisher).sign(manifest);
-    ManifestVerifier verifier = new ManifestVerifier(publisher.getPublic());
-    assertThat(verifier.verify(signed, "mnist-student", NOW)).isEqualTo(manifest);
+  /** A publisher signer whose key the test root certifies for a day from {@link #NOW}. */
+  ManifestSigner certified(KeyPair publisher) {
+    return new ManifestSigner(publisher, root.certify(publisher.getPublic(), KeyRole.PUBLISHER, NOW, java.time.Duration.ofDays(1)));
+  }
 
-    ManifestVerifier other = new ManifestVerifier(Ed25519Keys.generate().getPublic());
-    assertThatThrownBy(() -> other.verify(signed, "mnist-student", NOW))
-        .isInstanceOfSatisfying(ManifestRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_KEY));
+  @Test
+  void aSignedManifestVerifiesUnderThePinnedRootOnly() throws Exception {
+    KeyPair publisher = Ed25519Keys.generate();
+    SignedManifest signed = certified(publisher).sign(manifest);
+    assertThat(verifier.verify(signed, "mnist-student", NOW, Set.of())).isEqualTo(manifest);
+
+    ManifestVerifier other = new ManifestVerifier(new RootOfTrust(Ed25519Keys.generate().getPublic()));
+    assertThatThrownBy(() -> other.verify(signed, "mnist-student", NOW, Set.of()))
+        .isInstanceOfSatisfying(ManifestRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNTRUSTED_KEY));
   }
 
   @Test
   void eachTamperingIsRejectedWithItsOwnReason() throws Exception {
-    KeyPair publisher = Ed25519Keys.generate();
-    ManifestSigner signer = new ManifestSigner(publisher);
-    ManifestVerifier verifier = new ManifestVerifier(publisher.getPublic());
+    ManifestSigner signer = certified(Ed25519Keys.generate());
     SignedManifest signed = signer.sign(manifest);
 
     byte[] payload = Base64.getDecoder().decode(signed.payload());
     payload[payload.length - 3] ^= 1; // rollback=false -> rollback=falre... a changed byte
-    SignedManifest tampered = new SignedManifest(Base64.getEncoder().encodeToString(payload), signed.keyId(), signed.signature());
-    assertThat(reason(() -> verifier.verify(tampered, "mnist-student", NOW))).isEqualTo(Reason.BAD_SIGNATURE);
+    SignedManifest tampered = new SignedManifest(Base64.getEncoder().encodeToString(payload), signed.keyId(), signed.signature(),
+        signed.certificate());
+    assertThat(reason(() -> verifier.verify(tampered, "mnist-student", NOW, Set.of()))).isEqualTo(Reason.BAD_SIGNATURE);
 
-    // a key id copied from the real publisher does not make a forger's signature valid
-    SignedManifest forged = new ManifestSigner(Ed25519Keys.generate()).sign(manifest);
-    assertThat(reason(() -> verifier.verify(new SignedManifest(forged.payload(), signed.keyId(), forged.signature()),
-        "mnist-student", NOW))).isEqualTo(Reason.BAD_SIGNATURE);
+    // a key id and certificate copied from the real publisher do not make a forger's signature valid
+    SignedManifest forged = new ManifestSigner(Ed25519Keys.generate(), null).sign(manifest);
+    assertThat(reason(() -> verifier.verify(new SignedManifest(forged.payload(), signed.keyId(), forged.signature(),
+        signed.certificate()), "mnist-student", NOW, Set.of()))).isEqualTo(Reason.BAD_SIGNATURE);
+    // the forger's own key, with the publisher's certificate, is not the certified key
+    assertThat(reason(() -> verifier.verify(new SignedManifest(forged.payload(), forged.keyId(), forged.signature(),
+        signed.certificate()), "mnist-student", NOW, Set.of()))).isEqualTo(Reason.UNKNOWN_KEY);
 
-    assertThat(reason(() -> verifier.verify(signed, "mnist-student", NOW.plusSeconds(3600)))).isEqualTo(Reason.EXPIRED);
-    assertThat(reason(() -> verifier.verify(signed, "other-model", NOW))).isEqualTo(Reason.WRONG_MODEL);
-    assertThat(reason(() -> verifier.verify(new SignedManifest("***", signed.keyId(), signed.signature()),
-        "mnist-student", NOW))).isEqualTo(Reason.MALFORMED);
+    assertThat(reason(() -> verifier.verify(signed, "mnist-student", NOW.plusSeconds(3600), Set.of()))).isEqualTo(Reason.EXPIRED);
+    assertThat(reason(() -> verifier.verify(signed, "other-model", NOW, Set.of()))).isEqualTo(Reason.WRONG_MODEL);
+    assertThat(reason(() -> verifier.verify(new SignedManifest("***", signed.keyId(), signed.signature(), signed.certificate()),
+        "mnist-student", NOW, Set.of()))).isEqualTo(Reason.MALFORMED);
   }
 
   @Test
@@ -84,20 +93,20 @@ class ManifestTest {
     KeyPair first = Ed25519Keys.loadOrCreate(dir.resolve("signing.pem"));
     KeyPair again = Ed25519Keys.loadOrCreate(dir.resolve("signing.pem"));
     assertThat(Ed25519Keys.keyId(again.getPublic())).isEqualTo(Ed25519Keys.keyId(first.getPublic()));
-    SignedManifest signed = new ManifestSigner(again).sign(manifest);
-    {
-      var raw = Ed25519Keys.raw(first.getPublic());
-      assertThat(raw).hasSize(32);
-      assertThat(new ManifestVerifier(Ed25519Keys.publicKey(raw)).verify(signed, "mnist-student", NOW))
-          .isEqualTo(manifest);
-    }
+    SignedManifest signed = certified(again).sign(manifest);
+    var raw = Ed25519Keys.raw(first.getPublic());
+    assertThat(raw).hasSize(32);
+    assertThat(KeyCertificate.parse(signed.certificate().unverifiedPayload()).key()).isEqualTo(Ed25519Keys.publicKey(raw));
+    assertThat(verifier.verify(signed, "mnist-student", NOW, Set.of())).isEqualTo(manifest);
+    assertThatThrownBy(() -> Ed25519Keys.create(dir.resolve("signing.pem")))
+        .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
   }
 
-  interface Call {
+  public interface Call {
     void run() throws Exception;
   }
 
-  static Reason reason(Call call) {
+  public static Reason reason(Call call) {
     try {
       call.run();
     } catch (ManifestRejectedException e) {

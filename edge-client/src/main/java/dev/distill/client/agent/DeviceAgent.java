@@ -6,8 +6,8 @@ import dev.distill.client.http.EventStream;
 import dev.distill.client.http.PublisherClient;
 import dev.distill.client.http.PublisherException;
 import dev.distill.contract.ota.Manifest;
-import dev.distill.contract.ota.ManifestRejectedException;
 import dev.distill.contract.ota.ManifestVerifier;
+import dev.distill.contract.ota.SignedDocument;
 import dev.distill.contract.ota.OtaApi.Assignment;
 import dev.distill.contract.ota.OtaApi.Report;
 import java.io.IOException;
@@ -67,6 +67,7 @@ public final class DeviceAgent implements AutoCloseable {
   private final Clock clock;
   private final Slots slots;
   private final TrustState trust;
+  private final ManifestCheck check;
   private final ReentrantReadWriteLock modelLock = new ReentrantReadWriteLock();
   private final AtomicReference<Assignment> pending = new AtomicReference<>();
   private final AtomicBoolean busy = new AtomicBoolean();
@@ -90,6 +91,7 @@ public final class DeviceAgent implements AutoCloseable {
     this.clock = clock;
     this.slots = new Slots(settings.dir().resolve("slots"));
     this.trust = new TrustState(settings.dir());
+    this.check = new ManifestCheck(settings.deviceId(), settings.verifier(), trust, client, clock);
     this.fetcher = new ArtifactFetcher(client, settings.deviceId(), settings.token(), settings.dir());
     // a device whose slots predate its trust file has accepted the version it runs
     Optional<Slots.Slot> installed = slots.active();
@@ -232,18 +234,7 @@ public final class DeviceAgent implements AutoCloseable {
     if (a.version() == 0 || a.manifest() == null) {
       return new Outcome(0, null, Result.UNCHANGED, null, "nothing assigned");
     }
-    Manifest m;
-    try {
-      m = settings.verifier().verify(a.manifest(), settings.model(), trust.now(clock));
-    } catch (ManifestRejectedException e) {
-      throw new UpdateRejectedException(switch (e.reason()) {
-        case MALFORMED -> Reason.MALFORMED_MANIFEST;
-        case UNKNOWN_KEY -> Reason.UNKNOWN_KEY;
-        case BAD_SIGNATURE -> Reason.BAD_SIGNATURE;
-        case EXPIRED -> Reason.EXPIRED;
-        case WRONG_MODEL -> Reason.WRONG_MODEL;
-      }, e.getMessage());
-    }
+    Manifest m = check.verify(a.manifest(), settings.model());
     // only signed values are used from here on: the unsigned JSON fields are hints at most
     Active current = active;
     if (current != null && current.slot().sha256().equals(m.sha256())) {
@@ -317,6 +308,20 @@ public final class DeviceAgent implements AutoCloseable {
     } finally {
       modelLock.writeLock().unlock();
     }
+  }
+
+  /**
+   * Adopts a revocation list (as {@code /v1/keys} serves it) if the pinned root signed it and it
+   * is newer than the one this device holds; from then on manifests signed by a revoked key are
+   * refused, also after a restart.
+   */
+  public boolean adoptRevocations(SignedDocument list) {
+    return check.adopt(list);
+  }
+
+  /** The sequence of the newest revocation list adopted (0 = none). */
+  public long revocationSequence() {
+    return trust.revocationSequence();
   }
 
   /** The installed version (0 = none). */

@@ -2,6 +2,7 @@ package dev.distill.client.agent;
 
 import dev.distill.client.agent.UpdateRejectedException.Reason;
 import dev.distill.contract.ota.Manifest;
+import dev.distill.contract.ota.RevocationList;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -11,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a device remembers across restarts so that old signed manifests cannot be replayed to
@@ -18,7 +21,10 @@ import java.util.Properties;
  * as the one it rolls back from) and the newest {@code issued} time of a manifest it has
  * accepted (the time floor: the publisher's clock had reached it, so an older manifest is
  * stale and anything expiring before it is expired, whatever the device's own clock says).
- * Both only grow; the file is replaced durably on every change.
+ * It also holds the newest root-signed revocation list it has adopted (its sequence and the
+ * revoked key ids), so that a revoked key stays refused after a restart and an older list
+ * cannot undo a revocation. Everything here only grows; the file is replaced durably on every
+ * change.
  */
 final class TrustState {
   static final String FILE = "trust.properties";
@@ -26,6 +32,8 @@ final class TrustState {
   private final Path file;
   private long highestVersion;
   private long issuedFloorMs;
+  private long revocationSequence;
+  private Set<String> revoked = Set.of();
 
   TrustState(Path dir) throws IOException {
     this.file = dir.resolve(FILE);
@@ -34,7 +42,32 @@ final class TrustState {
       p.load(new StringReader(Files.readString(file, StandardCharsets.UTF_8)));
       highestVersion = Long.parseLong(p.getProperty("highest-version", "0"));
       issuedFloorMs = Long.parseLong(p.getProperty("issued-floor-ms", "0"));
+      revocationSequence = Long.parseLong(p.getProperty("revocation-sequence", "0"));
+      String ids = p.getProperty("revoked-keys", "");
+      revoked = ids.isEmpty() ? Set.of() : Set.of(ids.split(","));
     }
+  }
+
+  /** The key ids of the newest revocation list adopted (empty before the first). */
+  synchronized Set<String> revoked() {
+    return revoked;
+  }
+
+  synchronized long revocationSequence() {
+    return revocationSequence;
+  }
+
+  /**
+   * Adopts a root-verified revocation list if it is newer than the one held.
+   *
+   * @return false for a list with a sequence not above the held one's (an old list replayed, or the same again)
+   */
+  synchronized boolean adopt(RevocationList list) throws IOException {
+    if (list.sequence() <= revocationSequence) {
+      return false;
+    }
+    store(highestVersion, issuedFloorMs, list.sequence(), Set.copyOf(list.revoked()));
+    return true;
   }
 
   synchronized long highestVersion() {
@@ -79,13 +112,21 @@ final class TrustState {
     if (v == highestVersion && t == issuedFloorMs) {
       return;
     }
+    store(v, t, revocationSequence, revoked);
+  }
+
+  private void store(long version, long floorMs, long sequence, Set<String> revokedKeys) throws IOException {
     Properties p = new Properties();
-    p.setProperty("highest-version", Long.toString(v));
-    p.setProperty("issued-floor-ms", Long.toString(t));
+    p.setProperty("highest-version", Long.toString(version));
+    p.setProperty("issued-floor-ms", Long.toString(floorMs));
+    p.setProperty("revocation-sequence", Long.toString(sequence));
+    p.setProperty("revoked-keys", String.join(",", new TreeSet<>(revokedKeys)));
     StringWriter w = new StringWriter();
-    p.store(w, "highest accepted version and newest accepted manifest issue time (epoch ms)");
+    p.store(w, "highest accepted version, newest accepted manifest issue time (epoch ms), newest adopted revocation list");
     DurableFiles.replace(file, w.toString().getBytes(StandardCharsets.UTF_8));
-    highestVersion = v;
-    issuedFloorMs = t;
+    highestVersion = version;
+    issuedFloorMs = floorMs;
+    revocationSequence = sequence;
+    revoked = revokedKeys;
   }
 }

@@ -7,8 +7,14 @@ public final class UpdateRejectedException extends Exception {
   public enum Reason {
     /** the manifest or its envelope is not well formed */
     MALFORMED_MANIFEST,
-    /** signed by a key this device does not pin */
+    /** signed by another key than the one its certificate names */
     UNKNOWN_KEY,
+    /** the signing key has no valid certificate from the pinned root for the publisher role */
+    UNTRUSTED_KEY,
+    /** the signing key's certificate has expired */
+    KEY_EXPIRED,
+    /** the signing key is on the root-signed revocation list this device holds */
+    KEY_REVOKED,
     /** the signature does not match */
     BAD_SIGNATURE,
     /** the manifest expired (a replayed old one: freeze attack) */

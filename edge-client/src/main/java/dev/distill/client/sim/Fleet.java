@@ -10,6 +10,7 @@ import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.ota.Ed25519Keys;
 import dev.distill.contract.ota.ManifestVerifier;
 import dev.distill.contract.ota.OtaApi;
+import dev.distill.contract.ota.RootOfTrust;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ public final class Fleet implements AutoCloseable {
     private String idPrefix = "sim-";
     private LabelledImages data;
     private Path dir;
-    private PublicKey pinnedKey;
+    private PublicKey pinnedRoot;
     private Duration inferenceInterval = Duration.ofMillis(250);
     private Duration reportInterval = Duration.ofSeconds(5);
     private Duration pollInterval = Duration.ofSeconds(30);
@@ -104,9 +105,12 @@ public final class Fleet implements AutoCloseable {
       return this;
     }
 
-    /** The publisher key devices pin; without it the key served at /v1/keys is trusted on first use. */
-    public Builder pinnedKey(PublicKey key) {
-      this.pinnedKey = key;
+    /**
+     * The root key devices pin (they trust the publisher's keys it certifies); without it the
+     * root served at /v1/keys is trusted on first use.
+     */
+    public Builder pinnedRoot(PublicKey key) {
+      this.pinnedRoot = key;
       return this;
     }
 
@@ -193,12 +197,11 @@ public final class Fleet implements AutoCloseable {
 
   /** Registers (or re-keys) the devices and starts them. */
   public Fleet start() throws PublisherException, IOException {
-    PublicKey key = cfg.pinnedKey;
-    if (key == null) {
-      OtaApi.PublicKeyInfo info = client.keys().keys().get(0);
-      key = Ed25519Keys.publicKey(Base64.getDecoder().decode(info.publicKey()));
+    PublicKey root = cfg.pinnedRoot;
+    if (root == null) {
+      root = Ed25519Keys.publicKey(Base64.getDecoder().decode(client.keys().root().publicKey()));
     }
-    ManifestVerifier verifier = new ManifestVerifier(key);
+    ManifestVerifier verifier = new ManifestVerifier(new RootOfTrust(root));
     ModelRuntime runtime = cfg.runtime != null ? cfg.runtime : new OrtRuntime(1);
     int slice = cfg.data.count() / Math.max(1, cfg.count);
     for (int i = 0; i < cfg.count; i++) {

@@ -9,15 +9,18 @@ import dev.distill.client.http.PublisherClient;
 import dev.distill.client.sim.Students;
 import dev.distill.contract.ota.Ed25519Keys;
 import dev.distill.contract.ota.Manifest;
+import dev.distill.contract.ota.KeyRole;
 import dev.distill.contract.ota.ManifestSigner;
 import dev.distill.contract.ota.ManifestVerifier;
 import dev.distill.contract.ota.OtaApi;
 import dev.distill.contract.ota.OtaApi.Assignment;
+import dev.distill.contract.ota.RootAuthority;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -34,8 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentSecurityTest {
   static final String MODEL = "mnist-student";
   @TempDir Path dir;
+  final RootAuthority root = new RootAuthority(Ed25519Keys.generate());
   final KeyPair publisher = Ed25519Keys.generate();
-  final ManifestSigner signer = new ManifestSigner(publisher);
+  final ManifestSigner signer = new ManifestSigner(publisher,
+      root.certify(publisher.getPublic(), KeyRole.PUBLISHER, Instant.now().minus(Duration.ofDays(1)), Duration.ofDays(30)));
   FakeArtifactServer server;
   ScheduledExecutorService scheduler;
   DeviceAgent agent;
@@ -48,7 +53,7 @@ class AgentSecurityTest {
     server = new FakeArtifactServer();
     scheduler = Executors.newSingleThreadScheduledExecutor();
     var http = PublisherClient.newHttpClient(Executors.newFixedThreadPool(1));
-    agent = new DeviceAgent(new DeviceAgent.Settings("dev-1", "token", MODEL, new ManifestVerifier(publisher.getPublic()),
+    agent = new DeviceAgent(new DeviceAgent.Settings("dev-1", "token", MODEL, new ManifestVerifier(root.trust()),
         dir, 64L << 20, Duration.ofHours(1), false), new PublisherClient(http, server.uri()), new OrtRuntime(1), scheduler,
         Runnable::run, Clock.systemUTC());
     java.util.Arrays.fill(probe, 100f);
@@ -68,7 +73,7 @@ class AgentSecurityTest {
   }
 
   /** @param rollbackFrom 0 for an upgrade, else the version the rollback undoes */
-  Assignment assign(ManifestSigner by, long version, byte[] artifact, long rollbackFrom, long issuedAtMs, long ttlMs,
+  static Assignment assign(ManifestSigner by, long version, byte[] artifact, long rollbackFrom, long issuedAtMs, long ttlMs,
       long declaredLength) {
     String sha = Students.sha256(artifact);
     boolean rollback = rollbackFrom != 0;
@@ -82,7 +87,7 @@ class AgentSecurityTest {
   }
 
   DeviceAgent agentAt(Path agentDir, Clock clock) throws Exception {
-    return new DeviceAgent(new DeviceAgent.Settings("dev-1", "token", MODEL, new ManifestVerifier(publisher.getPublic()),
+    return new DeviceAgent(new DeviceAgent.Settings("dev-1", "token", MODEL, new ManifestVerifier(root.trust()),
         agentDir, 64L << 20, Duration.ofHours(1), false), new PublisherClient(PublisherClient.newHttpClient(
             Executors.newFixedThreadPool(1)), server.uri()), new OrtRuntime(1), scheduler, Runnable::run, clock);
   }
@@ -131,7 +136,7 @@ class AgentSecurityTest {
     server.put(Students.sha256(v3), tampered, Mode.NORMAL);
     Reason tamperedArtifact = rejection(assign(3, v3));
 
-    ManifestSigner impostor = new ManifestSigner(Ed25519Keys.generate());
+    ManifestSigner impostor = new ManifestSigner(Ed25519Keys.generate(), null);
     Reason otherKey = rejection(assign(impostor, 3, v3, false, Duration.ofHours(1), v3.length));
 
     server.put(Students.sha256(v1), v1, Mode.NORMAL);
@@ -148,7 +153,7 @@ class AgentSecurityTest {
     Reason unhealthy = rejection(assign(5, broken));
 
     assertThat(tamperedArtifact).isEqualTo(Reason.HASH_MISMATCH);
-    assertThat(otherKey).isEqualTo(Reason.UNKNOWN_KEY);
+    assertThat(otherKey).isEqualTo(Reason.UNTRUSTED_KEY);
     assertThat(downgrade).isEqualTo(Reason.ROLLBACK_REFUSED);
     assertThat(expired).isEqualTo(Reason.EXPIRED);
     assertThat(endless).isEqualTo(Reason.LENGTH_EXCEEDED);
@@ -163,10 +168,11 @@ class AgentSecurityTest {
   }
 
   @Test
-  void aForgedSignatureUnderThePinnedKeyIdIsABadSignature() throws Exception {
-    Assignment forged = assign(new ManifestSigner(Ed25519Keys.generate()), 3, v1, false, Duration.ofHours(1), v1.length);
+  void aForgedSignatureUnderTheCertifiedKeyIdIsABadSignature() throws Exception {
+    Assignment forged = assign(new ManifestSigner(Ed25519Keys.generate(), null), 3, v1, false, Duration.ofHours(1), v1.length);
     Assignment claimed = new Assignment("dev-1", MODEL, 3, forged.sha256(), forged.length(), "r1", false,
-        new dev.distill.contract.ota.SignedManifest(forged.manifest().payload(), signer.keyId(), forged.manifest().signature()),
+        new dev.distill.contract.ota.SignedManifest(forged.manifest().payload(), signer.keyId(), forged.manifest().signature(),
+            signer.certificate()),
         forged.artifactPath(), 60, 0, "x");
     assertThat(rejection(claimed)).isEqualTo(Reason.BAD_SIGNATURE);
     assertThat(agent.activeVersion()).isZero();
@@ -264,7 +270,7 @@ class AgentSecurityTest {
     CuttingProxy proxy = new CuttingProxy(server.uri(), 200 + big.length / 2, true);
     PublisherClient client = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)), proxy.uri(),
         Duration.ofMillis(500));
-    DeviceAgent fresh = new DeviceAgent(new DeviceAgent.Settings("dev-3", "token", MODEL, new ManifestVerifier(publisher.getPublic()),
+    DeviceAgent fresh = new DeviceAgent(new DeviceAgent.Settings("dev-3", "token", MODEL, new ManifestVerifier(root.trust()),
         dir.resolve("d3"), 64L << 20, Duration.ofHours(1), false), client, new OrtRuntime(1), scheduler, Runnable::run,
         Clock.systemUTC());
     try {
@@ -282,7 +288,7 @@ class AgentSecurityTest {
     server.put(Students.sha256(big), big, Mode.NORMAL);
     CuttingProxy proxy = new CuttingProxy(server.uri(), 200 + big.length / 2, false); // headers + half the body
     PublisherClient client = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)), proxy.uri());
-    DeviceAgent fresh = new DeviceAgent(new DeviceAgent.Settings("dev-2", "token", MODEL, new ManifestVerifier(publisher.getPublic()),
+    DeviceAgent fresh = new DeviceAgent(new DeviceAgent.Settings("dev-2", "token", MODEL, new ManifestVerifier(root.trust()),
         dir.resolve("d2"), 64L << 20, Duration.ofHours(1), false), client, new OrtRuntime(1), scheduler, Runnable::run,
         Clock.systemUTC());
     try {

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 
 /**
  * Serves artifacts as the publisher does (ETag, single Range), and misbehaves on request:
- * data without end. Reports are accepted and dropped.
+ * data without end. Reports are accepted and dropped; {@code /v1/keys} answers what a test sets.
  */
 public final class FakeArtifactServer implements AutoCloseable {
   public enum Mode { NORMAL, ENDLESS }
@@ -26,11 +26,19 @@ public final class FakeArtifactServer implements AutoCloseable {
   private final Map<String, byte[]> bodies = new ConcurrentHashMap<>();
   private final Map<String, Mode> modes = new ConcurrentHashMap<>();
   public final AtomicInteger requests = new AtomicInteger();
+  private volatile byte[] keys = "{\"keys\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   public FakeArtifactServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
     server.setExecutor(Executors.newFixedThreadPool(2));
     server.createContext("/v1/artifacts/", this::artifact);
+    server.createContext("/v1/keys", ex -> {
+      byte[] body = keys;
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
     server.createContext("/v1/devices/", ex -> {
       ex.getRequestBody().readAllBytes();
       byte[] ok = "{\"accepted\":true}".getBytes();
@@ -43,6 +51,11 @@ public final class FakeArtifactServer implements AutoCloseable {
 
   public URI uri() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** What {@code GET /v1/keys} answers from now on (JSON). */
+  public void keys(String json) {
+    keys = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** Serves {@code body} under the name {@code sha256} (which need not be its hash: tampering). */

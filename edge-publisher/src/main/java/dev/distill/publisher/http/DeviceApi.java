@@ -1,7 +1,6 @@
 package dev.distill.publisher.http;
 
 import dev.distill.contract.ota.DeltaCodec;
-import dev.distill.contract.ota.Ed25519Keys;
 import dev.distill.contract.ota.Manifest;
 import dev.distill.contract.ota.OtaApi;
 import dev.distill.contract.ota.OtaApi.Assignment;
@@ -28,7 +27,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -86,11 +84,7 @@ final class DeviceApi {
     r.before("/v1/devices/*", ctx -> callers.requireReady());
     r.before("/v1/artifacts/*", ctx -> callers.requireReady());
 
-    r.get(OtaApi.KEYS, ctx -> {
-      var pub = issuer.signer().publicKey();
-      Json.ok(ctx, new OtaApi.Keys(List.of(new OtaApi.PublicKeyInfo(Ed25519Keys.keyId(pub), Ed25519Keys.ALGORITHM,
-          Base64.getEncoder().encodeToString(Ed25519Keys.raw(pub))))));
-    });
+    r.get(OtaApi.KEYS, ctx -> Json.ok(ctx, issuer.identity().keys()));
     r.get(OtaApi.ASSIGNMENT, ctx -> {
       FleetView.Device d = callers.deviceCaller(ctx);
       Json.ok(ctx, assignment(d.id(), d.model()));

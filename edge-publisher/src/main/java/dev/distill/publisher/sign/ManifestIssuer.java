@@ -33,6 +33,7 @@ public final class ManifestIssuer {
 
   private static final int MAX_CACHED = 1024;
 
+  private final SigningIdentity identity;
   private final ManifestSigner signer;
   private final Duration ttl;
   private final Clock clock;
@@ -43,8 +44,9 @@ public final class ManifestIssuer {
    * @param rollouts a model's current rollout: its target is what a rollback manifest rolls
    *     back from, its update time what a cached signature must not predate
    */
-  public ManifestIssuer(ManifestSigner signer, Duration ttl, Clock clock, Function<String, Optional<Rollout>> rollouts) {
-    this.signer = signer;
+  public ManifestIssuer(SigningIdentity identity, Duration ttl, Clock clock, Function<String, Optional<Rollout>> rollouts) {
+    this.identity = identity;
+    this.signer = identity.signer();
     this.ttl = ttl;
     this.clock = clock;
     this.rollouts = rollouts;
@@ -52,6 +54,11 @@ public final class ManifestIssuer {
 
   public ManifestSigner signer() {
     return signer;
+  }
+
+  /** The key, its certificate, the root and the revocation list devices are told about. */
+  public SigningIdentity identity() {
+    return identity;
   }
 
   public SignedManifest issue(String model, long version, String sha256, long length, String rolloutId, boolean rollback) {

@@ -6,15 +6,12 @@ import dev.distill.client.agent.DeviceAgent;
 import dev.distill.client.agent.OrtRuntime;
 import dev.distill.client.http.PublisherClient;
 import dev.distill.client.sim.Students;
-import dev.distill.contract.ota.Ed25519Keys;
-import dev.distill.contract.ota.ManifestVerifier;
 import dev.distill.publisher.PublisherConfig;
 import dev.distill.publisher.PublisherService;
 import dev.distill.publisher.TestPublishers;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -36,9 +33,8 @@ class AgentAgainstPublisherTest {
       PublisherClient client = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)),
           publisher.apiUri());
       String token = TestPublishers.admin(publisher).register("dev-1", "m").token();
-      var key = Ed25519Keys.publicKey(Base64.getDecoder().decode(client.keys().keys().get(0).publicKey()));
       List<DeviceAgent.Outcome> outcomes = new CopyOnWriteArrayList<>();
-      try (DeviceAgent agent = new DeviceAgent(new DeviceAgent.Settings("dev-1", token, "m", new ManifestVerifier(key),
+      try (DeviceAgent agent = new DeviceAgent(new DeviceAgent.Settings("dev-1", token, "m", TestPublishers.verifier(publisher),
           dir.resolve("device"), 64L << 20, Duration.ofMillis(200), false), client, new OrtRuntime(1), scheduler,
           Executors.newSingleThreadExecutor(), Clock.systemUTC())) {
         agent.onOutcome(outcomes::add).start();

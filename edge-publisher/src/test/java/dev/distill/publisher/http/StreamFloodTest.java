@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.client.http.AdminClient;
 import dev.distill.client.sim.Students;
-import dev.distill.contract.ota.Ed25519Keys;
-import dev.distill.contract.ota.ManifestVerifier;
 import dev.distill.contract.ota.OtaApi.Assignment;
 import dev.distill.publisher.PublisherConfig;
 import dev.distill.publisher.PublisherService;
@@ -17,10 +15,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -165,10 +161,7 @@ class StreamFloodTest {
 
     clock.advance(Duration.ofHours(2)); // past the 1 h manifest lifetime
     Assignment later = firstEvent(open("d1", t1));
-    PublicKey key = Ed25519Keys.publicKey(Base64.getDecoder().decode(
-        JSON.readTree(http.send(HttpRequest.newBuilder(publisher.apiUri().resolve("/v1/keys")).build(),
-            HttpResponse.BodyHandlers.ofString()).body()).get("keys").get(0).get("publicKey").asText()));
-    assertThat(new ManifestVerifier(key).verify(later.manifest(), "m", clock.instant()).version()).isEqualTo(1);
+    assertThat(TestPublishers.verifier(publisher).verify(later.manifest(), "m", clock.instant(), java.util.Set.of()).version()).isEqualTo(1);
   }
 
   /** Streams open on the publisher, as its gauge says. */

@@ -2,9 +2,7 @@ package dev.distill.publisher.sign;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.distill.contract.ota.Ed25519Keys;
 import dev.distill.contract.ota.Manifest;
-import dev.distill.contract.ota.ManifestSigner;
 import dev.distill.contract.ota.SignedManifest;
 import dev.distill.contract.proto.Rollout;
 import java.time.Clock;
@@ -37,7 +35,7 @@ class ManifestIssuerTest {
       return now.get();
     }
   };
-  final ManifestIssuer issuer = new ManifestIssuer(new ManifestSigner(Ed25519Keys.generate()), Duration.ofHours(1), clock,
+  final ManifestIssuer issuer = new ManifestIssuer(SigningIdentity.ephemeral(T0), Duration.ofHours(1), clock,
       model -> Optional.ofNullable(rollout.get()));
 
   static Rollout rollout(long target, Instant updatedAt) {
