@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "keys", mixinStandardHelpOptions = true,
     description = "The OTA key hierarchy: an offline root key certifies the publisher's (and the trainer's) online keys "
         + "and revokes them; devices pin only the root (docs/ota-manifest.md).",
-    subcommands = {KeysCommand.InitRoot.class, KeysCommand.Certify.class, KeysCommand.Revoke.class})
+    subcommands = {KeysCommand.InitRoot.class, KeysCommand.Certify.class, KeysCommand.Rotate.class, KeysCommand.Revoke.class})
 final class KeysCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -119,6 +119,61 @@ final class KeysCommand implements Runnable {
       KeyCertificate c = KeyCertificate.parse(cert.unverifiedPayload());
       spec.commandLine().getOut().println("certified key " + c.keyId() + " for the " + r.label() + " role by root " + root.keyId()
           + ", valid until " + c.expiresAt() + ": " + signing.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "rotate", mixinStandardHelpOptions = true,
+      description = "A new online key, certified: writes DIR/signing-key.pem (mode 0600), its .pub and the root's "
+          + "certificate DIR/signing-key.cert. Install the three (DISTILL_SIGNING_KEY, DISTILL_SIGNING_CERT) and restart the "
+          + "publisher; devices pinned to the root follow. Then revoke the old key (distill keys revoke).")
+  static final class Rotate implements Callable<Integer> {
+    @Option(names = "--root", required = true, paramLabel = "ROOT_PEM", description = "the root's private key (root.pem)")
+    Path rootPem;
+
+    @Option(names = "--dir", required = true, paramLabel = "DIR", description = "where to write the new key and its certificate")
+    Path dir;
+
+    @Option(names = "--role", defaultValue = "publisher", description = "publisher or image (default: ${DEFAULT-VALUE})")
+    String role;
+
+    @Option(names = "--valid-days", defaultValue = "90", description = "days the certificate is valid (default: ${DEFAULT-VALUE})")
+    int validDays;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      Path pem = dir.resolve("signing-key.pem");
+      Path cert = dir.resolve("signing-key.cert");
+      if (Files.exists(cert)) {
+        throw new UserError(cert + " exists: rotate into an empty folder");
+      }
+      Signing signing = new Signing();
+      signing.rootPem = rootPem;
+      signing.out = cert;
+      // the root and the role first: no new key without a certificate for it
+      RootAuthority root = signing.root();
+      try {
+        KeyRole.of(role);
+      } catch (IllegalArgumentException e) {
+        throw new UserError("--role must be publisher or image, not " + role);
+      }
+      java.security.KeyPair pair;
+      try {
+        pair = Ed25519Keys.create(pem);
+      } catch (FileAlreadyExistsException e) {
+        throw new UserError(e.getFile() + " exists: rotate into an empty folder");
+      }
+      Certify certify = new Certify();
+      certify.signing = signing;
+      certify.key = Ed25519Keys.publicPemOf(pem);
+      certify.role = role;
+      certify.validDays = validDays;
+      certify.spec = spec;
+      certify.call();
+      spec.commandLine().getOut().println("new key " + Ed25519Keys.keyId(pair.getPublic()) + " of root " + root.keyId()
+          + ": install " + pem + ", its .pub and " + cert + ", restart the publisher, then revoke the old key");
       return 0;
     }
   }

@@ -71,6 +71,31 @@ class KeysCommandTest {
   }
 
   @Test
+  void rotateWritesANewKeyWithItsCertificateAndNeverIntoAnOccupiedFolder() throws Exception {
+    RootOfTrust root = initRoot();
+    Path next = dir.resolve("next");
+    CliRun ok = run("keys", "rotate", "--root", dir.resolve("root/root.pem").toString(), "--dir", next.toString(),
+        "--valid-days", "10");
+    assertThat(ok.rc()).as(ok.err()).isZero();
+    var pair = Ed25519Keys.load(next.resolve("signing-key.pem"), next.resolve("signing-key.pem.pub"));
+    String keyId = Ed25519Keys.keyId(pair.getPublic());
+    KeyCertificate c = root.certified(SignedDocument.read(next.resolve("signing-key.cert")), KeyRole.PUBLISHER, keyId,
+        Instant.now(), Set.of());
+    assertThat(c.expiresAt()).isBefore(Instant.now().plus(Duration.ofDays(10)).plusSeconds(60));
+    assertThat(ok.out()).contains("new key " + keyId);
+
+    CliRun again = run("keys", "rotate", "--root", dir.resolve("root/root.pem").toString(), "--dir", next.toString());
+    assertThat(again.rc()).isEqualTo(1);
+    assertThat(again.err()).contains("exists");
+    assertThat(Ed25519Keys.keyId(Ed25519Keys.publicKeyPem(Files.readString(next.resolve("signing-key.pem.pub")))))
+        .as("the installed key is untouched").isEqualTo(keyId);
+    CliRun badRole = run("keys", "rotate", "--root", dir.resolve("root/root.pem").toString(), "--dir",
+        dir.resolve("other").toString(), "--role", "admin");
+    assertThat(badRole.rc()).isEqualTo(1);
+    assertThat(Files.exists(dir.resolve("other/signing-key.pem"))).as("no key without a certificate").isFalse();
+  }
+
+  @Test
   void revokeIncrementsTheSequenceAndKeepsEarlierRevocations() throws Exception {
     RootOfTrust root = initRoot();
     String rootPem = dir.resolve("root/root.pem").toString();

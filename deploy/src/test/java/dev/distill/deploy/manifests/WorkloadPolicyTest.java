@@ -31,6 +31,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 class WorkloadPolicyTest {
   /** Variables read outside the services' settings records: by DataHome and by the CLI's logging set-up. */
   private static final Set<String> READ_ELSEWHERE = Set.of("DISTILL_HOME", "DISTILL_LOG_FORMAT");
+  private static final String SIGNING_MOUNT = "/etc/distill/signing/";
+  @org.junit.jupiter.api.io.TempDir static Path keys;
+
+  /** A root, a signing key and the root's certificate of it, under the Secret's file names. */
+  static Path signingSecret() throws IOException {
+    Path dir = keys.resolve("signing");
+    if (!Files.exists(dir.resolve("signing-key.cert"))) {
+      var root = new dev.distill.contract.ota.RootAuthority(
+          dev.distill.contract.ota.Ed25519Keys.create(keys.resolve("root/root.pem")));
+      Files.copy(keys.resolve("root/root.pem.pub"), Files.createDirectories(dir).resolve("root.pem.pub"));
+      var key = dev.distill.contract.ota.Ed25519Keys.create(dir.resolve("signing-key.pem"));
+      root.certify(key.getPublic(), dev.distill.contract.ota.KeyRole.PUBLISHER, java.time.Instant.now(),
+          java.time.Duration.ofDays(1)).write(dir.resolve("signing-key.cert"));
+    }
+    return dir;
+  }
 
   static Stream<Object[]> workloads() {
     List<Object[]> out = new ArrayList<>();
@@ -146,8 +162,12 @@ class WorkloadPolicyTest {
    */
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("workloads")
-  void theEnvironmentIsValidConfigurationAndEveryVariableIsRead(String overlay, String name, Rendered r, Deployment d) {
-    Map<String, String> env = Workloads.environment(r, d);
+  void theEnvironmentIsValidConfigurationAndEveryVariableIsRead(String overlay, String name, Rendered r, Deployment d)
+      throws IOException {
+    Map<String, String> env = new java.util.LinkedHashMap<>(Workloads.environment(r, d));
+    Path secret = signingSecret();
+    // the files the Secret edge-publisher-signing-key mounts, as deploy/README.md makes them
+    env.replaceAll((k, v) -> v.startsWith(SIGNING_MOUNT) ? secret.resolve(v.substring(SIGNING_MOUNT.length())).toString() : v);
     ConfigReader reader = ConfigReader.from(env);
     readerFor(name).apply(reader);
     reader.validate();
