@@ -55,6 +55,37 @@ final class KeysCommand implements Runnable {
     }
   }
 
+  /** What a certificate says beyond the key: its role and how long it is valid. */
+  static final class Grant {
+    @Option(names = "--role", defaultValue = "publisher",
+        description = "publisher (signs manifests) or image (the trainer's images); default: ${DEFAULT-VALUE}")
+    String role;
+
+    @Option(names = "--valid-days", defaultValue = "90", description = "days the certificate is valid (default: ${DEFAULT-VALUE})")
+    int validDays;
+
+    KeyRole role() {
+      if (validDays < 1 || validDays > 3650) {
+        throw new UserError("--valid-days must be between 1 and 3650, not " + validDays);
+      }
+      try {
+        return KeyRole.of(role);
+      } catch (IllegalArgumentException e) {
+        throw new UserError("--role must be publisher or image, not " + role);
+      }
+    }
+
+    /** Certifies {@code key} with {@code root} into {@code out} and says so on {@code spec}'s output. */
+    void certify(RootAuthority root, PublicKey key, Path out, CommandSpec spec) throws IOException {
+      KeyRole r = role();
+      SignedDocument cert = root.certify(key, r, Instant.now(), Duration.ofDays(validDays));
+      cert.write(out);
+      KeyCertificate c = KeyCertificate.parse(cert.unverifiedPayload());
+      spec.commandLine().getOut().println("certified key " + c.keyId() + " for the " + r.label() + " role by root " + root.keyId()
+          + ", valid until " + c.expiresAt() + ": " + out);
+    }
+  }
+
   @Command(name = "init-root", mixinStandardHelpOptions = true,
       description = "Create the root key pair: DIR/root.pem (private, mode 0600: keep it offline) and DIR/root.pem.pub "
           + "(what devices are provisioned with). An existing root is never overwritten.")
@@ -88,37 +119,20 @@ final class KeysCommand implements Runnable {
     @Option(names = "--key", required = true, paramLabel = "PUB_PEM", description = "the public key to certify (X.509 PEM, the .pub)")
     Path key;
 
-    @Option(names = "--role", required = true, description = "publisher (signs manifests) or image (the trainer's images)")
-    String role;
-
-    @Option(names = "--valid-days", defaultValue = "90", description = "days the certificate is valid (default: ${DEFAULT-VALUE})")
-    int validDays;
+    @Mixin Grant grant;
 
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-      KeyRole r;
-      try {
-        r = KeyRole.of(role);
-      } catch (IllegalArgumentException e) {
-        throw new UserError("--role must be publisher or image, not " + role);
-      }
-      if (validDays < 1 || validDays > 3650) {
-        throw new UserError("--valid-days must be between 1 and 3650, not " + validDays);
-      }
+      grant.role();
       PublicKey pub;
       try {
         pub = Ed25519Keys.publicKeyPem(Files.readString(key));
       } catch (IOException | IllegalArgumentException e) {
         throw new UserError("--key " + key + " is not an Ed25519 public key (X.509 PEM): " + e.getMessage());
       }
-      RootAuthority root = signing.root();
-      SignedDocument cert = root.certify(pub, r, Instant.now(), Duration.ofDays(validDays));
-      cert.write(signing.out);
-      KeyCertificate c = KeyCertificate.parse(cert.unverifiedPayload());
-      spec.commandLine().getOut().println("certified key " + c.keyId() + " for the " + r.label() + " role by root " + root.keyId()
-          + ", valid until " + c.expiresAt() + ": " + signing.out);
+      grant.certify(signing.root(), pub, signing.out, spec);
       return 0;
     }
   }
@@ -134,11 +148,7 @@ final class KeysCommand implements Runnable {
     @Option(names = "--dir", required = true, paramLabel = "DIR", description = "where to write the new key and its certificate")
     Path dir;
 
-    @Option(names = "--role", defaultValue = "publisher", description = "publisher or image (default: ${DEFAULT-VALUE})")
-    String role;
-
-    @Option(names = "--valid-days", defaultValue = "90", description = "days the certificate is valid (default: ${DEFAULT-VALUE})")
-    int validDays;
+    @Mixin Grant grant;
 
     @Spec CommandSpec spec;
 
@@ -149,29 +159,18 @@ final class KeysCommand implements Runnable {
       if (Files.exists(cert)) {
         throw new UserError(cert + " exists: rotate into an empty folder");
       }
+      // the root and the grant first: no new key without a certificate for it
       Signing signing = new Signing();
       signing.rootPem = rootPem;
-      signing.out = cert;
-      // the root and the role first: no new key without a certificate for it
       RootAuthority root = signing.root();
-      try {
-        KeyRole.of(role);
-      } catch (IllegalArgumentException e) {
-        throw new UserError("--role must be publisher or image, not " + role);
-      }
+      grant.role();
       java.security.KeyPair pair;
       try {
         pair = Ed25519Keys.create(pem);
       } catch (FileAlreadyExistsException e) {
         throw new UserError(e.getFile() + " exists: rotate into an empty folder");
       }
-      Certify certify = new Certify();
-      certify.signing = signing;
-      certify.key = Ed25519Keys.publicPemOf(pem);
-      certify.role = role;
-      certify.validDays = validDays;
-      certify.spec = spec;
-      certify.call();
+      grant.certify(root, pair.getPublic(), cert, spec);
       spec.commandLine().getOut().println("new key " + Ed25519Keys.keyId(pair.getPublic()) + " of root " + root.keyId()
           + ": install " + pem + ", its .pub and " + cert + ", restart the publisher, then revoke the old key");
       return 0;
