@@ -5,6 +5,9 @@ import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.model.ModelInterface;
 import dev.distill.contract.onnx.OnnxGraph;
 import dev.distill.contract.onnx.OnnxModel;
+import dev.distill.contract.ota.ImageSigner;
+import dev.distill.contract.ota.ImageStatement;
+import dev.distill.contract.ota.SignedImage;
 import dev.distill.contract.proto.ModelVersion;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -96,5 +99,11 @@ public final class Students {
     return ModelVersion.newBuilder().setModelName(model).setVersion(version).setParentVersion(version - 1)
         .setCreatedAtMs(System.currentTimeMillis()).setArchitecture("test").setFormat("onnx")
         .setSha256(sha256(onnx)).setSizeBytes(onnx.length).setOnnx(ByteString.copyFrom(onnx)).build();
+  }
+
+  /** The record the trainer would publish with its image key: carrying its signature of the artifact. */
+  public static ModelVersion version(String model, long version, byte[] onnx, ImageSigner trainer) {
+    SignedImage image = trainer.sign(new ImageStatement(model, version, sha256(onnx), onnx.length));
+    return version(model, version, onnx).toBuilder().setImageSignature(image.toProto()).build();
   }
 }
