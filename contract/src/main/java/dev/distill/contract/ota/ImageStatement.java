@@ -27,6 +27,11 @@ public record ImageStatement(String model, long version, String sha256, long len
     return new ImageStatement(m.model(), m.version(), m.sha256(), m.length());
   }
 
+  /** The statement of a published version's artifact: its {@code sha256} and {@code size_bytes}. */
+  public static ImageStatement of(dev.distill.contract.proto.ModelVersion v) {
+    return new ImageStatement(v.getModelName(), v.getVersion(), v.getSha256(), v.getSizeBytes());
+  }
+
   /** The exact bytes that are signed. */
   public byte[] canonicalBytes() {
     return CanonicalText.write(FORMAT_LINE, "model", model, "version", Long.toString(version), "sha256", sha256,

@@ -7,7 +7,6 @@ import dev.distill.contract.onnx.OnnxGraph;
 import dev.distill.contract.onnx.OnnxModel;
 import dev.distill.contract.ota.ImageSigner;
 import dev.distill.contract.ota.ImageStatement;
-import dev.distill.contract.ota.SignedImage;
 import dev.distill.contract.proto.ModelVersion;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -103,7 +102,7 @@ public final class Students {
 
   /** The record the trainer would publish with its image key: carrying its signature of the artifact. */
   public static ModelVersion version(String model, long version, byte[] onnx, ImageSigner trainer) {
-    SignedImage image = trainer.sign(new ImageStatement(model, version, sha256(onnx), onnx.length));
-    return version(model, version, onnx).toBuilder().setImageSignature(image.toProto()).build();
+    ModelVersion v = version(model, version, onnx);
+    return v.toBuilder().setImageSignature(trainer.sign(ImageStatement.of(v)).toProto()).build();
   }
 }
