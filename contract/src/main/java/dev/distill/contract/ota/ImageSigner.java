@@ -17,7 +17,7 @@ public final class ImageSigner {
     this.certificate = certificate;
   }
 
-  /** A key certified by {@code root} for the image role from {@code issued} for {@code validity}: tests and the demo. */
+  /** A new key certified by {@code root} for the image role from {@code issued} for {@code validity}: for tests. */
   public static ImageSigner certifiedBy(RootAuthority root, Instant issued, java.time.Duration validity) {
     KeyPair key = Ed25519Keys.generate();
     return new ImageSigner(key, root.certify(key.getPublic(), KeyRole.IMAGE, issued, validity));
