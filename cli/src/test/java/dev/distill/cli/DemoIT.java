@@ -24,7 +24,7 @@ class DemoIT extends IsolatedHome {
     String out = run("demo", "--limit", "3000", "--devices", "5", "--student", "mlp:784-128-10",
         "--report", report.toString());
 
-    assertThat(out).contains("edge-publisher", "fleet", "test errors", "report:");
+    assertThat(out).contains("demo root", "edge-publisher", "fleet", "test errors", "report:");
     JsonNode json = new ObjectMapper().readTree(report.resolve(ReportWriter.JSON).toFile());
     JsonNode figures = json.get("figures");
     assertThat(figures.get("samples").asLong()).isEqualTo(3000);

@@ -38,6 +38,16 @@ public final class TestPublishers {
         dev.distill.contract.ota.Ed25519Keys.publicKey(java.util.Base64.getDecoder().decode(keys.root().publicKey()))));
   }
 
+  /**
+   * The trainer's image key, certified by the dev root of the publisher whose configuration is in
+   * {@code dir} ({@link #config}; the root exists once that publisher has started): the versions
+   * a test publishes carry its signature, as the trainer's would.
+   */
+  public static dev.distill.contract.ota.ImageSigner trainer(Path dir) throws java.io.IOException {
+    return dev.distill.contract.ota.ImageSigner.certifiedBy(dev.distill.contract.ota.RootAuthority.load(dir.resolve("root.pem")),
+        java.time.Instant.now().minus(Duration.ofDays(1)), Duration.ofDays(365));
+  }
+
   /** Up to {@code expected} records of a one-partition topic from its start, within 30 s. */
   public static <V> java.util.List<V> readFromStart(PublisherConfig config, dev.distill.platform.topics.Topic<String, V> topic,
       int expected) {

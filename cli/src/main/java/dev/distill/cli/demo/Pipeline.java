@@ -151,12 +151,18 @@ public final class Pipeline {
     say.accept("teacher-scorer teacher " + s.teacherId() + " v" + scorer.teacherVersion() + ", T="
         + scorer.settings().scoring().temperature() + "  (metrics :" + scorer.httpPort() + ")");
 
+    // both signatures on every version: the trainer's image key and the publisher's key, certified by one demo root
+    DemoKeys keys = DemoKeys.create(s.workDir().resolve("keys"));
+    say.accept("keys           demo root " + keys.rootKeyId() + " certifies the publisher's and the trainer's keys (in "
+        + s.workDir().resolve("keys") + ")");
+
     TrainerService student = shutdown.register("student-trainer", new TrainerService(TrainerSettings.read(
-        ConfigReader.from(trainerEnv(s, bootstrap, s.studentModel(), Map.of())))).start());
+        ConfigReader.from(trainerEnv(s, bootstrap, s.studentModel(), keys.trainerEnv())))).start());
     say.accept("student-trainer " + s.studentModel() + ": " + s.studentArchitecture() + ", distilled (alpha "
         + student.settings().alpha() + ")  (metrics :" + student.httpPort() + ")");
     // same network, samples, batches and seed; only the loss differs: hard labels alone
-    Map<String, String> baselineEnv = trainerEnv(s, bootstrap, s.baselineModel(), Map.of("DISTILL_TRAINER_ALPHA", "0"));
+    Map<String, String> baselineEnv = trainerEnv(s, bootstrap, s.baselineModel(), keys.trainerEnv());
+    baselineEnv.put("DISTILL_TRAINER_ALPHA", "0");
     TrainerSettings.read(ConfigReader.from(baselineEnv)); // a bad setting fails here, not in the child
     ChildTrainer baseline = shutdown.register("baseline-trainer",
         ChildTrainer.start(s.baselineModel(), baselineEnv, s.workDir().resolve("baseline-trainer.log")));
@@ -172,7 +178,7 @@ public final class Pipeline {
     pubEnv.put(PublisherConfig.PORT, "0");
     pubEnv.put(PublisherConfig.ADMIN_PORT, "0");
     pubEnv.put(PublisherConfig.ADMIN_TOKEN, adminToken);
-    pubEnv.put(PublisherConfig.SIGNING_KEY, pub.resolve("signing-key.pem").toString());
+    pubEnv.putAll(keys.publisherEnv());
     pubEnv.put(PublisherConfig.ARTIFACT_DIR, pub.resolve("artifacts").toString());
     pubEnv.put(PublisherConfig.MIN_WAVE_DURATION, s.waveDuration().toMillis() + "ms");
     // each device measures a version on its share of the held-out images: a first wave of one

@@ -1,6 +1,6 @@
 package dev.distill.contract.ota;
 
-/** A manifest a device must not act on, with the reason as a stable code. */
+/** A manifest (or the image statement it carries) a device must not act on, with the reason as a stable code. */
 public final class ManifestRejectedException extends Exception {
   private static final long serialVersionUID = 1L;
 
@@ -13,8 +13,8 @@ public final class ManifestRejectedException extends Exception {
     /** the signature does not match the payload under the certified key */
     BAD_SIGNATURE,
     /**
-     * the signing key has no certificate from the pinned root (none, another root's, a tampered
-     * one), or one for another role
+     * the signing key (the publisher's, or the trainer's image key) has no certificate from the
+     * pinned root (none, another root's, a tampered one), or one for another role
      */
     UNTRUSTED_KEY,
     /** the signing key's certificate has expired */
@@ -24,7 +24,11 @@ public final class ManifestRejectedException extends Exception {
     /** past its expiry: possibly a replayed old manifest (freeze attack) */
     EXPIRED,
     /** for another model than the one the device runs */
-    WRONG_MODEL
+    WRONG_MODEL,
+    /** the manifest carries no image statement signed by the trainer's key (role image) */
+    IMAGE_SIGNATURE_MISSING,
+    /** the trainer's image statement names another model, version, sha256 or length than the manifest */
+    IMAGE_MISMATCH
   }
 
   private final Reason reason;

@@ -29,10 +29,14 @@ public final class ManifestSigner {
     return certificate;
   }
 
-  public SignedManifest sign(Manifest manifest) {
+  /**
+   * @param image the trainer's signed statement of the manifest's artifact (the version carries
+   *     it); null only for a manifest no device will install
+   */
+  public SignedManifest sign(Manifest manifest, SignedImage image) {
     byte[] payload = manifest.canonicalBytes();
     Base64.Encoder b64 = Base64.getEncoder();
     return new SignedManifest(b64.encodeToString(payload), keyId, b64.encodeToString(Ed25519Keys.sign(keys.getPrivate(), payload)),
-        certificate);
+        certificate, image);
   }
 }

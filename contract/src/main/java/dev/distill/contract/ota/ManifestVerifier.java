@@ -7,14 +7,17 @@ import java.util.Set;
 /**
  * Checks a signed manifest against the root a device pins: first the signing key's certificate
  * (signed by the root, role publisher, not revoked, unexpired), then the signature over the
- * received bytes with the certified key, then (only then) the content: model and expiry. The
- * version policy (no silent downgrade) needs the device's state and lives with the device.
+ * received bytes with the certified key, then (only then) the content: model and expiry; last
+ * the trainer's image statement it carries ({@link ImageVerifier}): both signatures, or none.
+ * The version policy (no silent downgrade) needs the device's state and lives with the device.
  */
 public final class ManifestVerifier {
   private final RootOfTrust root;
+  private final ImageVerifier images;
 
   public ManifestVerifier(RootOfTrust root) {
     this.root = root;
+    this.images = new ImageVerifier(root);
   }
 
   public RootOfTrust root() {
@@ -32,15 +35,8 @@ public final class ManifestVerifier {
     if (envelope == null || envelope.payload() == null || envelope.signature() == null) {
       throw new ManifestRejectedException(Reason.MALFORMED, "manifest, payload or signature missing");
     }
-    KeyCertificate key = root.certified(envelope.certificate(), KeyRole.PUBLISHER, envelope.keyId(), now, revoked);
-    byte[] payload = SignedDocument.verifiedPayload(envelope.payload(), envelope.signature(), key.key(), Reason.BAD_SIGNATURE,
-        "manifest");
-    Manifest m;
-    try {
-      m = Manifest.parse(payload);
-    } catch (IllegalArgumentException e) {
-      throw new ManifestRejectedException(Reason.MALFORMED, e.getMessage());
-    }
+    Manifest m = root.signedContent(envelope.certificate(), KeyRole.PUBLISHER, envelope.keyId(), envelope.payload(),
+        envelope.signature(), now, revoked, "manifest", Manifest::parse);
     if (!m.model().equals(expectedModel)) {
       throw new ManifestRejectedException(Reason.WRONG_MODEL,
           "manifest is for model '" + m.model() + "', this device runs '" + expectedModel + "'");
@@ -49,6 +45,7 @@ public final class ManifestVerifier {
       throw new ManifestRejectedException(Reason.EXPIRED,
           "manifest for version " + m.version() + " expired at " + m.expiresAt() + " (now " + now + ")");
     }
+    images.verify(envelope.image(), m, now, revoked);
     return m;
   }
 }

@@ -61,6 +61,25 @@ public final class RootOfTrust {
     return c;
   }
 
+  /**
+   * The content of something a certified key signed (a manifest, an image statement): the key's
+   * certificate is checked as in {@link #certified}, then the signature over the received bytes
+   * under the certified key, and only then are the bytes parsed.
+   *
+   * @param what the thing's name in messages ("manifest", "image statement")
+   * @throws ManifestRejectedException with the certificate's reason, BAD_SIGNATURE, or MALFORMED
+   */
+  <T> T signedContent(SignedDocument certificate, KeyRole role, String keyId, String payload, String signature,
+      Instant now, Set<String> revoked, String what, Function<byte[], T> parse) throws ManifestRejectedException {
+    KeyCertificate key = certified(certificate, role, keyId, now, revoked);
+    byte[] bytes = SignedDocument.verifiedPayload(payload, signature, key.key(), Reason.BAD_SIGNATURE, what);
+    try {
+      return parse.apply(bytes);
+    } catch (IllegalArgumentException e) {
+      throw new ManifestRejectedException(Reason.MALFORMED, what + ": " + e.getMessage());
+    }
+  }
+
   /** A revocation list signed by this root; whether it is newer than the one held is the holder's question. */
   public RevocationList revocations(SignedDocument list) throws ManifestRejectedException {
     if (list == null) {

@@ -20,6 +20,8 @@ class ManifestTest {
   final ManifestVerifier verifier = new ManifestVerifier(root.trust());
   final Manifest manifest = new Manifest("mnist-student", 7, SHA, 1234, NOW.toEpochMilli(),
       NOW.plusSeconds(3600).toEpochMilli(), "mnist-student:v7", false, 0);
+  /** The trainer's signature of the manifest's artifact, by an image key the test root certifies. */
+  final SignedImage image = ImageSigner.certifiedBy(root, NOW, java.time.Duration.ofDays(1)).sign(ImageStatement.of(manifest));
 
   @Test
   void canonicalBytesAreTheDocumentedLinesAndParseBackToTheSameManifest() {
@@ -55,7 +57,7 @@ class ManifestTest {
   @Test
   void aSignedManifestVerifiesUnderThePinnedRootOnly() throws Exception {
     KeyPair publisher = Ed25519Keys.generate();
-    SignedManifest signed = certified(publisher).sign(manifest);
+    SignedManifest signed = certified(publisher).sign(manifest, image);
     assertThat(verifier.verify(signed, "mnist-student", NOW, Set.of())).isEqualTo(manifest);
 
     ManifestVerifier other = new ManifestVerifier(new RootOfTrust(Ed25519Keys.generate().getPublic()));
@@ -66,25 +68,25 @@ class ManifestTest {
   @Test
   void eachTamperingIsRejectedWithItsOwnReason() throws Exception {
     ManifestSigner signer = certified(Ed25519Keys.generate());
-    SignedManifest signed = signer.sign(manifest);
+    SignedManifest signed = signer.sign(manifest, image);
 
     byte[] payload = Base64.getDecoder().decode(signed.payload());
     payload[payload.length - 3] ^= 1; // rollback=false -> rollback=falre... a changed byte
     SignedManifest tampered = new SignedManifest(Base64.getEncoder().encodeToString(payload), signed.keyId(), signed.signature(),
-        signed.certificate());
+        signed.certificate(), image);
     assertThat(reason(() -> verifier.verify(tampered, "mnist-student", NOW, Set.of()))).isEqualTo(Reason.BAD_SIGNATURE);
 
     // a key id and certificate copied from the real publisher do not make a forger's signature valid
-    SignedManifest forged = new ManifestSigner(Ed25519Keys.generate(), null).sign(manifest);
+    SignedManifest forged = new ManifestSigner(Ed25519Keys.generate(), null).sign(manifest, image);
     assertThat(reason(() -> verifier.verify(new SignedManifest(forged.payload(), signed.keyId(), forged.signature(),
-        signed.certificate()), "mnist-student", NOW, Set.of()))).isEqualTo(Reason.BAD_SIGNATURE);
+        signed.certificate(), image), "mnist-student", NOW, Set.of()))).isEqualTo(Reason.BAD_SIGNATURE);
     // the forger's own key, with the publisher's certificate, is not the certified key
     assertThat(reason(() -> verifier.verify(new SignedManifest(forged.payload(), forged.keyId(), forged.signature(),
-        signed.certificate()), "mnist-student", NOW, Set.of()))).isEqualTo(Reason.UNKNOWN_KEY);
+        signed.certificate(), image), "mnist-student", NOW, Set.of()))).isEqualTo(Reason.UNKNOWN_KEY);
 
     assertThat(reason(() -> verifier.verify(signed, "mnist-student", NOW.plusSeconds(3600), Set.of()))).isEqualTo(Reason.EXPIRED);
     assertThat(reason(() -> verifier.verify(signed, "other-model", NOW, Set.of()))).isEqualTo(Reason.WRONG_MODEL);
-    assertThat(reason(() -> verifier.verify(new SignedManifest("***", signed.keyId(), signed.signature(), signed.certificate()),
+    assertThat(reason(() -> verifier.verify(new SignedManifest("***", signed.keyId(), signed.signature(), signed.certificate(), image),
         "mnist-student", NOW, Set.of()))).isEqualTo(Reason.MALFORMED);
   }
 
@@ -93,7 +95,7 @@ class ManifestTest {
     KeyPair first = Ed25519Keys.loadOrCreate(dir.resolve("signing.pem"));
     KeyPair again = Ed25519Keys.loadOrCreate(dir.resolve("signing.pem"));
     assertThat(Ed25519Keys.keyId(again.getPublic())).isEqualTo(Ed25519Keys.keyId(first.getPublic()));
-    SignedManifest signed = certified(again).sign(manifest);
+    SignedManifest signed = certified(again).sign(manifest, image);
     var raw = Ed25519Keys.raw(first.getPublic());
     assertThat(raw).hasSize(32);
     assertThat(KeyCertificate.parse(signed.certificate().unverifiedPayload()).key()).isEqualTo(Ed25519Keys.publicKey(raw));

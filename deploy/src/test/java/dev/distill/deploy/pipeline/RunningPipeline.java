@@ -1,5 +1,6 @@
 package dev.distill.deploy.pipeline;
 
+import dev.distill.cli.demo.DemoKeys;
 import dev.distill.contract.model.ModelInterface;
 import dev.distill.contract.model.TeacherStore;
 import dev.distill.contract.onnx.OnnxGraph;
@@ -81,7 +82,9 @@ public final class RunningPipeline implements AutoCloseable {
           ScorerSettings.STATE_DIR, dir.resolve("state").toString(),
           ScorerSettings.ORT_THREADS, "1",
           ScorerSettings.MAX_SAMPLE_BYTES, "4096"))));
-      trainer = new TrainerService(TrainerSettings.read(ConfigReader.from(with(common, Map.of(
+      // one root certifies the trainer's image key and the publisher's key, as in the demo
+      DemoKeys keys = DemoKeys.create(dir.resolve("keys"));
+      trainer = new TrainerService(TrainerSettings.read(ConfigReader.from(with(with(common, keys.trainerEnv()), Map.of(
           "DISTILL_TRAINER_MODEL_NAME", MODEL,
           "DISTILL_TRAINER_ARCHITECTURE", "mlp:784-16-10",
           // a few examples of the validation slice judge (5% of the ids are held out)
@@ -91,11 +94,10 @@ public final class RunningPipeline implements AutoCloseable {
           "DISTILL_TRAINER_VERSION_EVERY", "2s",
           // any candidate passes: the test needs published versions, not good ones
           "DISTILL_TRAINER_GATE_MARGIN", "1"))))).start();
-      publisher = PublisherService.start(PublisherConfig.read(ConfigReader.from(with(common, Map.of(
+      publisher = PublisherService.start(PublisherConfig.read(ConfigReader.from(with(with(common, keys.publisherEnv()), Map.of(
           PublisherConfig.PORT, "0",
           PublisherConfig.ADMIN_PORT, "0",
           PublisherConfig.ADMIN_TOKEN, ADMIN,
-          PublisherConfig.SIGNING_KEY, dir.resolve("publisher/key.pem").toString(),
           PublisherConfig.ARTIFACT_DIR, dir.resolve("publisher/artifacts").toString())))), Clock.systemUTC());
       RunningPipeline p = new RunningPipeline(broker, scorer, trainer, publisher);
       p.feed(ScorerSettings.from(with(common, Map.of())).kafka().topics());

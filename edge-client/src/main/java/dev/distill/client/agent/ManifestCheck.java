@@ -11,16 +11,18 @@ import dev.distill.contract.ota.SignedDocument;
 import dev.distill.contract.ota.SignedManifest;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.Objects;
+import java.util.Arrays;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A device's decision whether a manifest is signed by a key it may trust: certified by the
- * pinned root for the publisher role, unexpired, and not on the newest revocation list the
- * device holds. Before it judges a manifest signed by a key this run has not yet verified (at
- * start, and after a rotation) it asks {@code /v1/keys} for a newer revocation list: a key is
- * usually replaced because the old one must be revoked.
+ * A device's decision whether a manifest is signed by keys it may trust: the manifest by a key
+ * certified by the pinned root for the publisher role, the trainer's image statement of the same
+ * artifact by one certified for the image role, both unexpired and not on the newest revocation
+ * list the device holds. Before it judges a manifest signed by a key this run has not yet
+ * verified (at start, and after a rotation of either key) it asks {@code /v1/keys} for a newer
+ * revocation list: a key is usually replaced because the old one must be revoked.
  */
 final class ManifestCheck {
   private static final Logger log = LoggerFactory.getLogger(ManifestCheck.class);
@@ -30,7 +32,8 @@ final class ManifestCheck {
   private final TrustState trust;
   private final PublisherClient client;
   private final Clock clock;
-  private volatile String verifiedKeyId;
+  /** The publisher's and the trainer's key ids of the last manifest verified. */
+  private volatile List<String> verifiedKeys = List.of();
 
   ManifestCheck(String deviceId, ManifestVerifier verifier, TrustState trust, PublisherClient client, Clock clock) {
     this.deviceId = deviceId;
@@ -42,7 +45,7 @@ final class ManifestCheck {
 
   /** The verified manifest of an assignment, judged at the device's time (never before its time floor). */
   Manifest verify(SignedManifest envelope, String model) throws UpdateRejectedException {
-    if (envelope != null && !Objects.equals(envelope.keyId(), verifiedKeyId)) {
+    if (envelope != null && !keys(envelope).equals(verifiedKeys)) {
       refreshRevocations();
     }
     Manifest m;
@@ -58,10 +61,16 @@ final class ManifestCheck {
         case KEY_REVOKED -> Reason.KEY_REVOKED;
         case EXPIRED -> Reason.EXPIRED;
         case WRONG_MODEL -> Reason.WRONG_MODEL;
+        case IMAGE_SIGNATURE_MISSING -> Reason.IMAGE_SIGNATURE_MISSING;
+        case IMAGE_MISMATCH -> Reason.IMAGE_MISMATCH;
       }, e.getMessage());
     }
-    verifiedKeyId = envelope.keyId();
+    verifiedKeys = keys(envelope);
     return m;
+  }
+
+  private static List<String> keys(SignedManifest envelope) {
+    return Arrays.asList(envelope.keyId(), envelope.image() == null ? null : envelope.image().keyId());
   }
 
   /** Asks the publisher for its newest revocation list; a failure leaves the held list in force. */

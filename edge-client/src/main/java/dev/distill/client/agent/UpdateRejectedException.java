@@ -9,11 +9,14 @@ public final class UpdateRejectedException extends Exception {
     MALFORMED_MANIFEST,
     /** signed by another key than the one its certificate names */
     UNKNOWN_KEY,
-    /** the signing key has no valid certificate from the pinned root for the publisher role */
+    /**
+     * the manifest's or the image statement's signing key has no valid certificate from the
+     * pinned root for its role (publisher, image)
+     */
     UNTRUSTED_KEY,
-    /** the signing key's certificate has expired */
+    /** the certificate of the manifest's or the image statement's signing key has expired */
     KEY_EXPIRED,
-    /** the signing key is on the root-signed revocation list this device holds */
+    /** the manifest's or the image statement's signing key is on the root-signed revocation list this device holds */
     KEY_REVOKED,
     /** the signature does not match */
     BAD_SIGNATURE,
@@ -21,6 +24,10 @@ public final class UpdateRejectedException extends Exception {
     EXPIRED,
     /** for a model this device does not run */
     WRONG_MODEL,
+    /** the manifest comes without the trainer's signed image statement (a publisher alone cannot ship a model) */
+    IMAGE_SIGNATURE_MISSING,
+    /** the trainer's image statement names another model, version, sha256 or length than the manifest */
+    IMAGE_MISMATCH,
     /**
      * a lower version than one this device has accepted, without the publisher's signed
      * rollback flag, or a rollback from a version lower than one it has accepted (a replay)

@@ -8,6 +8,8 @@ import dev.distill.client.agent.UpdateRejectedException.Reason;
 import dev.distill.client.http.PublisherClient;
 import dev.distill.client.sim.Students;
 import dev.distill.contract.ota.Ed25519Keys;
+import dev.distill.contract.ota.ImageSigner;
+import dev.distill.contract.ota.ImageStatement;
 import dev.distill.contract.ota.Manifest;
 import dev.distill.contract.ota.KeyRole;
 import dev.distill.contract.ota.ManifestSigner;
@@ -41,6 +43,8 @@ class AgentSecurityTest {
   final KeyPair publisher = Ed25519Keys.generate();
   final ManifestSigner signer = new ManifestSigner(publisher,
       root.certify(publisher.getPublic(), KeyRole.PUBLISHER, Instant.now().minus(Duration.ofDays(1)), Duration.ofDays(30)));
+  /** The trainer's image key, certified by the same root: every genuine version carries its signature. */
+  final ImageSigner trainer = ImageSigner.certifiedBy(root, Instant.now().minus(Duration.ofDays(1)), Duration.ofDays(30));
   FakeArtifactServer server;
   ScheduledExecutorService scheduler;
   DeviceAgent agent;
@@ -69,24 +73,35 @@ class AgentSecurityTest {
   Assignment assign(ManifestSigner by, long version, byte[] artifact, boolean rollback, Duration ttl, long declaredLength) {
     long now = System.currentTimeMillis();
     long issued = ttl.isNegative() ? now - 3_600_000 : now;
-    return assign(by, version, artifact, rollback ? version + 1 : 0, issued, Math.abs(ttl.toMillis()), declaredLength);
+    return assign(by, trainer, version, artifact, rollback ? version + 1 : 0, issued, Math.abs(ttl.toMillis()), declaredLength);
   }
 
-  /** @param rollbackFrom 0 for an upgrade, else the version the rollback undoes */
-  static Assignment assign(ManifestSigner by, long version, byte[] artifact, long rollbackFrom, long issuedAtMs, long ttlMs,
-      long declaredLength) {
+  /**
+   * @param images the trainer's key that signs the image statement of exactly this manifest's
+   *     artifact (null: none)
+   * @param rollbackFrom 0 for an upgrade, else the version the rollback undoes
+   */
+  static Assignment assign(ManifestSigner by, ImageSigner images, long version, byte[] artifact, long rollbackFrom,
+      long issuedAtMs, long ttlMs, long declaredLength) {
     String sha = Students.sha256(artifact);
     boolean rollback = rollbackFrom != 0;
     var m = new Manifest(MODEL, version, sha, declaredLength, issuedAtMs, issuedAtMs + ttlMs, "r1", rollback, rollbackFrom);
-    return new Assignment("dev-1", MODEL, version, sha, declaredLength, "r1", rollback, by.sign(m),
-        OtaApi.path(OtaApi.ARTIFACT, sha), 60, issuedAtMs, "r1/" + version);
+    return new Assignment("dev-1", MODEL, version, sha, declaredLength, "r1", rollback,
+        by.sign(m, images == null ? null : images.sign(ImageStatement.of(m))), OtaApi.path(OtaApi.ARTIFACT, sha), 60, issuedAtMs,
+        "r1/" + version);
   }
 
   Assignment rollback(long version, byte[] artifact, long from, long issuedAtMs) {
-    return assign(signer, version, artifact, from, issuedAtMs, 3_600_000, artifact.length);
+    return assign(signer, trainer, version, artifact, from, issuedAtMs, 3_600_000, artifact.length);
   }
 
   DeviceAgent agentAt(Path agentDir, Clock clock) throws Exception {
+    return device(root, agentDir, server, scheduler, clock);
+  }
+
+  /** A device in {@code agentDir} pinning {@code root}, fetching from {@code server}, applying on the caller's thread. */
+  static DeviceAgent device(RootAuthority root, Path agentDir, FakeArtifactServer server, ScheduledExecutorService scheduler,
+      Clock clock) throws Exception {
     return new DeviceAgent(new DeviceAgent.Settings("dev-1", "token", MODEL, new ManifestVerifier(root.trust()),
         agentDir, 64L << 20, Duration.ofHours(1), false), new PublisherClient(PublisherClient.newHttpClient(
             Executors.newFixedThreadPool(1)), server.uri()), new OrtRuntime(1), scheduler, Runnable::run, clock);
@@ -172,7 +187,7 @@ class AgentSecurityTest {
     Assignment forged = assign(new ManifestSigner(Ed25519Keys.generate(), null), 3, v1, false, Duration.ofHours(1), v1.length);
     Assignment claimed = new Assignment("dev-1", MODEL, 3, forged.sha256(), forged.length(), "r1", false,
         new dev.distill.contract.ota.SignedManifest(forged.manifest().payload(), signer.keyId(), forged.manifest().signature(),
-            signer.certificate()),
+            signer.certificate(), forged.manifest().image()),
         forged.artifactPath(), 60, 0, "x");
     assertThat(rejection(claimed)).isEqualTo(Reason.BAD_SIGNATURE);
     assertThat(agent.activeVersion()).isZero();
@@ -193,10 +208,10 @@ class AgentSecurityTest {
   void aReplayedOldRollbackIsRefusedAndTheActiveModelStaysEvenAfterARestart() throws Exception {
     byte[] v3 = serveThreeVersions();
     long t = System.currentTimeMillis();
-    agent.apply(assign(signer, 2, v2, 0, t - 30_000, 3_600_000, v2.length));
+    agent.apply(assign(signer, trainer, 2, v2, 0, t - 30_000, 3_600_000, v2.length));
     Assignment oldRollback = rollback(1, v1, 2, t - 20_000);
     assertThat(agent.apply(oldRollback).result()).isEqualTo(DeviceAgent.Result.INSTALLED);
-    agent.apply(assign(signer, 3, v3, 0, t - 10_000, 3_600_000, v3.length));
+    agent.apply(assign(signer, trainer, 3, v3, 0, t - 10_000, 3_600_000, v3.length));
     var installed = agent.activeSlot().orElseThrow();
 
     // the captured rollback is still within its expiry, and correctly signed
@@ -223,7 +238,7 @@ class AgentSecurityTest {
     assertThat(agent.apply(rollback(2, v2, 3, now)).result()).isEqualTo(DeviceAgent.Result.INSTALLED);
     // running 2, but 3 has been accepted: a rollback that only undoes version 2 is not for this device
     assertThat(rejection(rollback(1, v1, 2, now + 1))).isEqualTo(Reason.ROLLBACK_REFUSED);
-    assertThat(rejection(assign(signer, 1, v1, 0, now + 1, 3_600_000, v1.length))).isEqualTo(Reason.ROLLBACK_REFUSED);
+    assertThat(rejection(assign(signer, trainer, 1, v1, 0, now + 1, 3_600_000, v1.length))).isEqualTo(Reason.ROLLBACK_REFUSED);
     assertThat(agent.activeVersion()).isEqualTo(2);
     assertThat(agent.highestAcceptedVersion()).isEqualTo(3);
   }
@@ -232,20 +247,20 @@ class AgentSecurityTest {
   void aManifestOlderThanTheTimeFloorIsRefusedWhateverTheDeviceClockSays() throws Exception {
     byte[] v3 = serveThreeVersions();
     long t = System.currentTimeMillis();
-    agent.apply(assign(signer, 2, v2, 0, t, 3_600_000, v2.length));
+    agent.apply(assign(signer, trainer, 2, v2, 0, t, 3_600_000, v2.length));
     var installed = agent.activeSlot().orElseThrow();
     // a higher version, correctly signed and unexpired, but issued before what the device accepted
-    assertThat(rejection(assign(signer, 3, v3, 0, t - 1, 3_600_000, v3.length))).isEqualTo(Reason.STALE_MANIFEST);
+    assertThat(rejection(assign(signer, trainer, 3, v3, 0, t - 1, 3_600_000, v3.length))).isEqualTo(Reason.STALE_MANIFEST);
     agent.close();
 
     // the device restarts with its clock two hours back: a manifest that expired before the
     // floor is expired, though the device clock says otherwise
     Clock behind = Clock.offset(Clock.systemUTC(), Duration.ofHours(-2));
     try (DeviceAgent restarted = agentAt(dir, behind).start()) {
-      Assignment old = assign(signer, 3, v3, 0, t - 7_200_000, 3_600_000, v3.length);
+      Assignment old = assign(signer, trainer, 3, v3, 0, t - 7_200_000, 3_600_000, v3.length);
       assertThat(rejection(restarted, old)).isEqualTo(Reason.EXPIRED);
       assertThat(restarted.activeSlot()).contains(installed);
-      assertThat(restarted.apply(assign(signer, 3, v3, 0, t + 1, 3_600_000, v3.length)).result())
+      assertThat(restarted.apply(assign(signer, trainer, 3, v3, 0, t + 1, 3_600_000, v3.length)).result())
           .isEqualTo(DeviceAgent.Result.INSTALLED);
     }
   }

@@ -7,12 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.client.agent.FakeArtifactServer.Mode;
 import dev.distill.client.agent.UpdateRejectedException.Reason;
-import dev.distill.client.http.PublisherClient;
 import dev.distill.client.sim.Students;
 import dev.distill.contract.ota.Ed25519Keys;
+import dev.distill.contract.ota.ImageSigner;
 import dev.distill.contract.ota.KeyRole;
 import dev.distill.contract.ota.ManifestSigner;
-import dev.distill.contract.ota.ManifestVerifier;
 import dev.distill.contract.ota.OtaApi;
 import dev.distill.contract.ota.OtaApi.Assignment;
 import dev.distill.contract.ota.RootAuthority;
@@ -46,6 +45,7 @@ class KeyRotationTest {
   final KeyPair keyB = Ed25519Keys.generate();
   final ManifestSigner signerA = certified(root, keyA, KeyRole.PUBLISHER, now.minus(Duration.ofDays(1)), Duration.ofDays(30));
   final ManifestSigner signerB = certified(root, keyB, KeyRole.PUBLISHER, now, Duration.ofDays(30));
+  final ImageSigner trainer = ImageSigner.certifiedBy(root, now.minus(Duration.ofDays(1)), Duration.ofDays(30));
   final byte[] v1 = Students.random(784, 16, 10, 1, 1);
   final byte[] v2 = Students.random(784, 16, 10, 2, 2);
   final byte[] v3 = Students.random(784, 16, 10, 3, 3);
@@ -76,13 +76,11 @@ class KeyRotationTest {
 
   /** A device (re)started in the same folder, pinning the same root: never re-provisioned. */
   DeviceAgent agent() throws Exception {
-    return new DeviceAgent(new DeviceAgent.Settings("dev-1", "token", MODEL, new ManifestVerifier(root.trust()), dir,
-        64L << 20, Duration.ofHours(1), false), new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)),
-            server.uri()), new OrtRuntime(1), scheduler, Runnable::run, Clock.systemUTC());
+    return AgentSecurityTest.device(root, dir, server, scheduler, Clock.systemUTC());
   }
 
   Assignment assign(ManifestSigner by, long version, byte[] artifact) {
-    return AgentSecurityTest.assign(by, version, artifact, 0, System.currentTimeMillis(), 3_600_000, artifact.length);
+    return AgentSecurityTest.assign(by, trainer, version, artifact, 0, System.currentTimeMillis(), 3_600_000, artifact.length);
   }
 
   /** What /v1/keys says: the root, key B and a revocation list. */

@@ -5,6 +5,8 @@ import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.model.ModelInterface;
 import dev.distill.contract.onnx.OnnxGraph;
 import dev.distill.contract.onnx.OnnxModel;
+import dev.distill.contract.ota.ImageSigner;
+import dev.distill.contract.ota.ImageStatement;
 import dev.distill.contract.proto.ModelVersion;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -96,5 +98,11 @@ public final class Students {
     return ModelVersion.newBuilder().setModelName(model).setVersion(version).setParentVersion(version - 1)
         .setCreatedAtMs(System.currentTimeMillis()).setArchitecture("test").setFormat("onnx")
         .setSha256(sha256(onnx)).setSizeBytes(onnx.length).setOnnx(ByteString.copyFrom(onnx)).build();
+  }
+
+  /** The record the trainer would publish with its image key: carrying its signature of the artifact. */
+  public static ModelVersion version(String model, long version, byte[] onnx, ImageSigner trainer) {
+    ModelVersion v = version(model, version, onnx);
+    return v.toBuilder().setImageSignature(trainer.sign(ImageStatement.of(v)).toProto()).build();
   }
 }

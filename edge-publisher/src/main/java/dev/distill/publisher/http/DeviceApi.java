@@ -188,7 +188,7 @@ final class DeviceApi {
       return new Assignment(deviceId, model, 0, null, 0, t.rolloutId(), false, null, null, poll, 0,
           "none/" + t.rolloutId());
     }
-    SignedManifest m = issuer.issue(model, v.version(), v.sha256(), v.length(), t.rolloutId(), t.rollback());
+    SignedManifest m = issuer.issue(model, v.version(), v.sha256(), v.length(), t.rolloutId(), t.rollback(), v.image());
     String eventId = t.rolloutId() + "/" + v.version() + (t.rollback() ? "/rollback" : "");
     return new Assignment(deviceId, model, v.version(), v.sha256(), v.length(), t.rolloutId(), t.rollback(), m,
         OtaApi.path(OtaApi.ARTIFACT, v.sha256()), poll, v.seenAtMs(), eventId);

@@ -2,6 +2,7 @@ package dev.distill.publisher.sign;
 
 import dev.distill.contract.ota.Manifest;
 import dev.distill.contract.ota.ManifestSigner;
+import dev.distill.contract.ota.SignedImage;
 import dev.distill.contract.ota.SignedManifest;
 import dev.distill.contract.proto.Rollout;
 import java.time.Clock;
@@ -61,7 +62,13 @@ public final class ManifestIssuer {
     return identity;
   }
 
-  public SignedManifest issue(String model, long version, String sha256, long length, String rolloutId, boolean rollback) {
+  /**
+   * @param image the trainer's signature of this version's artifact, passed on unchanged (a
+   *     rollback carries the older version's own); null when the version has none, and devices
+   *     then refuse it
+   */
+  public SignedManifest issue(String model, long version, String sha256, long length, String rolloutId, boolean rollback,
+      SignedImage image) {
     long now = clock.millis();
     // the assigner sets rollback for a version below the rollout's target, so the target is
     // higher; a rollout replaced between the two reads has a still higher target
@@ -71,13 +78,13 @@ public final class ManifestIssuer {
     Key key = new Key(model, version, sha256, length, rolloutId, rollback, rollbackFrom);
     Issued cached = cache.get(key);
     if (cached != null && now - cached.issuedAtMs() < ttl.toMillis() / 2 && cached.issuedAtMs() >= changedAtMs) {
-      return cached.signed();
+      return cached.signed().withImage(image);
     }
     if (cache.size() > MAX_CACHED) {
       cache.entrySet().removeIf(e -> now - e.getValue().issuedAtMs() >= ttl.toMillis() / 2);
     }
     SignedManifest signed = signer.sign(new Manifest(model, version, sha256, length, now, now + ttl.toMillis(),
-        rolloutId, rollback, rollbackFrom));
+        rolloutId, rollback, rollbackFrom), image);
     cache.put(key, new Issued(signed, now));
     return signed;
   }

@@ -1,5 +1,6 @@
 package dev.distill.publisher.state;
 
+import dev.distill.contract.ota.SignedImage;
 import dev.distill.contract.proto.ModelVersion;
 
 /**
@@ -13,5 +14,10 @@ public record VersionInfo(ModelVersion metadata, String sha256, long length, lon
 
   public long version() {
     return metadata.getVersion();
+  }
+
+  /** The trainer's signature of the artifact, as the version carried it; null when it carried none. */
+  public SignedImage image() {
+    return metadata.hasImageSignature() ? SignedImage.fromProto(metadata.getImageSignature()) : null;
   }
 }

@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes a published model version into the store and the view: its bytes are verified and
- * stored by hash, and only the metadata stays in memory. Forgets a version the controller
+ * stored by hash, and only the metadata stays in memory (with the trainer's image signature,
+ * which every manifest for the version carries to devices). Forgets a version the controller
  * pruned from the archive, and deletes its artifact unless a kept version has the same bytes.
  * Both run on the state reader's thread, so an artifact is never deleted between another
  * version's store and view updates.
@@ -56,6 +57,10 @@ public final class VersionIngest {
     }
     ModelVersion metadata = mv.toBuilder().clearArtifact().clearResumeState().setSha256(sha).setSizeBytes(length).build();
     view.applyVersion(metadata, sha, length, seenAtMs);
+    if (!mv.hasImageSignature()) {
+      log.warn("model {} v{} carries no image signature from the trainer: devices refuse it (the trainer needs "
+          + "DISTILL_TRAINER_SIGNING_KEY and DISTILL_TRAINER_SIGNING_CERT)", mv.getModelName(), mv.getVersion());
+    }
     return true;
   }
 

@@ -43,7 +43,7 @@ class AgentAgainstPublisherTest {
         float[] w1 = Students.gaussian(r, 784 * 256, 0.05);
         float[] w2 = Students.gaussian(r, 256 * 10, 0.1);
         byte[] v1 = Students.mlp(w1, new float[256], w2, new float[10], 784, 256, 10, 1);
-        publisher.ingest(Students.version("m", 1, v1), System.currentTimeMillis());
+        publisher.ingest(Students.version("m", 1, v1, TestPublishers.trainer(dir)), System.currentTimeMillis());
         TestPublishers.await("version 1 installed by polling", Duration.ofSeconds(30), () -> agent.activeVersion() == 1);
         long afterFull = client.downloadedBytes();
         assertThat(afterFull).isEqualTo(v1.length);
@@ -52,7 +52,7 @@ class AgentAgainstPublisherTest {
           w1[i] += 1e-4f; // a sparse small update: most weights unchanged
         }
         byte[] v2 = Students.mlp(w1, new float[256], w2, new float[10], 784, 256, 10, 2);
-        publisher.ingest(Students.version("m", 2, v2), System.currentTimeMillis());
+        publisher.ingest(Students.version("m", 2, v2, TestPublishers.trainer(dir)), System.currentTimeMillis());
         TestPublishers.await("version 2 installed", Duration.ofSeconds(30), () -> agent.activeVersion() == 2);
         long deltaBytes = client.downloadedBytes() - afterFull;
         assertThat(deltaBytes).as("a delta, not the full artifact").isLessThan(v2.length / 2);

@@ -9,6 +9,8 @@ import dev.distill.client.agent.UpdateRejectedException;
 import dev.distill.client.http.PublisherClient;
 import dev.distill.client.sim.Students;
 import dev.distill.contract.ota.Ed25519Keys;
+import dev.distill.contract.ota.ImageSigner;
+import dev.distill.contract.ota.ImageStatement;
 import dev.distill.contract.ota.KeyRole;
 import dev.distill.contract.ota.Manifest;
 import dev.distill.contract.ota.ManifestSigner;
@@ -91,13 +93,14 @@ class KeyRotationAgainstPublisherTest {
     Path keyA = dir.resolve("a/key.pem");
     KeyPair pairA = Ed25519Keys.create(keyA);
     Path certA = certify(root, pairA, dir.resolve("a/key.cert"));
+    ImageSigner trainer = ImageSigner.certifiedBy(root, now, Duration.ofDays(90));
     byte[] v1 = version(1);
     byte[] v2 = version(2);
 
     try (PublisherService publisher = publisher(keyA, certA, rootPub, null);
         DeviceAgent agent = device(publisher, pinned)) {
       agent.start();
-      publisher.ingest(Students.version("m", 1, v1), System.currentTimeMillis());
+      publisher.ingest(Students.version("m", 1, v1, trainer), System.currentTimeMillis());
       TestPublishers.await("v1 installed under key A", Duration.ofSeconds(30), () -> agent.activeVersion() == 1);
     }
 
@@ -108,8 +111,8 @@ class KeyRotationAgainstPublisherTest {
       assertThat(new PublisherClient(java.net.http.HttpClient.newHttpClient(), publisher.apiUri()).keys().keys())
           .extracting(OtaApi.PublicKeyInfo::keyId).containsExactly(publisher.keyId());
       agent.start();
-      publisher.ingest(Students.version("m", 1, v1), System.currentTimeMillis());
-      publisher.ingest(Students.version("m", 2, v2), System.currentTimeMillis());
+      publisher.ingest(Students.version("m", 1, v1, trainer), System.currentTimeMillis());
+      publisher.ingest(Students.version("m", 2, v2, trainer), System.currentTimeMillis());
       TestPublishers.await("v2 installed under key B", Duration.ofSeconds(30), () -> agent.activeVersion() == 2);
     }
 
@@ -122,23 +125,25 @@ class KeyRotationAgainstPublisherTest {
     ManifestSigner leaked = new ManifestSigner(pairA, SignedDocument.read(certA));
     try (PublisherService publisher = publisher(keyB, certB, rootPub, list);
         DeviceAgent agent = device(publisher, pinned)) {
-      assertThat(reason(agent, signedBy(leaked, 3, v3))).isEqualTo(UpdateRejectedException.Reason.KEY_REVOKED);
+      assertThat(reason(agent, signedBy(leaked, trainer, 3, v3))).isEqualTo(UpdateRejectedException.Reason.KEY_REVOKED);
       assertThat(agent.revocationSequence()).isEqualTo(1);
     }
     // restarted against a publisher that serves no revocation list (as before the revocation): it remembers
     try (PublisherService publisher = publisher(keyB, certB, rootPub, null);
         DeviceAgent agent = device(publisher, pinned)) {
       agent.start();
-      assertThat(reason(agent, signedBy(leaked, 3, v3))).isEqualTo(UpdateRejectedException.Reason.KEY_REVOKED);
+      assertThat(reason(agent, signedBy(leaked, trainer, 3, v3))).isEqualTo(UpdateRejectedException.Reason.KEY_REVOKED);
       assertThat(agent.activeVersion()).isEqualTo(2);
     }
   }
 
-  static OtaApi.Assignment signedBy(ManifestSigner signer, long version, byte[] artifact) {
+  /** A manifest signed by {@code signer}, carrying {@code trainer}'s genuine image statement of the artifact. */
+  static OtaApi.Assignment signedBy(ManifestSigner signer, ImageSigner trainer, long version, byte[] artifact) {
     long t = System.currentTimeMillis();
     String sha = Students.sha256(artifact);
+    Manifest m = new Manifest("m", version, sha, artifact.length, t, t + 3_600_000, "r", false, 0);
     return new OtaApi.Assignment("dev-1", "m", version, sha, artifact.length, "r", false,
-        signer.sign(new Manifest("m", version, sha, artifact.length, t, t + 3_600_000, "r", false, 0)),
+        signer.sign(m, trainer.sign(ImageStatement.of(m))),
         OtaApi.path(OtaApi.ARTIFACT, sha), 60, t, "r/" + version);
   }
 

@@ -59,7 +59,7 @@ class PushTest {
     assertThat(none.version()).isZero();
 
     byte[] v1 = Students.random(784, 8, 10, 1, 1);
-    publisher.ingest(Students.version("m", 1, v1), System.currentTimeMillis());
+    publisher.ingest(Students.version("m", 1, v1, TestPublishers.trainer(dir)), System.currentTimeMillis());
     Assignment pushed = events.poll(10, TimeUnit.SECONDS);
     assertThat(pushed).isNotNull();
     assertThat(pushed.version()).isEqualTo(1);
@@ -72,7 +72,8 @@ class PushTest {
     BlockingQueue<Assignment> again = new LinkedBlockingQueue<>();
     EventStream resumed = new EventStream(client, "dev-1", token, pushed.eventId(), scheduler, again::add).open();
     assertThat(again.poll(1500, TimeUnit.MILLISECONDS)).as("the device has this assignment already").isNull();
-    publisher.ingest(Students.version("m", 2, Students.random(784, 8, 10, 2, 2)), System.currentTimeMillis());
+    publisher.ingest(Students.version("m", 2, Students.random(784, 8, 10, 2, 2), TestPublishers.trainer(dir)),
+        System.currentTimeMillis());
     Assignment next = again.poll(10, TimeUnit.SECONDS);
     assertThat(next).isNotNull();
     assertThat(next.version()).isEqualTo(2);
@@ -83,7 +84,7 @@ class PushTest {
   @Test
   void theOpsPortServesPublisherMetricsWithoutDeviceIds() throws Exception {
     byte[] v1 = Students.random(784, 8, 10, 1, 1);
-    publisher.ingest(Students.version("m", 1, v1), System.currentTimeMillis());
+    publisher.ingest(Students.version("m", 1, v1, TestPublishers.trainer(dir)), System.currentTimeMillis());
     java.nio.file.Path part = dir.resolve("part");
     client.download(Students.sha256(v1), token, part, v1.length);
     Thread.sleep(1200); // two rollout ticks refresh the fleet gauges

@@ -154,7 +154,7 @@ class StreamFloodTest {
     String t0 = admin.register("d0", "m").token();
     String t1 = admin.register("d1", "m").token();
     byte[] v1 = Students.random(784, 8, 10, 1, 1);
-    publisher.ingest(Students.version("m", 1, v1), clock.millis());
+    publisher.ingest(Students.version("m", 1, v1, TestPublishers.trainer(dir)), clock.millis());
     TestPublishers.await("the rollout assigns v1", Duration.ofSeconds(10),
         () -> publisher.controller().assigner().target("d0", "m").version() == 1);
     assertThat(firstEvent(open("d0", t0)).version()).isEqualTo(1);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.distill.client.http.PublisherClient;
 import dev.distill.client.sim.Students;
+import dev.distill.contract.ota.ImageSigner;
+import dev.distill.contract.ota.ImageStatement;
 import dev.distill.contract.ota.OtaApi;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.kafka.EmbeddedKafka;
@@ -75,8 +77,9 @@ class RetentionIT {
       try (PublisherService publisher = PublisherService.start(a, Clock.systemUTC());
            KafkaProducer<String, ModelVersion> producer = producer(a)) {
         TestPublishers.await("publisher ready", Duration.ofSeconds(60), publisher::ready);
+        ImageSigner trainer = TestPublishers.trainer(dir);
         // as a trainer from before versions stopped carrying it: with the resume state inline
-        producer.send(new ProducerRecord<>(topics.studentModels().name(), "m", Students.version("m", 1, onnx.get(1L))
+        producer.send(new ProducerRecord<>(topics.studentModels().name(), "m", Students.version("m", 1, onnx.get(1L), trainer)
             .toBuilder().setResumeInline(ByteString.copyFrom(new byte[4096])).build())).get();
         TestPublishers.await("version 1 served", Duration.ofSeconds(60), () -> publisher.view().hasVersion("m", 1));
         String token = TestPublishers.admin(publisher).register("dev-1", "m").token();
@@ -84,7 +87,7 @@ class RetentionIT {
         client.report("dev-1", token, new OtaApi.Report("m", 1, "RUNNING", "", 10, 1, 2, 0, null, 0, "", null));
 
         for (long v = 2; v <= VERSIONS; v++) {
-          producer.send(new ProducerRecord<>(topics.studentModels().name(), "m", Students.version("m", v, onnx.get(v))))
+          producer.send(new ProducerRecord<>(topics.studentModels().name(), "m", Students.version("m", v, onnx.get(v), trainer)))
               .get();
         }
         TestPublishers.await("the archive pruned to " + kept, Duration.ofSeconds(90),
@@ -96,6 +99,8 @@ class RetentionIT {
         assertThat(archive.values().stream().filter(v -> v != null).toList()).allSatisfy(v -> {
           assertThat(v.getResumeStateCase()).isEqualTo(ModelVersion.ResumeStateCase.RESUMESTATE_NOT_SET);
           assertThat(v.getOnnx().toByteArray()).isEqualTo(onnx.get(v.getVersion()));
+          assertThat(ImageStatement.parse(v.getImageSignature().getStatement().toByteArray()))
+              .as("the trainer's image signature is archived with the version").isEqualTo(ImageStatement.of(v));
         });
         assertThat(publisher.store().artifacts()).containsExactlyInAnyOrderElementsOf(keptShas);
         assertThat(publisher.view().versionsInUse("m")).as("installed on dev-1, and the rollout's target")

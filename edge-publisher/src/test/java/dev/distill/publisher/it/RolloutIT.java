@@ -83,7 +83,8 @@ class RolloutIT {
   }
 
   static void publish(long version, byte[] onnx) throws Exception {
-    producer.send(new ProducerRecord<>(topics.studentModels().name(), MODEL, Students.version(MODEL, version, onnx))).get();
+    producer.send(new ProducerRecord<>(topics.studentModels().name(), MODEL,
+        Students.version(MODEL, version, onnx, TestPublishers.trainer(dir)))).get();
   }
 
   static Rollout rollout() {

@@ -49,23 +49,38 @@ class ManifestIssuerTest {
 
   @Test
   void aRollbackNamesTheRolloutTargetItRollsBackFrom() {
-    assertThat(payload(issuer.issue("m", 5, SHA, 10, "m:v7:1", true)).rollbackFrom()).isEqualTo(7);
-    assertThat(payload(issuer.issue("m", 7, SHA, 10, "m:v7:1", false)).rollbackFrom()).isZero();
+    assertThat(payload(issuer.issue("m", 5, SHA, 10, "m:v7:1", true, null)).rollbackFrom()).isEqualTo(7);
+    assertThat(payload(issuer.issue("m", 7, SHA, 10, "m:v7:1", false, null)).rollbackFrom()).isZero();
     // a state replaced between assigning and signing still gives a valid rollback
     rollout.set(null);
-    assertThat(payload(issuer.issue("m", 5, SHA, 10, "m:v7:1", true)).rollbackFrom()).isEqualTo(6);
+    assertThat(payload(issuer.issue("m", 5, SHA, 10, "m:v7:1", true, null)).rollbackFrom()).isEqualTo(6);
   }
 
   @Test
   void aSignatureIsReusedUntilTheRolloutChangesThenSignedAnew() {
-    SignedManifest first = issuer.issue("m", 7, SHA, 10, "m:v7:1", false);
+    SignedManifest first = issuer.issue("m", 7, SHA, 10, "m:v7:1", false, null);
     now.set(T0.plusSeconds(60));
-    assertThat(issuer.issue("m", 7, SHA, 10, "m:v7:1", false)).isEqualTo(first);
+    assertThat(issuer.issue("m", 7, SHA, 10, "m:v7:1", false, null)).isEqualTo(first);
     // pinned to 5 and unpinned: a device that accepted the rollback in between has a newer
     // time floor than the first signature
     rollout.set(rollout(7, T0.plusSeconds(90)));
     now.set(T0.plusSeconds(120));
-    SignedManifest again = issuer.issue("m", 7, SHA, 10, "m:v7:1", false);
+    SignedManifest again = issuer.issue("m", 7, SHA, 10, "m:v7:1", false, null);
     assertThat(payload(again).issuedAtMs()).isEqualTo(T0.plusSeconds(120).toEpochMilli());
+  }
+
+  @Test
+  void everyManifestCarriesTheTrainersImageSignatureOfItsVersionAlsoWhenTheSignatureIsReused() {
+    var root = new dev.distill.contract.ota.RootAuthority(dev.distill.contract.ota.Ed25519Keys.generate());
+    var trainer = dev.distill.contract.ota.ImageSigner.certifiedBy(root, T0, Duration.ofDays(1));
+    var v7 = trainer.sign(new dev.distill.contract.ota.ImageStatement("m", 7, SHA, 10));
+    var v5 = trainer.sign(new dev.distill.contract.ota.ImageStatement("m", 5, SHA, 10));
+    assertThat(issuer.issue("m", 7, SHA, 10, "m:v7:1", false, v7).image()).isEqualTo(v7);
+    SignedManifest rollback = issuer.issue("m", 5, SHA, 10, "m:v7:1", true, v5);
+    assertThat(rollback.image()).isEqualTo(v5);
+    now.set(T0.plusSeconds(60));
+    SignedManifest reused = issuer.issue("m", 5, SHA, 10, "m:v7:1", true, v5);
+    assertThat(reused.signature()).isEqualTo(rollback.signature());
+    assertThat(reused.image()).isEqualTo(v5);
   }
 }

@@ -45,6 +45,20 @@ class VersionIngestTest {
   }
 
   @Test
+  void theTrainersImageSignatureStaysWithTheVersionsMetadata() throws Exception {
+    var root = new dev.distill.contract.ota.RootAuthority(dev.distill.contract.ota.Ed25519Keys.generate());
+    var trainer = dev.distill.contract.ota.ImageSigner.certifiedBy(root, java.time.Instant.now(), java.time.Duration.ofDays(1));
+    byte[] onnx = Students.random(784, 8, 10, 1, 1);
+    ModelVersion signed = Students.version("m", 1, onnx, trainer);
+    assertThat(new VersionIngest(new ArtifactStore(dir), view).ingest(signed, 1)).isTrue();
+    VersionInfo info = view.version("m", 1).orElseThrow();
+    assertThat(info.image()).isEqualTo(dev.distill.contract.ota.SignedImage.fromProto(signed.getImageSignature()));
+    assertThat(info.image().certificate()).isEqualTo(trainer.certificate());
+    new VersionIngest(new ArtifactStore(dir), view).ingest(Students.version("m", 2, onnx), 2);
+    assertThat(view.version("m", 2).orElseThrow().image()).as("a version without one").isNull();
+  }
+
+  @Test
   void anArtifactAlreadyInTheStoreIsNotWrittenAgainOnReplay() throws Exception {
     ArtifactStore store = new ArtifactStore(dir);
     VersionIngest ingest = new VersionIngest(store, view);

@@ -5,6 +5,7 @@ import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.OffsetRange;
 import dev.distill.contract.proto.TrainerCheckpoint;
 import dev.distill.platform.topics.Topics;
+import dev.distill.trainer.sign.ImageKey;
 import dev.distill.trainer.stream.ResumeState;
 import dev.distill.trainer.stream.StudentLearner;
 import dev.distill.trainer.version.ModelVersions;
@@ -18,7 +19,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Commits a candidate in one transaction: the version (if the gate passed it), a checkpoint of
+ * Commits a candidate in one transaction: the version (if the gate passed it, signed with the
+ * trainer's image key when one is configured), a checkpoint of
  * the full resume state and of the published version's weights, and the consumed offsets. The committed model state therefore always
  * matches the committed offsets: a crash anywhere loses no sample and trains none twice.
  */
@@ -71,6 +73,9 @@ final class CandidateCommitter {
       ModelVersion mv = ModelVersions.build(learner.network(), new ModelVersions.Lineage(settings.modelName(),
           version, before.publishedVersion(), c.teacher().id(), c.teacher().version(), c.teacher().temperature(),
           settings.alpha(), c.ranges(), c.samplesTrained(), c.metrics(), labels(learner, c.decision())), c.at());
+      if (settings.images().isPresent()) {
+        mv = ImageKey.sign(mv, settings.images().get());
+      }
       outbox.send(new ProducerRecord<>(topics.studentModels().name(), settings.modelName(),
           topics.studentModels().valueSerde().serializer().serialize(topics.studentModels().name(), mv)));
     }

@@ -1,6 +1,7 @@
 package dev.distill.trainer.service;
 
 import dev.distill.contract.model.Architecture;
+import dev.distill.contract.ota.ImageSigner;
 import dev.distill.platform.config.ConfigException;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
@@ -9,6 +10,7 @@ import dev.distill.trainer.engine.EngineSettings;
 import dev.distill.trainer.engine.NoGpuException;
 import dev.distill.trainer.engine.TrainingDevice;
 import dev.distill.trainer.engine.TrainingEngine;
+import dev.distill.trainer.sign.ImageKey;
 import dev.distill.trainer.stream.LearningRate;
 import dev.distill.trainer.stream.ResumableOptimizer;
 import dev.distill.contract.model.TeacherManifest;
@@ -17,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -33,13 +36,15 @@ import java.util.regex.Pattern;
  * @param device           where the student trains: auto (the GPU when PyTorch sees one), cpu or gpu
  * @param teacher          the teacher's manifest, when the student takes a user's teacher's inputs
  * @param inputs           what the student takes: the teacher's inputs, or {@code pixels [N, D]}
+ * @param images           the trainer's image key that signs every published version ({@link ImageKey});
+ *                         empty when none is configured
  */
 public record TrainerSettings(String modelName, Architecture architecture, Optional<TeacherManifest> teacher,
     StudentInputs inputs, int batchSize,
     ResumableOptimizer.Kind optimizer, LearningRate learningRate, float momentum, float alpha, int replayCapacity,
     double replayRatio, long versionEverySamples, Duration versionEvery, double gateMargin,
     Validation validation, int threads, TrainingDevice device, String consumerGroup, int seed,
-    ServiceSettings service, KafkaSettings kafka) {
+    ServiceSettings service, KafkaSettings kafka, Optional<ImageSigner> images) {
 
   public static final String SERVICE_NAME = "student-trainer";
   public static final int DEFAULT_HTTP_PORT = 8082;
@@ -117,10 +122,11 @@ public record TrainerSettings(String modelName, Architecture architecture, Optio
     int seed = r.intValue("DISTILL_TRAINER_SEED", 1, 0, Integer.MAX_VALUE);
     ServiceSettings service = ServiceSettings.read(r, SERVICE_NAME, DEFAULT_HTTP_PORT);
     KafkaSettings kafka = KafkaSettings.read(r);
+    Optional<ImageSigner> images = ImageKey.read(r, Instant.now());
     r.validate();
     return new TrainerSettings(model, arch, teacher, inputs, batch, opt, new LearningRate(schedule, (float) lr, scheduleSteps),
         (float) momentum, (float) alpha, capacity, ratio, everySamples, every, margin, validation, threads, device, group,
-        seed, service, kafka);
+        seed, service, kafka, images);
   }
 
   /**

@@ -2,6 +2,13 @@ package dev.distill.trainer.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.distill.contract.ota.Ed25519Keys;
+import dev.distill.contract.ota.ImageStatement;
+import dev.distill.contract.ota.ImageVerifier;
+import dev.distill.contract.ota.KeyRole;
+import dev.distill.contract.ota.Manifest;
+import dev.distill.contract.ota.RootAuthority;
+import dev.distill.contract.ota.SignedImage;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.SoftTarget;
 import dev.distill.contract.proto.TrainerCheckpoint;
@@ -9,13 +16,16 @@ import dev.distill.contract.wire.Tensors;
 import dev.distill.kafka.EmbeddedKafka;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.topics.Topics;
+import dev.distill.trainer.sign.ImageKey;
 import dev.distill.trainer.stream.ResumeState;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * T = 20) stream in; versions come out monotonic with their provenance; bad records go to the
  * DLQ with reasons; an abrupt stop without commit (the fallback for a process kill) and a restart
  * end with every soft target trained exactly once in the committed state. Versions carry no
- * resume state: the restarted trainer gets the published version's weights from its checkpoint.
+ * resume state: the restarted trainer gets the published version's weights from its checkpoint. Every
+ * version carries the trainer's image signature, which verifies under the root that certified its key.
  */
 class TrainerServiceIT {
   private static final float T = QuickTeacher.T;
@@ -59,6 +70,13 @@ class TrainerServiceIT {
         "DISTILL_TRAINER_GATE_MARGIN", "0.02",
         // about 300 of the 6,000 soft targets are held out, fewer after the restart
         "DISTILL_TRAINER_VALIDATION_MIN", "50"));
+    // the trainer's image key, certified by an offline root as distill keys certify --role image does
+    RootAuthority root = new RootAuthority(Ed25519Keys.create(dir.resolve("root/root.pem")));
+    Path imageKey = dir.resolve("image/image.pem");
+    root.certify(Ed25519Keys.create(imageKey).getPublic(), KeyRole.IMAGE, Instant.now(), Duration.ofDays(90))
+        .write(dir.resolve("image/image.cert"));
+    env.put(ImageKey.KEY, imageKey.toString());
+    env.put(ImageKey.CERT, dir.resolve("image/image.cert").toString());
     TrainerSettings settings = TrainerSettings.read(ConfigReader.from(env));
     Topics topics = settings.kafka().topics();
     try (QuickTeacher teacher = new QuickTeacher(settings.kafka())) {
@@ -124,6 +142,12 @@ class TrainerServiceIT {
     // gradients accumulated across steps the student reached 0.32-0.54
     assertThat(newest.getMetricsOrThrow("validation_accuracy")).isGreaterThan(0.85);
     assertThat(newest.getMetricsOrThrow("validation_kl")).isPositive();
+    ImageVerifier device = new ImageVerifier(root.trust());
+    for (ModelVersion v : versions) {
+      Manifest m = new Manifest(v.getModelName(), v.getVersion(), v.getSha256(), v.getSizeBytes(), 0, Long.MAX_VALUE, "r", false, 0);
+      assertThat(device.verify(SignedImage.fromProto(v.getImageSignature()), m, Instant.now(), Set.of()))
+          .as("version %d is signed by the trainer's image key under the root", v.getVersion()).isEqualTo(ImageStatement.of(v));
+    }
     assertThat(versions).as("no version carries the trainer's resume state")
         .allSatisfy(v -> assertThat(v.getResumeStateCase()).isEqualTo(ModelVersion.ResumeStateCase.RESUMESTATE_NOT_SET));
     assertThat(gatesAgainst.get()).as("the restarted trainer measures candidates against the published version's weights")
