@@ -75,7 +75,8 @@ final class DevicesCommand implements Runnable {
       "The fleet in device-id order: installed and assigned version, latest status (the admin API, a page at a time).")
   static final class ListDevices extends RolloutCommand.Call {
     @Option(names = "--model", description = "only devices of this model") String model;
-    @Option(names = "--version", paramLabel = "N", description = "only devices with this version installed") Long version;
+    // not --version: picocli's standard option prints the CLI's version
+    @Option(names = "--installed", paramLabel = "N", description = "only devices with version N installed") Long version;
     @Option(names = "--status", description = "only devices whose latest report has this status (e.g. VERIFY_FAILED, NEVER_REPORTED)")
     String status;
     @Option(names = "--behind", description = "only devices not running the version assigned to them") boolean behind;

@@ -32,20 +32,41 @@ class WorkloadPolicyTest {
   /** Variables read outside the services' settings records: by DataHome and by the CLI's logging set-up. */
   private static final Set<String> READ_ELSEWHERE = Set.of("DISTILL_HOME", "DISTILL_LOG_FORMAT");
   private static final String SIGNING_MOUNT = "/etc/distill/signing/";
+  private static final String IMAGE_MOUNT = "/etc/distill/image/";
   @org.junit.jupiter.api.io.TempDir static Path keys;
 
   /** A root, a signing key and the root's certificate of it, under the Secret's file names. */
   static Path signingSecret() throws IOException {
     Path dir = keys.resolve("signing");
     if (!Files.exists(dir.resolve("signing-key.cert"))) {
-      var root = new dev.distill.contract.ota.RootAuthority(
-          dev.distill.contract.ota.Ed25519Keys.create(keys.resolve("root/root.pem")));
-      Files.copy(keys.resolve("root/root.pem.pub"), Files.createDirectories(dir).resolve("root.pem.pub"));
-      var key = dev.distill.contract.ota.Ed25519Keys.create(dir.resolve("signing-key.pem"));
-      root.certify(key.getPublic(), dev.distill.contract.ota.KeyRole.PUBLISHER, java.time.Instant.now(),
-          java.time.Duration.ofDays(1)).write(dir.resolve("signing-key.cert"));
+      Files.copy(root().publicPemPath, Files.createDirectories(dir).resolve("root.pem.pub"));
+      certified(dir, "signing-key", dev.distill.contract.ota.KeyRole.PUBLISHER);
     }
     return dir;
+  }
+
+  /** The trainer's image key and the same root's certificate of it, under its Secret's file names. */
+  static Path imageSecret() throws IOException {
+    Path dir = keys.resolve("image");
+    if (!Files.exists(dir.resolve("image-key.cert"))) {
+      certified(Files.createDirectories(dir), "image-key", dev.distill.contract.ota.KeyRole.IMAGE);
+    }
+    return dir;
+  }
+
+  private record Root(dev.distill.contract.ota.RootAuthority authority, Path publicPemPath) {}
+
+  private static Root root() throws IOException {
+    Path pem = keys.resolve("root/root.pem");
+    var authority = Files.exists(pem) ? dev.distill.contract.ota.RootAuthority.load(pem)
+        : new dev.distill.contract.ota.RootAuthority(dev.distill.contract.ota.Ed25519Keys.create(pem));
+    return new Root(authority, keys.resolve("root/root.pem.pub"));
+  }
+
+  private static void certified(Path dir, String name, dev.distill.contract.ota.KeyRole role) throws IOException {
+    var key = dev.distill.contract.ota.Ed25519Keys.create(dir.resolve(name + ".pem"));
+    root().authority().certify(key.getPublic(), role, java.time.Instant.now(), java.time.Duration.ofDays(1))
+        .write(dir.resolve(name + ".cert"));
   }
 
   static Stream<Object[]> workloads() {
@@ -168,6 +189,8 @@ class WorkloadPolicyTest {
     Path secret = signingSecret();
     // the files the Secret edge-publisher-signing-key mounts, as deploy/README.md makes them
     env.replaceAll((k, v) -> v.startsWith(SIGNING_MOUNT) ? secret.resolve(v.substring(SIGNING_MOUNT.length())).toString() : v);
+    Path image = imageSecret();
+    env.replaceAll((k, v) -> v.startsWith(IMAGE_MOUNT) ? image.resolve(v.substring(IMAGE_MOUNT.length())).toString() : v);
     ConfigReader reader = ConfigReader.from(env);
     readerFor(name).apply(reader);
     reader.validate();
