@@ -58,4 +58,42 @@ class OpsServerTest {
       assertThat(r.body()).contains("\"code\":\"NOT_FOUND\"");
     }
   }
+
+  @Test
+  void clientsThatNeverFinishTheirRequestDoNotStarveTheProbes() throws Exception {
+    try (OpsServer ops = OpsServer.start(0, Metrics.newRegistry("unit"))) {
+      ops.liveness("process", () -> Health.up("alive"));
+      java.util.List<java.net.Socket> slow = new java.util.ArrayList<>();
+      try {
+        // more stuck clients than the ops port has threads, each holding a half-sent request
+        for (int i = 0; i < OpsServer.THREADS * 4; i++) {
+          java.net.Socket s = new java.net.Socket("localhost", ops.port());
+          s.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          s.getOutputStream().flush();
+          slow.add(s);
+        }
+        for (int i = 0; i < 10; i++) {
+          HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + ops.port() + "/health/live"))
+              .timeout(java.time.Duration.ofSeconds(OpsServer.IDLE_TIMEOUT_MS / 1000 - 1)).build(), HttpResponse.BodyHandlers.ofString());
+          assertThat(r.statusCode()).isEqualTo(200);
+        }
+      } finally {
+        for (java.net.Socket s : slow) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void aBodyOrAnotherMethodIsRefusedWith405AndAHugeHeaderWith431() throws Exception {
+    try (OpsServer ops = OpsServer.start(0, Metrics.newRegistry("unit"))) {
+      HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + ops.port() + "/metrics"))
+          .POST(HttpRequest.BodyPublishers.ofString("x".repeat(100_000))).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(post.statusCode()).isEqualTo(405);
+      HttpResponse<String> huge = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + ops.port() + "/health/live"))
+          .header("X-Big", "y".repeat(20_000)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(huge.statusCode()).isEqualTo(431);
+    }
+  }
 }
