@@ -3,6 +3,7 @@ package dev.distill.trainer.service;
 import dev.distill.platform.config.ConfigException;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.lifecycle.GracefulShutdown;
+import java.time.Duration;
 
 /** {@code java ... TrainerMain}: reads {@code DISTILL_*} settings and runs the trainer until SIGTERM. */
 public final class TrainerMain {
@@ -20,10 +21,25 @@ public final class TrainerMain {
       System.exit(2);
       return;
     }
+    String failure = null;
     try (GracefulShutdown shutdown = GracefulShutdown.onSignal(TrainerSettings.SERVICE_NAME,
         settings.service().shutdownTimeout())) {
-      shutdown.register("trainer", new TrainerService(settings).start());
-      shutdown.await();
+      TrainerService trainer = shutdown.register("trainer", new TrainerService(settings).start());
+      // the loop ends on SIGTERM (the hook closes it) or on a fatal error: fencing by another
+      // incarnation, a broker gone for longer than the producer's timeouts, out of memory
+      while (!trainer.awaitStop(Duration.ofSeconds(1))) {
+        // waiting
+      }
+      failure = trainer.failure().orElse(null);
+      if (failure == null) {
+        shutdown.await(); // SIGTERM: let the hook finish closing
+      }
+    }
+    if (failure != null) {
+      // a process that no longer trains must not look alive: exit, and Kubernetes restarts it
+      // (a new incarnation fences the old transaction and resumes from the last commit)
+      System.err.println(TrainerSettings.SERVICE_NAME + ": training stopped: " + failure);
+      System.exit(1);
     }
   }
 }

@@ -27,6 +27,8 @@ final class TrainerMetrics {
   volatile double sliceExamples;
   volatile double sliceLabelled;
   volatile double lag;
+  /** System.nanoTime() when the training loop last came round. */
+  volatile long loopNanos = System.nanoTime();
 
   TrainerMetrics(String model, DoubleSupplier publishedVersion) {
     registry = Metrics.newRegistry(TrainerSettings.SERVICE_NAME);
@@ -63,6 +65,10 @@ final class TrainerMetrics {
         "the newest published version number; flat for long = no new version");
     Gauge.builder("distill.trainer.consumer.lag", () -> lag).tag("model", model).baseUnit("records")
         .description("soft targets not yet consumed").register(registry);
+    // the lag gauge keeps its last value when the loop stops coming round: this one grows instead
+    Gauge.builder("distill.trainer.loop.age", () -> (System.nanoTime() - loopNanos) / 1e9).tag("model", model)
+        .baseUnit("seconds").description("time since the training loop last came round; grows while it is stuck")
+        .register(registry);
   }
 
   private Counter counter(String name, String model, String description) {

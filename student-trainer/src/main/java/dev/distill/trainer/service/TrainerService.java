@@ -62,12 +62,35 @@ public final class TrainerService implements AutoCloseable {
     TrainingEngine engine = settings.startEngine();
     ops = OpsServer.start(settings.service().httpPort(), metrics.registry)
         .readiness("trainer", () -> failure.get() == null && running ? Health.up(settings.modelName())
-            : Health.down(failure.get() == null ? "not running" : failure.get()));
+            : Health.down(failure.get() == null ? "not running" : failure.get()))
+        .liveness("trainer", this::liveness);
+    metrics.loopNanos = System.nanoTime();
     running = true;
     loop = new TrainingLoop(settings, clock, metrics, observer, () -> running, p -> progress = p);
     thread = new Thread(() -> runLoop(engine), "trainer-" + settings.modelName());
     thread.start();
     return this;
+  }
+
+  /**
+   * Down once the loop has failed (the process then exits, {@link TrainerMain}) or while it has
+   * not come round for the stall timeout: stuck in a call that does not return.
+   */
+  private Health liveness() {
+    if (failure.get() != null) {
+      return Health.down("training stopped: " + failure.get());
+    }
+    Duration since = Duration.ofNanos(System.nanoTime() - metrics.loopNanos);
+    if (running && since.compareTo(settings.stallTimeout()) > 0) {
+      return Health.down("the training loop has not come round for " + since.toSeconds() + " s (stall timeout "
+          + settings.stallTimeout() + ")");
+    }
+    return Health.up("loop came round " + since.toMillis() + " ms ago");
+  }
+
+  /** Why the loop stopped on its own (not by {@link #close}), if it did. */
+  public java.util.Optional<String> failure() {
+    return java.util.Optional.ofNullable(failure.get());
   }
 
   public Progress progress() {

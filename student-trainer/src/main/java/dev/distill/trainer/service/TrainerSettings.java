@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
  * @param device           where the student trains: auto (the GPU when PyTorch sees one), cpu or gpu
  * @param teacher          the teacher's manifest, when the student takes a user's teacher's inputs
  * @param inputs           what the student takes: the teacher's inputs, or {@code pixels [N, D]}
+ * @param stallTimeout     the training loop not coming round for this long (stuck in a call) fails
+ *                         the liveness check, so that Kubernetes restarts the pod
  * @param images           the trainer's image key that signs every published version ({@link ImageKey});
  *                         empty when none is configured
  */
@@ -44,7 +46,7 @@ public record TrainerSettings(String modelName, Architecture architecture, Optio
     ResumableOptimizer.Kind optimizer, LearningRate learningRate, float momentum, float alpha, int replayCapacity,
     double replayRatio, long versionEverySamples, Duration versionEvery, double gateMargin,
     Validation validation, int threads, TrainingDevice device, String consumerGroup, int seed,
-    ServiceSettings service, KafkaSettings kafka, Optional<ImageSigner> images) {
+    Duration stallTimeout, ServiceSettings service, KafkaSettings kafka, Optional<ImageSigner> images) {
 
   public static final String SERVICE_NAME = "student-trainer";
   public static final int DEFAULT_HTTP_PORT = 8082;
@@ -120,13 +122,17 @@ public record TrainerSettings(String modelName, Architecture architecture, Optio
     TrainingDevice device = r.enumValue(DEVICE, TrainingDevice.AUTO, TrainingDevice.class);
     String group = r.string("DISTILL_TRAINER_CONSUMER_GROUP", "distill-trainer-" + model);
     int seed = r.intValue("DISTILL_TRAINER_SEED", 1, 0, Integer.MAX_VALUE);
+    // above the longest call the loop makes: a commit waits for the broker up to the producer's
+    // max.block.ms and delivery timeout (2 min)
+    Duration stall = r.duration("DISTILL_TRAINER_STALL_TIMEOUT", Duration.ofMinutes(5), Duration.ofSeconds(10),
+        Duration.ofHours(1));
     ServiceSettings service = ServiceSettings.read(r, SERVICE_NAME, DEFAULT_HTTP_PORT);
     KafkaSettings kafka = KafkaSettings.read(r);
     Optional<ImageSigner> images = ImageKey.read(r, Instant.now());
     r.validate();
     return new TrainerSettings(model, arch, teacher, inputs, batch, opt, new LearningRate(schedule, (float) lr, scheduleSteps),
         (float) momentum, (float) alpha, capacity, ratio, everySamples, every, margin, validation, threads, device, group,
-        seed, service, kafka, images);
+        seed, stall, service, kafka, images);
   }
 
   /**

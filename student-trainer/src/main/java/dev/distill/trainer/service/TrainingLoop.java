@@ -126,6 +126,7 @@ final class TrainingLoop {
           }
         }
         metrics.lag = source.lag();
+        metrics.loopNanos = System.nanoTime();
         boolean due = System.nanoTime() - lastConsideredNanos >= settings.versionEvery().toNanos();
         if (due && (acceptedSinceConsidered > 0 || outbox.open())) {
           consider();

@@ -145,4 +145,35 @@ class TrainerCrashIT {
     System.out.printf("TrainerCrashIT: killed with %d of %d samples committed; %d versions, %d checkpoints%n",
         committedAtKill, SAMPLES, versions.size(), checkpoints.size());
   }
+
+  @Test
+  void aFencedTrainerExitsNonZeroAndItsSuccessorTrainsEverySoftTargetOnce() throws Exception {
+    TrainerSettings s = TrainerSettings.read(ConfigReader.from(settings()));
+    try (QuickTeacher teacher = new QuickTeacher(s.kafka())) {
+      teacher.produce(0, SAMPLES / 2);
+      Process first = startTrainer("fenced-1");
+      await("the first trainer's first commit", () -> committed(s) > 0);
+
+      // a second incarnation with the same transactional id fences the first, which learns it at
+      // its next commit: it must stop for good and say so with its exit code, not linger as a
+      // process whose liveness says fine while it no longer trains
+      Process second = startTrainer("fenced-2");
+      // the rest of the stream arrives once the second has fenced the first (it logs its start
+      // after that), so that the first has something to commit
+      await("the second trainer's start", () -> Files.exists(LOGS.resolve("fenced-2.log"))
+          && Files.readString(LOGS.resolve("fenced-2.log")).contains("samples committed"));
+      teacher.produce(SAMPLES / 2, SAMPLES);
+      assertThat(first.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("the fenced trainer exits").isTrue();
+      assertThat(first.exitValue()).isEqualTo(1);
+      assertThat(Files.readString(LOGS.resolve("fenced-1.log"))).contains("training stopped");
+
+      long toTrain = HeldOutIds.trainedCount(s, "s-", SAMPLES);
+      await("every soft target in the committed state", () -> committed(s) >= toTrain);
+      assertThat(second.isAlive()).isTrue();
+      second.destroy();
+      assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("a graceful stop on SIGTERM").isTrue();
+      assertThat(committed(s)).isEqualTo(toTrain);
+      assertThat(checkpoints(s)).extracting(TrainerCheckpoint::getSamplesTrained).isSorted();
+    }
+  }
 }
