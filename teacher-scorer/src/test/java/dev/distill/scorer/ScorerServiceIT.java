@@ -55,7 +55,13 @@ class ScorerServiceIT {
     }
   }
 
-  /** Sends samples [from, to) with a malformed record after every 100th: garbage, wrong shape, NaN, oversized in turn. */
+  /** Just under the producer's 1 MiB: the dead letter (this plus its reason headers) would not fit uncut. */
+  static final int NEAR_LIMIT_BYTES = 1_048_400;
+
+  /**
+   * Sends samples [from, to) with a malformed record after every 100th: garbage, wrong shape, NaN,
+   * oversized in turn; the first oversized one is just under the broker's record limit.
+   */
   private static void sendWithMalformed(MnistStream stream, int from, int to) throws InterruptedException {
     for (int start = from; start < to; start += 100) {
       stream.send(start, start + 100, 0);
@@ -66,9 +72,14 @@ class ScorerServiceIT {
         case 0 -> new byte[] {(byte) 0xff, (byte) 0xff, (byte) k};
         case 1 -> stream.sample(k).toBuilder().setFeatures(Tensors.uint8(new byte[27 * 29], 27, 29)).build().toByteArray();
         case 2 -> stream.sample(k).toBuilder().setFeatures(Tensors.float32(nan, 28, 28)).build().toByteArray();
-        default -> stream.sample(k).toBuilder().setFeatures(Tensors.float32(new float[2 * 784], 2, 784)).build().toByteArray();
+        default -> k == 3 ? new byte[NEAR_LIMIT_BYTES]
+            : stream.sample(k).toBuilder().setFeatures(Tensors.float32(new float[2 * 784], 2, 784)).build().toByteArray();
       };
-      stream.sendRaw("bad-" + k, bad, new RecordHeaders());
+      RecordHeaders headers = new RecordHeaders();
+      if (k == 3) {
+        headers.add("origin", "a camera".getBytes(StandardCharsets.UTF_8));
+      }
+      stream.sendRaw("bad-" + k, bad, headers);
     }
   }
 
@@ -156,6 +167,17 @@ class ScorerServiceIT {
         "non-finite", 25L, "oversized", 25L, "undecodable", 25L, "wrong-shape", 25L)));
     assertThat(dead).allSatisfy(r -> assertThat(r.headers().lastHeader(DeadLetters.SOURCE_TOPIC).value())
         .asString(StandardCharsets.UTF_8).isEqualTo("it.samples"));
+    List<ConsumerRecord<byte[], byte[]>> cut = dead.stream().filter(r -> r.headers().lastHeader(DeadLetters.TRUNCATED) != null).toList();
+    assertThat(cut).as("only the record at the limit is cut").hasSize(1);
+    ConsumerRecord<byte[], byte[]> nearLimit = cut.get(0);
+    assertThat(new String(nearLimit.key(), StandardCharsets.UTF_8)).isEqualTo("bad-3");
+    assertThat(nearLimit.headers().lastHeader(DeadLetters.TRUNCATED).value()).asString(StandardCharsets.UTF_8)
+        .isEqualTo(Integer.toString(NEAR_LIMIT_BYTES));
+    assertThat(nearLimit.headers().lastHeader(DeadLetters.VALUE_SHA256).value()).asString(StandardCharsets.UTF_8)
+        .isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(new byte[NEAR_LIMIT_BYTES])));
+    assertThat(nearLimit.headers().lastHeader("origin").value()).asString(StandardCharsets.UTF_8).isEqualTo("a camera");
+    assertThat(nearLimit.value().length).isBetween(DeadLetters.MAX_BYTES - 10_000, DeadLetters.MAX_BYTES);
   }
 
   @Test
