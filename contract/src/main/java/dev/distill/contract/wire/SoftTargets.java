@@ -9,6 +9,11 @@ public final class SoftTargets {
   public static final String TYPE = SoftTarget.getDescriptor().getFullName();
   /** Tolerance on the sum of a distribution: float32 rounding over thousands of classes. */
   static final double SUM_TOLERANCE = 1e-3;
+  /**
+   * Classes a soft target may name, at most: a large language model's vocabulary (about 256k)
+   * fits with room; the dense vector of this many is 4 MiB.
+   */
+  public static final int MAX_CLASSES = 1 << 20;
 
   private SoftTargets() {}
 
@@ -31,8 +36,8 @@ public final class SoftTargets {
     if (t.getSampleId().isEmpty()) {
       throw new MalformedMessageException(TYPE, "sample_id", "is empty");
     }
-    if (t.getNumClasses() < 2) {
-      throw new MalformedMessageException(TYPE, "num_classes", "must be >= 2, got " + t.getNumClasses());
+    if (t.getNumClasses() < 2 || t.getNumClasses() > MAX_CLASSES) {
+      throw new MalformedMessageException(TYPE, "num_classes", "must be within 2.." + MAX_CLASSES + ", got " + t.getNumClasses());
     }
     if (!(t.getTemperature() > 0) || !Float.isFinite(t.getTemperature())) {
       throw new MalformedMessageException(TYPE, "temperature", "must be a positive number, got " + t.getTemperature());
@@ -59,6 +64,10 @@ public final class SoftTargets {
    */
   public static float[] dense(SoftTarget t) {
     int n = t.getNumClasses();
+    if (n < 2 || n > MAX_CLASSES) {
+      // the vector is allocated from this number: a record must not choose how much memory it costs
+      throw new MalformedMessageException(TYPE, "num_classes", "must be within 2.." + MAX_CLASSES + ", got " + n);
+    }
     float[] p = new float[n];
     if (t.getProbsCount() > 0) {
       if (t.getProbsCount() != n) {
