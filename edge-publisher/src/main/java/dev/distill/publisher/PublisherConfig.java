@@ -36,6 +36,8 @@ import java.util.List;
  * @param maxStreams open event streams at most on a replica (one per device)
  * @param reports how often a device may report, and how much one report counts in the gates
  * @param retention how many versions per model the archive and the artifact store keep beyond those in use
+ * @param kafkaLostAfter a replica that has not reached Kafka for this long is not ready: it
+ *     would answer from a view that no longer follows the topics
  */
 public record PublisherConfig(
     KafkaSettings kafka,
@@ -57,7 +59,8 @@ public record PublisherConfig(
     ArtifactStore.DeltaLimits deltaLimits,
     int maxStreams,
     ReportLimits reports,
-    RetentionPolicy retention) {
+    RetentionPolicy retention,
+    Duration kafkaLostAfter) {
 
   public static final String PORT = "DISTILL_PUBLISHER_PORT";
   public static final String ADMIN_PORT = "DISTILL_PUBLISHER_ADMIN_PORT";
@@ -94,6 +97,7 @@ public record PublisherConfig(
   public static final String REPORT_MAX_LABELLED = "DISTILL_REPORT_MAX_LABELLED";
   public static final String REPORT_MAX_INFERENCES = "DISTILL_REPORT_MAX_INFERENCES";
   public static final String ARCHIVE_KEEP = "DISTILL_ARCHIVE_KEEP";
+  public static final String KAFKA_LOST_AFTER = "DISTILL_KAFKA_LOST_AFTER";
 
   /** The variable a signing-file problem is about, as the one-line problem a ConfigException lists. */
   public static String describe(SigningFiles.Problem p) {
@@ -187,11 +191,12 @@ public record PublisherConfig(
         r.longValue(REPORT_MAX_LABELLED, 500, 0, Long.MAX_VALUE),
         r.longValue(REPORT_MAX_INFERENCES, 10_000_000, 0, Long.MAX_VALUE));
     Duration commandTimeout = r.duration(COMMAND_TIMEOUT, Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5));
+    Duration lostAfter = r.duration(KAFKA_LOST_AFTER, Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofHours(1));
     int keep = r.intValue(ARCHIVE_KEEP, RetentionPolicy.DEFAULT_KEEP, RetentionPolicy.MIN_KEEP, 100_000);
     r.validate();
     return new PublisherConfig(kafka, service, port, adminPort, admin, operators, signing, artifacts, ttl, poll, keepAlive,
         maxBody, controller, rollouts, commandTimeout, deltaDepth, new ArtifactStore.DeltaLimits(deltaCache, deltaComputations), maxStreams,
-        reports, new RetentionPolicy(keep));
+        reports, new RetentionPolicy(keep), lostAfter);
   }
 
   @Override

@@ -110,6 +110,12 @@ public final class PublisherService implements AutoCloseable {
     ops.readiness("state", () -> stateLog.caughtUp() ? Health.up("state topics read") : Health.down("reading state topics"));
     if (stateLog instanceof KafkaStateLog k) {
       ops.liveness("state-reader", () -> k.failure() == null ? Health.up("reading") : Health.down(k.failure().toString()));
+      // cut off from Kafka, a replica would hand out assignments from a view that no longer moves:
+      // out of the Service until it is back (it stays alive: restarting does not bring the broker back)
+      ops.readiness("kafka", () -> k.sinceContact().compareTo(config.kafkaLostAfter()) <= 0
+          ? Health.up("broker answered " + k.sinceContact().toMillis() + " ms ago")
+          : Health.down("no answer from Kafka for " + k.sinceContact().toSeconds() + " s (DISTILL_KAFKA_LOST_AFTER "
+              + config.kafkaLostAfter() + ")"));
     }
     ticker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "publisher-rollouts");

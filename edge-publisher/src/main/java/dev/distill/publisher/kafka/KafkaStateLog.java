@@ -74,6 +74,10 @@ public final class KafkaStateLog implements StateLog {
   private final RolloutCommandTopic commands;
   private final List<Consumer<RolloutOutcome>> outcomeListeners = new CopyOnWriteArrayList<>();
   private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+  /** How often the reader asks the broker for an answer when no record says it is there. */
+  private static final long CONTACT_PROBE_NANOS = Duration.ofSeconds(5).toNanos();
+  /** System.nanoTime() of the broker's last answer to this replica's reader. */
+  private volatile long contactNanos = System.nanoTime();
 
   public KafkaStateLog(KafkaSettings kafka, Topics topics, FleetView view, VersionIngest ingest) {
     this.topics = topics;
@@ -144,8 +148,17 @@ public final class KafkaStateLog implements StateLog {
       consumer.pause(models);
       boolean archiveRead = false;
       log.info("reading publisher state from {} partitions", partitions.size());
+      long probed = System.nanoTime();
       while (running) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+        var records = consumer.poll(Duration.ofMillis(100));
+        if (!records.isEmpty()) {
+          contactNanos = System.nanoTime();
+        } else if (System.nanoTime() - probed > CONTACT_PROBE_NANOS) {
+          // a quiet topic and a lost broker look alike to poll(): ask the broker something
+          probed = System.nanoTime();
+          probeContact(partitions);
+        }
+        for (ConsumerRecord<String, byte[]> r : records) {
           try {
             apply(r);
           } catch (InvalidProtocolBufferException | RuntimeException e) {
@@ -172,6 +185,20 @@ public final class KafkaStateLog implements StateLog {
     } finally {
       consumer.close(Duration.ofSeconds(5));
     }
+  }
+
+  private void probeContact(List<TopicPartition> partitions) {
+    try {
+      consumer.endOffsets(partitions.subList(0, 1), Duration.ofSeconds(2));
+      contactNanos = System.nanoTime();
+    } catch (org.apache.kafka.common.errors.TimeoutException unreachable) {
+      // the broker did not answer: contactNanos keeps its age
+    }
+  }
+
+  /** How long ago the broker last answered this replica's state reader. */
+  public Duration sinceContact() {
+    return Duration.ofNanos(System.nanoTime() - contactNanos);
   }
 
   private void apply(ConsumerRecord<String, byte[]> r) throws InvalidProtocolBufferException {

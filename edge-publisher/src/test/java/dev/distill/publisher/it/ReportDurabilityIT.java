@@ -8,6 +8,7 @@ import dev.distill.platform.config.KafkaSettings;
 import dev.distill.publisher.PublisherConfig;
 import dev.distill.publisher.PublisherService;
 import dev.distill.publisher.TestPublishers;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -31,7 +32,7 @@ class ReportDurabilityIT {
   void a202MeansTheReportIsInKafkaAndWithoutABrokerTheDeviceIsTold503() throws Exception {
     EmbeddedKafka broker = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).port(0).controllerPort(0).build().start();
     PublisherConfig config = TestPublishers.config(dir, Map.of(KafkaSettings.BOOTSTRAP, broker.bootstrapServers(),
-        KafkaSettings.PARTITIONS, "1"));
+        KafkaSettings.PARTITIONS, "1", PublisherConfig.KAFKA_LOST_AFTER, "5s"));
     try (PublisherService publisher = PublisherService.start(config, Clock.systemUTC())) {
       TestPublishers.await("publisher ready", Duration.ofSeconds(60), publisher::ready);
       String token = TestPublishers.admin(publisher).register("dev-1", "m").token();
@@ -54,8 +55,23 @@ class ReportDurabilityIT {
       assertThat(refused.body()).contains("STATE_UNAVAILABLE");
       // bounded by the report's own timeout (5 s) and the producer's max.block.ms (5 s), not a minute
       assertThat(seconds).as("seconds to the 503").isLessThan(30);
+
+      // cut off from Kafka for longer than DISTILL_KAFKA_LOST_AFTER, the replica leaves the Service
+      TestPublishers.await("readiness down", Duration.ofSeconds(60), () -> ready(publisher).statusCode() == 503);
+      assertThat(ready(publisher).body()).contains("no answer from Kafka");
+      assertThat(http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + publisher.opsPort() + "/health/live"))
+          .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).as("alive all the same").isEqualTo(200);
     } finally {
       broker.close();
+    }
+  }
+
+  private HttpResponse<String> ready(PublisherService p) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + p.opsPort() + "/health/ready")).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
     }
   }
 
