@@ -120,7 +120,9 @@ public final class DeviceAgent implements AutoCloseable {
   /** Loads the model of the active slot (after a reboot), then listens and polls. */
   public DeviceAgent start() {
     try {
-      Optional<Slots.Slot> slot = slots.active();
+      // a power cut leaves the old or the new slot active, never a half-written one; a slot whose
+      // bytes changed on the disk since is not run either
+      Optional<Slots.Slot> slot = slots.activeIntact();
       if (slot.isPresent()) {
         LoadedModel m = runtime.load(slot.get().file());
         String problem = HealthCheck.probe(m);

@@ -62,6 +62,42 @@ public final class Slots {
     return slot(p, target).orElseThrow();
   }
 
+  /**
+   * The active slot, once its file is checked against the hash it was installed with: a slot whose
+   * bytes changed on the disk since (a failing flash, a hand's edit) is left for the previous one,
+   * and with no intact slot there is none. Costs a read of the model: run it at start-up.
+   */
+  public synchronized Optional<Slot> activeIntact() throws IOException {
+    Optional<Slot> active = active();
+    if (active.isEmpty() || intact(active.get())) {
+      return active;
+    }
+    Optional<Slot> previous = revert();
+    if (previous.isPresent() && intact(previous.get())) {
+      return previous;
+    }
+    if (previous.isPresent()) {
+      revert(); // no previous left: nothing is active
+    }
+    return Optional.empty();
+  }
+
+  static boolean intact(Slot slot) throws IOException {
+    if (!Files.exists(slot.file())) {
+      return false;
+    }
+    try (java.io.InputStream in = Files.newInputStream(slot.file())) {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[64 * 1024];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        sha.update(buf, 0, n);
+      }
+      return java.util.HexFormat.of().formatHex(sha.digest()).equals(slot.sha256());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Makes the previous slot active again (after a failed health check). */
   public synchronized Optional<Slot> revert() throws IOException {
     Properties p = state();
