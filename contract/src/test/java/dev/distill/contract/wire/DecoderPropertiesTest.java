@@ -7,12 +7,12 @@ import dev.distill.contract.proto.SoftTarget;
 import dev.distill.contract.proto.TopK;
 import dev.distill.contract.testing.Allocations;
 import dev.distill.contract.testing.Allocations.Outcome;
+import dev.distill.contract.testing.Mutations;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -63,32 +63,19 @@ class DecoderPropertiesTest {
         .isLessThanOrEqualTo(bound(input.length));
   }
 
-  /** A valid record with up to eight bytes overwritten, and possibly cut short or extended. */
-  static Arbitrary<byte[]> mutationsOf(byte[] valid) {
-    Arbitrary<int[]> edits = Arbitraries.integers().between(0, Integer.MAX_VALUE).array(int[].class).ofMinSize(1).ofMaxSize(16);
-    Arbitrary<Integer> newLength = Arbitraries.integers().between(0, valid.length + 64);
-    return Combinators.combine(edits, newLength, Arbitraries.of(true, false)).as((e, len, resize) -> {
-      byte[] b = resize ? java.util.Arrays.copyOf(valid, len) : valid.clone();
-      for (int i = 0; i + 1 < e.length && b.length > 0; i += 2) {
-        b[e[i] % b.length] = (byte) e[i + 1];
-      }
-      return b;
-    });
-  }
-
   @Provide
   Arbitrary<byte[]> mutatedSamples() {
-    return mutationsOf(SAMPLE);
+    return Mutations.of(SAMPLE);
   }
 
   @Provide
   Arbitrary<byte[]> mutatedJsonSamples() {
-    return mutationsOf(SAMPLE_JSON);
+    return Mutations.of(SAMPLE_JSON);
   }
 
   @Provide
   Arbitrary<byte[]> mutatedSoftTargets() {
-    return mutationsOf(SOFT_TARGET);
+    return Mutations.of(SOFT_TARGET);
   }
 
   @Provide
