@@ -8,7 +8,6 @@ import dev.distill.contract.testing.Mutations;
 import java.security.KeyPair;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
