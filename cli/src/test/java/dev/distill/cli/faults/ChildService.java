@@ -60,6 +60,7 @@ final class ChildService implements AutoCloseable {
     return false;
   }
 
+  /** SIGKILL; a kill is not an exit of its own, so {@link #ensureRunning} does not count it. */
   synchronized void kill() throws InterruptedException {
     process.destroyForcibly().waitFor();
   }
@@ -74,6 +75,7 @@ final class ChildService implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
+  /** Starts after the first: after a kill, or after an exit that {@link #ensureRunning} found. */
   synchronized int restarts() {
     return starts - 1;
   }
