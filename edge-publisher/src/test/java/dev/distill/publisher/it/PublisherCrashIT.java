@@ -129,7 +129,8 @@ class PublisherCrashIT {
     long revision = paused.path("revision").asLong();
     assertThat(paused.path("state").asText()).isEqualTo("PAUSED");
     Map<String, Long> before = assignments(devices, tokens);
-    assertThat(before.values()).as("a paused two-wave rollout: some devices on v2, the rest on v1").contains(1L, 2L);
+    assertThat(before.values()).as("a paused two-wave rollout: its first wave on v2, the others not").contains(2L)
+        .anyMatch(v -> v != 2L);
 
     for (int kill = 1; kill <= 3; kill++) {
       publisher.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
