@@ -71,6 +71,14 @@ final class ChildService implements AutoCloseable {
     return process.waitFor(within.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
+  /** Resident memory of the running process in MiB, from /proc (Linux); -1 when it is not running. */
+  synchronized double residentMiB() throws IOException {
+    if (process == null || !process.isAlive()) {
+      return -1;
+    }
+    return Rss.ofPid(process.pid());
+  }
+
   synchronized boolean alive() {
     return process != null && process.isAlive();
   }
