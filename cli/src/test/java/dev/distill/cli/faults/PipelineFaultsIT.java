@@ -2,8 +2,6 @@ package dev.distill.cli.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.distill.cli.Distill;
-import dev.distill.contract.data.DataHome;
 import dev.distill.contract.data.Dataset;
 import dev.distill.contract.data.Datasets;
 import dev.distill.contract.data.LabelledImages;
@@ -63,21 +61,7 @@ class PipelineFaultsIT {
   @BeforeEach
   void startThePipeline() throws Exception {
     Files.createDirectories(LOGS);
-    Datasets.ensureAvailable(Dataset.MNIST);
-    Path data = Files.createDirectories(home.resolve("data"));
-    Files.createSymbolicLink(data.resolve(Dataset.MNIST.cliName()), DataHome.resolve().datasetDir(Dataset.MNIST));
-    String previousHome = System.setProperty(DataHome.PROPERTY, home.toString());
-    try {
-      // a teacher in seconds: one epoch of a small MLP, into this test's data home
-      assertThat(Distill.commandLine().execute("teacher", "train", "--dataset", "mnist", "--arch", "mlp:784-128-10",
-          "--epochs", "1")).isZero();
-    } finally {
-      if (previousHome == null) {
-        System.clearProperty(DataHome.PROPERTY);
-      } else {
-        System.setProperty(DataHome.PROPERTY, previousHome);
-      }
-    }
+    TestHome.prepare(home);
     broker = KafkaBrokerProcess.builder().dataDir(home.resolve("kafka")).build().start();
     Map<String, String> common = Map.of("DISTILL_HOME", home.toString(), "DISTILL_BOOTSTRAP_SERVERS",
         broker.bootstrapServers(), "DISTILL_PARTITIONS", "2", "DISTILL_HTTP_PORT", "0");

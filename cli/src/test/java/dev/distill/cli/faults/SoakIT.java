@@ -2,10 +2,8 @@ package dev.distill.cli.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.distill.cli.Distill;
 import dev.distill.cli.demo.DemoKeys;
 import dev.distill.client.sim.Fleet;
-import dev.distill.contract.data.DataHome;
 import dev.distill.contract.data.Dataset;
 import dev.distill.contract.data.Datasets;
 import dev.distill.contract.data.LabelledImages;
@@ -67,12 +65,7 @@ class SoakIT {
     long samples = Long.getLong("distill.soak.samples", 1_000_000);
     int deviceCount = Integer.getInteger("distill.soak.devices", 1_000);
     Files.createDirectories(OUT);
-    Datasets.ensureAvailable(Dataset.MNIST);
-    Path data = Files.createDirectories(home.resolve("data"));
-    Files.createSymbolicLink(data.resolve(Dataset.MNIST.cliName()), DataHome.resolve().datasetDir(Dataset.MNIST));
-    System.setProperty(DataHome.PROPERTY, home.toString());
-    assertThat(Distill.commandLine().execute("teacher", "train", "--dataset", "mnist", "--arch", "mlp:784-128-10",
-        "--epochs", "1")).isZero();
+    TestHome.prepare(home);
     DemoKeys keys = DemoKeys.create(home.resolve("keys"));
 
     try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder().dataDir(home.resolve("kafka")).build().start()) {
