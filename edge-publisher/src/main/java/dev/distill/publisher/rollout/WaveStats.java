@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * @param devices wave devices whose reports the wave waits for: every device of the wave but the offline
  * @param offline wave devices that have not reported at all within {@link RolloutSettings#deviceTimeout()}
- *     of the wave's start: they count neither as reported nor as needed
+ *     of the wave's start and had not reported on the new version before it: they count neither
+ *     as reported nor as needed
  * @param running devices that run the new version and report RUNNING with an acceptable error rate
  * @param failed devices that could not install or run it under this rollout
  * @param accuracy on-device accuracy of the new version, weighted by labelled samples (null: none reported)
@@ -80,7 +81,10 @@ public record WaveStats(
         continue;
       }
       DeviceReport rep = view.latestReport(d.id()).orElse(null);
-      if (offlineCounts && (rep == null || rep.getReportedAtMs() < r.getWaveStartedAtMs())) {
+      // a device of an earlier wave has said what it makes of the new version: it is not awaited
+      boolean answered = rep != null && (rep.getInstalledVersion() == r.getTargetVersion()
+          || (rep.getRolloutId().equals(r.getRolloutId()) && failure(rep.getStatus())));
+      if (offlineCounts && !answered && (rep == null || rep.getReportedAtMs() < r.getWaveStartedAtMs())) {
         offline++; // silent since the wave began, for longer than a device may be: switched off or gone
         continue;
       }

@@ -292,6 +292,12 @@ class RolloutControllerTest {
     WaveStats s = controller.stats(rollout());
     assertThat(s.offline()).isEqualTo(silent.size());
     assertThat(s.devices()).isEqualTo(wave.size() - silent.size());
+    // a canary that ran the new version before this wave and has been quiet since is not offline
+    String canary = wave.get(wave.size() - 1);
+    clock.ms = waveStart - 1;
+    report(canary, 1, DeviceReport.Status.RUNNING, 0.9);
+    clock.ms = waveStart + Duration.ofMinutes(10).toMillis();
+    assertThat(controller.stats(rollout()).offline()).isEqualTo(silent.size());
     controller.tick();
     assertThat(rollout().getCurrentWave()).as("the devices still there decided the wave").isEqualTo(2);
     assertThat(rollout().getState()).isEqualTo(State.ACTIVE);
