@@ -47,11 +47,15 @@ final class KeysCommand implements Runnable {
     Path out;
 
     RootAuthority root() {
-      try {
-        return RootAuthority.load(rootPem);
-      } catch (IOException | IllegalArgumentException e) {
-        throw new UserError("--root " + rootPem + " is not a readable root key with its .pub beside it: " + e.getMessage());
-      }
+      return loadRoot(rootPem);
+    }
+  }
+
+  static RootAuthority loadRoot(Path rootPem) {
+    try {
+      return RootAuthority.load(rootPem);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new UserError("--root " + rootPem + " is not a readable root key with its .pub beside it: " + e.getMessage());
     }
   }
 
@@ -160,9 +164,7 @@ final class KeysCommand implements Runnable {
         throw new UserError(cert + " exists: rotate into an empty folder");
       }
       // the root and the grant first: no new key without a certificate for it
-      Signing signing = new Signing();
-      signing.rootPem = rootPem;
-      RootAuthority root = signing.root();
+      RootAuthority root = loadRoot(rootPem);
       grant.role();
       java.security.KeyPair pair;
       try {

@@ -8,6 +8,7 @@ import dev.distill.contract.data.Dataset;
 import dev.distill.contract.data.Datasets;
 import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.data.Split;
+import dev.distill.kafka.FreePorts;
 import dev.distill.kafka.KafkaBrokerProcess;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
@@ -15,7 +16,6 @@ import dev.distill.platform.ingest.DatasetProducer;
 import dev.distill.platform.ingest.KafkaClients;
 import dev.distill.platform.topics.Topics;
 import dev.distill.publisher.PublisherConfig;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,12 +53,6 @@ class SoakIT {
 
   @TempDir Path home;
 
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void aMillionSamplesAndAThousandDevices() throws Exception {
     Assumptions.assumeTrue(Boolean.getBoolean("distill.soak"), "the soak runs with -Ddistill.soak=true");
@@ -72,12 +66,10 @@ class SoakIT {
       Map<String, String> common = Map.of("DISTILL_HOME", home.toString(), "DISTILL_BOOTSTRAP_SERVERS",
           broker.bootstrapServers(), "DISTILL_PARTITIONS", "2");
       KafkaSettings kafka = KafkaSettings.read(ConfigReader.from(common));
-      Map<String, Integer> ops = new LinkedHashMap<>();
-      for (String s : List.of("scorer", "trainer", "publisher")) {
-        ops.put(s, freePort());
-      }
-      int api = freePort();
-      int admin = freePort();
+      int[] ports = FreePorts.pick(5);
+      Map<String, Integer> ops = Map.of("scorer", ports[0], "trainer", ports[1], "publisher", ports[2]);
+      int api = ports[3];
+      int admin = ports[4];
       String adminToken = "soak-admin-token-0123456789abcdef";
       Map<String, String> scorerEnv = new HashMap<>(common);
       scorerEnv.putAll(Map.of("DISTILL_HTTP_PORT", ops.get("scorer").toString(), "DISTILL_ORT_THREADS", "1",

@@ -83,19 +83,7 @@ public final class Slots {
   }
 
   static boolean intact(Slot slot) throws IOException {
-    if (!Files.exists(slot.file())) {
-      return false;
-    }
-    try (java.io.InputStream in = Files.newInputStream(slot.file())) {
-      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[64 * 1024];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        sha.update(buf, 0, n);
-      }
-      return java.util.HexFormat.of().formatHex(sha.digest()).equals(slot.sha256());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Files.exists(slot.file()) && DeviceAgent.sha256(Files.readAllBytes(slot.file())).equals(slot.sha256());
   }
 
   /** Makes the previous slot active again (after a failed health check). */

@@ -9,12 +9,12 @@ import dev.distill.client.sim.Students;
 import dev.distill.contract.ota.OtaApi.Assignment;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.kafka.EmbeddedKafka;
+import dev.distill.kafka.FreePorts;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.topics.Topics;
 import dev.distill.publisher.PublisherConfig;
 import dev.distill.publisher.TestPublishers;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -58,12 +58,6 @@ class PublisherCrashIT {
     }
   }
 
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   Process start(Map<String, String> env) throws Exception {
     Files.createDirectories(LOGS);
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -87,9 +81,10 @@ class PublisherCrashIT {
   @Test
   void aPublisherKilledThreeTimesComesBackWithItsDevicesRolloutAndAssignments() throws Exception {
     broker = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).port(0).controllerPort(0).build().start();
-    int api = freePort();
-    int admin = freePort();
-    int ops = freePort();
+    int[] ports = FreePorts.pick(3);
+    int api = ports[0];
+    int admin = ports[1];
+    int ops = ports[2];
     Map<String, String> env = new HashMap<>(Map.of(
         KafkaSettings.BOOTSTRAP, broker.bootstrapServers(), KafkaSettings.PARTITIONS, "1",
         PublisherConfig.PORT, Integer.toString(api), PublisherConfig.ADMIN_PORT, Integer.toString(admin),
