@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       TrainerCommand.class,
       ExperimentCommand.class,
       GpuCheckCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Distill implements Runnable {
