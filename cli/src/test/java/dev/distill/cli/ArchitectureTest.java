@@ -77,8 +77,8 @@ class ArchitectureTest {
   }
 
   @Test
-  void embeddedBrokerIsUsedOnlyByTheCli() {
-    check(noClasses().that().resideOutsideOfPackages("dev.distill.kafka..", "dev.distill.cli..")
+  void embeddedBrokerIsUsedOnlyByTheCliAndTheBench() {
+    check(noClasses().that().resideOutsideOfPackages("dev.distill.kafka..", "dev.distill.cli..", "dev.distill.bench..")
         .should().dependOnClassesThat().resideInAPackage("dev.distill.kafka.."));
   }
 }

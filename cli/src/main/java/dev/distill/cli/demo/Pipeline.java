@@ -239,13 +239,19 @@ public final class Pipeline {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
-  /** Streams {@code total} samples of the split into the samples topic (shuffled, all labelled). */
+  /** Streams {@code total} samples of the split into the samples topic (shuffled, all labelled), as fast as it goes. */
   public DatasetProducer.Summary produce(LabelledImages train, long total, LongConsumer progress)
+      throws InterruptedException {
+    return produce(train, total, 0, progress);
+  }
+
+  /** As {@link #produce(LabelledImages, long, LongConsumer)}, at {@code ratePerSecond} samples a second (0: no limit). */
+  public DatasetProducer.Summary produce(LabelledImages train, long total, double ratePerSecond, LongConsumer progress)
       throws InterruptedException {
     Topics topics = kafka.topics();
     try (KafkaProducer<String, Sample> producer = KafkaClients.producer(kafka, topics.samples(), "distill-demo")) {
       return new DatasetProducer(producer, topics.samples(), Clock.systemUTC())
-          .send(train, new DatasetProducer.Options(total, 0, SHUFFLE_SEED, 1.0), n -> {
+          .send(train, new DatasetProducer.Options(total, ratePerSecond, SHUFFLE_SEED, 1.0), n -> {
             produced.set(n);
             progress.accept(n);
           });
@@ -372,6 +378,10 @@ public final class Pipeline {
 
   public String bootstrapServers() {
     return broker.bootstrapServers();
+  }
+
+  public KafkaSettings kafka() {
+    return kafka;
   }
 
   /** Every published version of a model, oldest first, with its ONNX bytes. */

@@ -43,6 +43,11 @@ public final class TopicFollower<K, V> implements AutoCloseable {
     /** One record; {@code value} is null for a tombstone. */
     void record(K key, V value, long offset) throws Exception;
 
+    /** One record, with its partition (what the follower calls); by default {@link #record(Object, Object, long)}. */
+    default void record(K key, V value, int partition, long offset) throws Exception {
+      record(key, value, offset);
+    }
+
     /** Everything that was in the topic at the start has been handed over. */
     default void caughtUp() throws Exception {}
 
@@ -145,7 +150,7 @@ public final class TopicFollower<K, V> implements AutoCloseable {
             log.warn("{}: skipping the undecodable record at offset {}: {}", topic.name(), r.offset(), e.getMessage());
             continue;
           }
-          handler.record(key, value, r.offset());
+          handler.record(key, value, r.partition(), r.offset());
         }
         if (!caughtUp && reached(end)) {
           handler.caughtUp();
