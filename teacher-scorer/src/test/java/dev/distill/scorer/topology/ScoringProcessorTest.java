@@ -49,18 +49,19 @@ class ScoringProcessorTest {
         .withLoggingDisabled().build();
     buffer.init(context.getStateStoreContext(), buffer);
     context.addStateStore(buffer);
-    // what the changelog held at the last commit before a crash: two samples waiting for their batch
+    // what the changelog held at the last commit before a crash: two samples waiting for their
+    // batch, in slots that were reused out of input order
     Sample a = TestSamples.image("a", 1, 1);
     Sample b = TestSamples.image("b", 2, 2);
     Header trace = new RecordHeader("trace-id", "t-1".getBytes(StandardCharsets.UTF_8));
-    buffer.put(0L, new RawRecord(a.getId().getBytes(StandardCharsets.UTF_8), a.toByteArray(), new Header[] {trace},
+    buffer.put(1L, new RawRecord(a.getId().getBytes(StandardCharsets.UTF_8), a.toByteArray(), new Header[] {trace},
         "distill.samples", 3, 1000, 11).toBytes());
-    buffer.put(1L, new RawRecord(b.getId().getBytes(StandardCharsets.UTF_8), b.toByteArray(), new Header[0],
+    buffer.put(0L, new RawRecord(b.getId().getBytes(StandardCharsets.UTF_8), b.toByteArray(), new Header[0],
         "distill.samples", 3, 1001, 12).toBytes());
 
     ScoringProcessor processor = new ScoringProcessor(
         new ScoringOptions(20, 0, 256, Duration.ofMillis(20), 1 << 20), live,
-        new ScoringMetrics(new SimpleMeterRegistry()), Clock.systemUTC());
+        new ScoringMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), Runnable::run);
     processor.init(context);
     context.setCurrentSystemTimeMs(1_000);
     Sample c = TestSamples.image("c", 3, 3);
