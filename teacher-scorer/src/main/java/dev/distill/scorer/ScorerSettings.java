@@ -93,7 +93,8 @@ public record ScorerSettings(
     boolean teacherSync = r.bool(TEACHER_SYNC, false);
     int ortThreads = r.intValue(ORT_THREADS, 2, 1, 256);
     // off: spinning intra-op threads take the CPU that the Kafka clients (and, in the demo, the
-    // broker) need between batches; on 2 cores ScorerBenchmark measured 2.4x the records/s without
+    // broker) need between batches; on 2 cores the scorer did 2.4x the records/s without (measured
+    // when inference still ran on the stream thread)
     boolean ortSpinning = r.bool(ORT_SPINNING, false);
     ExecutionProvider provider = r.enumValue(EXECUTION_PROVIDER, ExecutionProvider.AUTO, ExecutionProvider.class);
     ScoringOptions scoring = new ScoringOptions(
