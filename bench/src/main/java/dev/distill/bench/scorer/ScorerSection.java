@@ -46,7 +46,7 @@ public final class ScorerSection implements Section {
   @Override
   public void run(BenchContext ctx) throws Exception {
     boolean quick = ctx.quick();
-    int samples = quick ? 5_000 : 120_000;
+    int samples = quick ? 5_000 : 100_000;
     long warm = Duration.ofMillis(quick ? 150 : 700).toNanos();
     long measure = Duration.ofMillis(quick ? 350 : 2_000).toNanos();
     byte[] teacher = Teachers.mlp(7, Teachers.MLP);

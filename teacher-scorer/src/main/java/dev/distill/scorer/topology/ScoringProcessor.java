@@ -38,11 +38,15 @@ import org.slf4j.LoggerFactory;
  * Records that can be scored wait in a batch, kept both in memory and in the task's changelogged
  * buffer store (see the package documentation for why that makes batching exactly-once).
  *
- * <p>A full (or overdue) batch is scored on the {@code inference} executor while the stream
- * thread goes on reading, decoding and writing: the teacher neither waits for Kafka nor Kafka for
- * the teacher. Its outputs are forwarded later, on the stream thread, in input order, and only
- * then are its records deleted from the buffer store; a batch still in flight at a commit is
- * therefore still buffered in that commit, exactly like a batch that is not full yet.
+ * <p>A full (or overdue) batch is stacked into the teacher's input on the stream thread and run
+ * on the {@code inference} executor, while the stream thread goes on reading, decoding, encoding
+ * and writing: the teacher neither waits for Kafka nor Kafka for the teacher, and the inference
+ * thread does nothing but run the teacher (a profile of it, when it also fitted, stacked and
+ * encoded, found it outside the runtime in about half of its samples, while the runtime's other
+ * intra-op thread slept). The outputs are softened,
+ * encoded and forwarded later, on the stream thread, in input order, and only then are the
+ * batch's records deleted from the buffer store; a batch still in flight at a commit is therefore
+ * still buffered in that commit, exactly like a batch that is not full yet.
  */
 final class ScoringProcessor implements Processor<byte[], byte[], Object, Object> {
   private static final Logger log = LoggerFactory.getLogger(ScoringProcessor.class);
@@ -62,11 +66,15 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
    */
   private record Pending(long slot, RawRecord raw, Sample sample, UnscorableSampleException rejected, long arrivalMs) {}
 
-  /** What one record of a scored batch becomes: a soft target, or the reason for its dead letter. */
-  private record Outcome(SoftTarget target, UnscorableSampleException rejected) {}
+  /**
+   * A batch ready for the teacher: the version that scores it, each record's group of samples of
+   * the same shapes (one run per group) and row in it, or why it cannot be scored.
+   */
+  private record Prepared(Teacher teacher, List<BatchInput> groups, int[] groupOf, int[] rowOf,
+      UnscorableSampleException[] rejected) {}
 
   /** A batch handed to the executor; its records stay in the store until it is forwarded. */
-  private record InFlight(List<Pending> records, CompletableFuture<Outcome[]> outcomes) {}
+  private record InFlight(List<Pending> records, Prepared prepared, CompletableFuture<float[][][]> logits) {}
 
   private final ScoringOptions options;
   private final TeacherProvider teachers;
@@ -167,33 +175,105 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
     }
   }
 
-  /** Hands the pending records to the executor as one batch; waits only when too many are in flight. */
+  /**
+   * Prepares the pending records as one batch (on the stream thread, so the inference thread only
+   * ever runs the teacher) and hands it to the executor; waits only when too many are in flight.
+   */
   private void submit() {
     List<Pending> batch = List.copyOf(pending);
     pending.clear();
-    inFlight.add(new InFlight(batch, CompletableFuture.supplyAsync(() -> score(batch), inference)));
+    TeacherProvider.Lease lease = teachers.acquire();
+    CompletableFuture<float[][][]> logits = new CompletableFuture<>();
+    Prepared prepared;
+    try {
+      prepared = prepare(batch, lease.teacher());
+      inference.execute(() -> run(prepared, logits, lease));
+    } catch (RuntimeException | Error e) {
+      lease.close();
+      throw e;
+    }
+    inFlight.add(new InFlight(batch, prepared, logits));
     while (inFlight.size() > MAX_IN_FLIGHT) {
       forward(inFlight.poll());
     }
     forwardScored();
   }
 
+  /** Fits every record to the teacher and stacks the samples of each shape into one input. */
+  private static Prepared prepare(List<Pending> batch, Teacher teacher) {
+    int n = batch.size();
+    UnscorableSampleException[] rejected = new UnscorableSampleException[n];
+    Map<String, List<Integer>> groups = new LinkedHashMap<>();
+    Admission.Fit[] fits = new Admission.Fit[n];
+    for (int i = 0; i < n; i++) {
+      Pending p = batch.get(i);
+      rejected[i] = p.rejected();
+      if (rejected[i] == null) {
+        try {
+          fits[i] = Admission.fit(p.sample(), teacher);
+          groups.computeIfAbsent(fits[i].key(), k -> new ArrayList<>()).add(i);
+        } catch (UnscorableSampleException e) {
+          rejected[i] = e;
+        }
+      }
+    }
+    List<BatchInput> inputs = new ArrayList<>();
+    int[] groupOf = new int[n];
+    int[] rowOf = new int[n];
+    for (List<Integer> group : groups.values()) {
+      BatchInput input = new BatchInput(teacher.manifest(), fits[group.get(0)], group.size());
+      for (int i : group) {
+        groupOf[i] = inputs.size();
+        rowOf[i] = input.rows();
+        input.add(batch.get(i).sample(), fits[i]);
+      }
+      inputs.add(input);
+    }
+    return new Prepared(teacher, inputs, groupOf, rowOf, rejected);
+  }
+
+  /**
+   * On the executor: runs the teacher on every group of a batch. Touches neither the context nor
+   * the store, which belong to the stream thread. Always runs, also for a batch whose task has
+   * closed meanwhile (it then skips the teacher), so that the lease is always released, and
+   * released here, never under a running batch.
+   */
+  private void run(Prepared p, CompletableFuture<float[][][]> out, TeacherProvider.Lease lease) {
+    try {
+      if (out.isDone()) {
+        return;
+      }
+      float[][][] logits = new float[p.groups().size()][][];
+      for (int g = 0; g < logits.length; g++) {
+        BatchInput input = p.groups().get(g);
+        long start = System.nanoTime();
+        logits[g] = p.teacher().logits(input.batch());
+        metrics.batch(input.rows(), System.nanoTime() - start);
+      }
+      out.complete(logits);
+    } catch (Throwable t) {
+      out.completeExceptionally(t);
+    } finally {
+      lease.close();
+    }
+  }
+
   /** Forwards the batches whose scoring is done, oldest first, up to the first that is not. */
   private void forwardScored() {
-    while (!inFlight.isEmpty() && inFlight.peek().outcomes().isDone()) {
+    while (!inFlight.isEmpty() && inFlight.peek().logits().isDone()) {
       forward(inFlight.poll());
     }
   }
 
   /**
-   * Forwards a batch's outputs in input order (waiting for them if need be) and frees its slots.
-   * A failure of the teacher is rethrown here, on the stream thread: it stops the thread and
-   * aborts the transaction, and the batch's records are read or restored again.
+   * Softens and forwards a batch's outputs in input order (waiting for its logits if need be) and
+   * frees its slots. A failure of the teacher is rethrown here, on the stream thread: it stops the
+   * thread and aborts the transaction, and the batch's records are read or restored again.
    */
   private void forward(InFlight batch) {
-    Outcome[] outcomes;
+    float[][][] logits;
     try {
-      outcomes = batch.outcomes().join();
+      logits = batch.logits().join();
     } catch (CompletionException e) {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
@@ -203,74 +283,29 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
       }
       throw e;
     }
+    Prepared p = batch.prepared();
+    Teacher teacher = p.teacher();
     List<Pending> records = batch.records();
-    for (int i = 0; i < outcomes.length; i++) {
-      Pending p = records.get(i);
-      if (outcomes[i].target() != null) {
-        forward(p, outcomes[i].target());
+    for (int i = 0; i < records.size(); i++) {
+      Pending r = records.get(i);
+      if (p.rejected()[i] != null) {
+        deadLetter(r.raw(), p.rejected()[i]);
+        continue;
+      }
+      double[] q = Softening.ensembleRow(logits[p.groupOf()[i]], p.rowOf()[i], teacher.numClasses(),
+          options.temperature());
+      if (q == null) {
+        deadLetter(r.raw(), new UnscorableSampleException(DlqReason.NON_FINITE_OUTPUT,
+            "teacher " + teacher.id() + " v" + teacher.version() + " gave a non-finite logit for this sample"));
       } else {
-        deadLetter(p.raw(), outcomes[i].rejected());
+        forward(r, encoder.encode(r.sample(), teacher, q));
       }
     }
-    for (Pending p : records) {
-      buffer.delete(p.slot());
-      slots.clear((int) p.slot());
+    for (Pending r : records) {
+      buffer.delete(r.slot());
+      slots.clear((int) r.slot());
     }
     metrics.buffered(-records.size());
-  }
-
-  /**
-   * On the executor: scores the batch with one teacher version, one run per group of samples of
-   * the same shapes. Touches neither the context nor the store, which belong to the stream thread.
-   */
-  private Outcome[] score(List<Pending> batch) {
-    int n = batch.size();
-    Outcome[] outcomes = new Outcome[n];
-    try (TeacherProvider.Lease lease = teachers.acquire()) {
-      Teacher teacher = lease.teacher();
-      UnscorableSampleException[] rejected = new UnscorableSampleException[n];
-      Map<String, List<Integer>> groups = new LinkedHashMap<>();
-      Admission.Fit[] fits = new Admission.Fit[n];
-      for (int i = 0; i < n; i++) {
-        Pending p = batch.get(i);
-        rejected[i] = p.rejected();
-        if (rejected[i] == null) {
-          try {
-            fits[i] = Admission.fit(p.sample(), teacher);
-            groups.computeIfAbsent(fits[i].key(), k -> new ArrayList<>()).add(i);
-          } catch (UnscorableSampleException e) {
-            rejected[i] = e;
-          }
-        }
-      }
-      float[][][] logits = new float[n][][];
-      int[] rowOf = new int[n];
-      for (List<Integer> group : groups.values()) {
-        BatchInput input = new BatchInput(teacher.manifest(), fits[group.get(0)], group.size());
-        for (int i : group) {
-          rowOf[i] = input.rows();
-          input.add(batch.get(i).sample(), fits[i]);
-        }
-        long start = System.nanoTime();
-        float[][] out = teacher.logits(input.batch());
-        metrics.batch(input.rows(), System.nanoTime() - start);
-        for (int i : group) {
-          logits[i] = out;
-        }
-      }
-      for (int i = 0; i < n; i++) {
-        if (rejected[i] != null) {
-          outcomes[i] = new Outcome(null, rejected[i]);
-          continue;
-        }
-        double[] q = Softening.ensembleRow(logits[i], rowOf[i], teacher.numClasses(), options.temperature());
-        outcomes[i] = q == null
-            ? new Outcome(null, new UnscorableSampleException(DlqReason.NON_FINITE_OUTPUT,
-                "teacher " + teacher.id() + " v" + teacher.version() + " gave a non-finite logit for this sample"))
-            : new Outcome(encoder.encode(batch.get(i).sample(), teacher, q), null);
-      }
-    }
-    return outcomes;
   }
 
   private void forward(Pending p, SoftTarget target) {
@@ -296,7 +331,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
     // and scores them; a batch not started yet is not started at all
     int held = pending.size();
     for (InFlight batch : inFlight) {
-      batch.outcomes().cancel(false);
+      batch.logits().cancel(false);
       held += batch.records().size();
     }
     metrics.buffered(-held);

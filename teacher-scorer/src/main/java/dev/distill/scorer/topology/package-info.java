@@ -34,7 +34,8 @@
  * <ul>
  *   <li>A batch is handed to an inference thread when full (in {@code process}) or when its
  *       oldest record has waited the maximum wait (a {@code WALL_CLOCK_TIME} punctuator). The
- *       inference thread only computes: it touches neither the processor context nor the store.
+ *       inference thread only runs the teacher: it touches neither the processor context nor the
+ *       store.
  *       Outputs are forwarded only on the stream thread, inside its current transaction, batch
  *       after batch in input order, and a batch's slots are deleted in that same call. A batch
  *       still being scored at a commit is therefore in the committed buffer, like one not yet
@@ -45,8 +46,8 @@
  *       tombstone), however many batches went through: a record buffered and scored between two
  *       commits costs the changelog nothing. Since slots are reused out of input order, a restore
  *       orders the records by offset.
- *   <li>A batch holds a lease on one teacher version from its first row to its last encoded
- *       output, so a hot swap lands between batches. A record re-scored after a crash may get a
+ *   <li>A batch holds a lease on one teacher version from its first row to the end of its run
+ *       (its outputs then name that version), so a hot swap lands between batches. A record re-scored after a crash may get a
  *       newer version than the aborted attempt used; only the committed soft target exists, and it
  *       names the version that scored it.
  *   <li>An inference failure (the runtime, not a sample) is thrown, not dead-lettered: rethrown

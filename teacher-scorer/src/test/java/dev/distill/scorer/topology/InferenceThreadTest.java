@@ -3,6 +3,7 @@ package dev.distill.scorer.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.distill.contract.model.TeacherManifest;
 import dev.distill.contract.model.TeacherStore;
 import dev.distill.contract.proto.Sample;
 import dev.distill.contract.proto.SoftTarget;
@@ -12,6 +13,8 @@ import dev.distill.scorer.onnx.OnnxTeacherLoader;
 import dev.distill.scorer.teacher.LiveTeacher;
 import dev.distill.scorer.teacher.TeacherException;
 import dev.distill.scorer.teacher.TeacherPoller;
+import dev.distill.scorer.teacher.Teacher;
+import dev.distill.scorer.teacher.TeacherBatch;
 import dev.distill.scorer.teacher.TeacherProvider;
 import dev.distill.scorer.testing.TestModels;
 import dev.distill.scorer.testing.TestSamples;
@@ -114,10 +117,39 @@ class InferenceThreadTest {
   @Test
   void aTeacherFailureOnTheInferenceThreadStopsTheStreamThreadAndKeepsTheBatchBuffered() throws Exception {
     AtomicReference<Thread> failedOn = new AtomicReference<>();
-    start(() -> {
-      failedOn.set(Thread.currentThread());
-      throw new TeacherException("the runtime is gone", new IllegalStateException("test"));
-    }, 2);
+    Teacher real = teacher().current();
+    Teacher failing = new Teacher() {
+      @Override
+      public String id() {
+        return real.id();
+      }
+
+      @Override
+      public int version() {
+        return real.version();
+      }
+
+      @Override
+      public int ensembleSize() {
+        return 1;
+      }
+
+      @Override
+      public TeacherManifest manifest() {
+        return real.manifest();
+      }
+
+      @Override
+      public float[][] logits(TeacherBatch batch) {
+        failedOn.set(Thread.currentThread());
+        throw new TeacherException("the runtime is gone", new IllegalStateException("test"));
+      }
+
+      @Override
+      public void close() {}
+    };
+    LiveTeacher failingLive = new LiveTeacher(failing);
+    start(failingLive, 2);
     images(2).forEach(this::send);
     gate.countDown();
     inference.submit(() -> { }).get(10, TimeUnit.SECONDS); // the batch's run is done: it ran first
@@ -128,6 +160,7 @@ class InferenceThreadTest {
     assertThat(d.out().isEmpty()).isTrue();
     assertThat(d.dlq().isEmpty()).as("a runtime failure is not the samples' fault").isTrue();
     assertThat(ids(d.driver().getKeyValueStore(ScorerTopology.BUFFER_STORE))).containsExactlyInAnyOrder("s-0", "s-1");
+    failingLive.close();
   }
 
   private void awaitBatches(long n) throws Exception {
@@ -136,7 +169,7 @@ class InferenceThreadTest {
       assertThat(System.nanoTime()).as("batches scored within 30 s").isLessThan(deadline);
       Thread.sleep(5);
     }
-    // the count is recorded before the batch's outputs are encoded: wait for the run to finish
+    // the count is recorded before the run completes its batch: wait for the run to finish
     inference.submit(() -> { }).get(10, TimeUnit.SECONDS);
   }
 
