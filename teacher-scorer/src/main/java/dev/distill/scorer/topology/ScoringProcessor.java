@@ -170,18 +170,21 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
 
   private void punctuate(long now) {
     forwardScored();
-    if (!pending.isEmpty() && pending.get(0).arrivalMs() + options.maxWait().toMillis() <= now) {
+    while (!pending.isEmpty() && pending.get(0).arrivalMs() + options.maxWait().toMillis() <= now) {
       submit();
     }
   }
 
   /**
-   * Prepares the pending records as one batch (on the stream thread, so the inference thread only
-   * ever runs the teacher) and hands it to the executor; waits only when too many are in flight.
+   * Prepares the oldest pending records, at most a batch of them (a restore may bring back more:
+   * those in flight at the last commit too), as one batch on the stream thread, so that the
+   * inference thread only ever runs the teacher, and hands it to the executor; waits only when too
+   * many are in flight.
    */
   private void submit() {
-    List<Pending> batch = List.copyOf(pending);
-    pending.clear();
+    List<Pending> oldest = pending.subList(0, Math.min(pending.size(), options.maxBatch()));
+    List<Pending> batch = List.copyOf(oldest);
+    oldest.clear();
     TeacherProvider.Lease lease = teachers.acquire();
     CompletableFuture<float[][][]> logits = new CompletableFuture<>();
     Prepared prepared;
