@@ -28,6 +28,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
@@ -211,8 +215,11 @@ public final class ScorerService implements AutoCloseable {
       }
       LiveTeacher live = new LiveTeacher(first);
       parts.push(live);
+      ExecutorService inference = inferenceThreads(settings.streamThreads());
+      // closed after Kafka Streams (nothing submits any more), before the teacher
+      parts.push(() -> stopInference(inference));
       KafkaStreams ks = new KafkaStreams(
-          ScorerTopology.build(settings.kafka().topics(), settings.scoring(), live, metrics, clock),
+          ScorerTopology.build(settings.kafka().topics(), settings.scoring(), live, metrics, clock, inference),
           settings.streamsProperties());
       AtomicReference<Throwable> lastError = new AtomicReference<>();
       ks.setUncaughtExceptionHandler(e -> {
@@ -235,6 +242,28 @@ public final class ScorerService implements AutoCloseable {
       teacher = live;
       streams = ks;
       parts.push(new TeacherPoller(store, settings.teacherId(), loader, live).start(settings.teacherPollInterval()));
+    }
+  }
+
+  /**
+   * One inference thread per stream thread: as many teacher runs at once as before, when each
+   * stream thread ran its own, but now beside the stream threads instead of inside them.
+   */
+  private static ExecutorService inferenceThreads(int n) {
+    AtomicInteger count = new AtomicInteger();
+    return Executors.newFixedThreadPool(n, r -> {
+      Thread t = new Thread(r, "scorer-inference-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  private static void stopInference(ExecutorService inference) throws InterruptedException {
+    // a batch still running finishes (its outputs are dropped: its records are in the committed
+    // buffer); queued ones were cancelled by their tasks' close
+    inference.shutdown();
+    if (!inference.awaitTermination(10, TimeUnit.SECONDS)) {
+      log.warn("an inference thread did not stop within 10 s");
     }
   }
 

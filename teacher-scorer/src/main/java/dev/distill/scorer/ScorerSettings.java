@@ -35,6 +35,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *     and keeps installing pushed versions while it runs
  * @param ortThreads ONNX Runtime intra-op threads per session (inter-op is 1)
  * @param ortSpinning whether idle intra-op threads spin-wait between runs
+ * @param guarantee {@code DISTILL_PROCESSING_GUARANTEE}, {@code exactly-once} (the default) or
+ *     {@code at-least-once}
  */
 public record ScorerSettings(
     KafkaSettings kafka,
@@ -49,7 +51,8 @@ public record ScorerSettings(
     int ortThreads,
     boolean ortSpinning,
     ExecutionProvider executionProvider,
-    ScoringOptions scoring) {
+    ScoringOptions scoring,
+    ProcessingGuarantee guarantee) {
 
   public static final String SERVICE_NAME = "scorer";
   public static final int DEFAULT_HTTP_PORT = 8081;
@@ -69,6 +72,7 @@ public record ScorerSettings(
   public static final String STREAM_THREADS = "DISTILL_STREAM_THREADS";
   public static final String MAX_SAMPLE_BYTES = "DISTILL_MAX_SAMPLE_BYTES";
   public static final String STATE_DIR = "DISTILL_STATE_DIR";
+  public static final String PROCESSING_GUARANTEE = "DISTILL_PROCESSING_GUARANTEE";
 
   private static final Pattern APPLICATION_ID_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
@@ -89,7 +93,8 @@ public record ScorerSettings(
     boolean teacherSync = r.bool(TEACHER_SYNC, false);
     int ortThreads = r.intValue(ORT_THREADS, 2, 1, 256);
     // off: spinning intra-op threads take the CPU that the Kafka clients (and, in the demo, the
-    // broker) need between batches; on 2 cores ScorerBenchmark measured 2.4x the records/s without
+    // broker) need between batches; on 2 cores the scorer did 2.4x the records/s without (measured
+    // when inference still ran on the stream thread)
     boolean ortSpinning = r.bool(ORT_SPINNING, false);
     ExecutionProvider provider = r.enumValue(EXECUTION_PROVIDER, ExecutionProvider.AUTO, ExecutionProvider.class);
     ScoringOptions scoring = new ScoringOptions(
@@ -98,8 +103,10 @@ public record ScorerSettings(
         r.intValue(MAX_BATCH, defaults.maxBatch(), 1, 65_536),
         r.duration(MAX_WAIT, defaults.maxWait(), Duration.ofMillis(1), Duration.ofMinutes(10)),
         r.intValue(MAX_SAMPLE_BYTES, defaults.maxSampleBytes(), 64, 64 << 20));
+    ProcessingGuarantee guarantee = r.enumValue(PROCESSING_GUARANTEE, ProcessingGuarantee.EXACTLY_ONCE,
+        ProcessingGuarantee.class);
     return new ScorerSettings(kafka, service, applicationId, streamThreads, stateDir, teacherId, teacherStore,
-        poll, teacherSync, ortThreads, ortSpinning, provider, scoring);
+        poll, teacherSync, ortThreads, ortSpinning, provider, scoring, guarantee);
   }
 
   /**
@@ -118,7 +125,7 @@ public record ScorerSettings(
     return from(System.getenv());
   }
 
-  /** The Kafka Streams configuration: exactly-once, the thread budget, and the {@code KAFKA_*} overrides. */
+  /** The Kafka Streams configuration: the guarantee, the thread budget, and the {@code KAFKA_*} overrides. */
   public Properties streamsProperties() {
     Properties p = new Properties();
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) kafka.replicationFactor());
@@ -129,7 +136,7 @@ public record ScorerSettings(
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     p.putAll(kafka.clientProperties());
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee.streamsValue());
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     return p;

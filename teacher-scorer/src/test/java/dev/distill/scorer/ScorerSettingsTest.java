@@ -106,4 +106,12 @@ class ScorerSettingsTest {
         .containsEntry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1)
         .containsEntry(StreamsConfig.POLL_MS_CONFIG, 30L);
   }
+
+  @Test
+  void atLeastOnceIsOnlyEverAskedForByName() {
+    Properties p = ScorerSettings.from(Map.of(ScorerSettings.PROCESSING_GUARANTEE, "at-least-once")).streamsProperties();
+
+    assertThat(p).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+    assertThat(ScorerSettings.from(Map.of()).guarantee()).isEqualTo(ProcessingGuarantee.EXACTLY_ONCE);
+  }
 }

@@ -6,6 +6,7 @@ import dev.distill.platform.topics.Topics;
 import dev.distill.scorer.teacher.TeacherProvider;
 import java.time.Clock;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -31,14 +32,25 @@ public final class ScorerTopology {
 
   private ScorerTopology() {}
 
+  /** Scores every batch on the stream thread itself: what a {@code TopologyTestDriver} test steps through. */
   public static Topology build(
       Topics topics, ScoringOptions options, TeacherProvider teachers, ScoringMetrics metrics, Clock clock) {
+    return build(topics, options, teachers, metrics, clock, Runnable::run);
+  }
+
+  /**
+   * @param inference where batches are scored; the service gives its inference threads, so the
+   *     stream thread reads and writes Kafka while the teacher runs (the outputs are still
+   *     forwarded on the stream thread, inside its transaction)
+   */
+  public static Topology build(Topics topics, ScoringOptions options, TeacherProvider teachers, ScoringMetrics metrics,
+      Clock clock, Executor inference) {
     Topic<String, SoftTarget> softTargets = topics.softTargets();
     Topology t = new Topology();
     // bytes in: decoding happens in the processor, so a bad record becomes a dead letter in the
     // same transaction instead of an error in the deserializer
     t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.samples().name());
-    t.addProcessor(PROCESSOR, () -> new ScoringProcessor(options, teachers, metrics, clock), SOURCE);
+    t.addProcessor(PROCESSOR, () -> new ScoringProcessor(options, teachers, metrics, clock, inference), SOURCE);
     // caching: only what is pending at a commit reaches the changelog (see package-info)
     t.addStateStore(
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BUFFER_STORE), Serdes.Long(), Serdes.ByteArray())

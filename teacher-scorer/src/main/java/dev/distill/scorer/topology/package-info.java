@@ -32,21 +32,28 @@
  * <p>Details that keep the argument true:
  *
  * <ul>
- *   <li>Batches are flushed only on the stream thread, inside the current transaction: when full
- *       (in {@code process}) or when the oldest record has waited the maximum wait (a {@code
- *       WALL_CLOCK_TIME} punctuator). No other thread forwards anything.
+ *   <li>A batch is handed to an inference thread when full (in {@code process}) or when its
+ *       oldest record has waited the maximum wait (a {@code WALL_CLOCK_TIME} punctuator). The
+ *       inference thread only runs the teacher: it touches neither the processor context nor the
+ *       store.
+ *       Outputs are forwarded only on the stream thread, inside its current transaction, batch
+ *       after batch in input order, and a batch's slots are deleted in that same call. A batch
+ *       still being scored at a commit is therefore in the committed buffer, like one not yet
+ *       full, and a task closed meanwhile leaves it there for its next owner.
  *   <li>The store is cached; Streams flushes the cache into the store and its changelog before
- *       every commit, in the same transaction. Slots are reused batch after batch, so between two
- *       commits the changelog gets at most one entry per slot (the record pending in it, or a
+ *       every commit, in the same transaction. Freed slots are reused (the lowest first), so
+ *       between two commits the changelog gets at most one entry per slot (the record in it, or a
  *       tombstone), however many batches went through: a record buffered and scored between two
- *       commits costs the changelog nothing.
- *   <li>A batch holds a lease on one teacher version from its first row to its last output, so a
- *       hot swap lands between batches. A record re-scored after a crash may get a newer version
- *       than the aborted attempt used; only the committed soft target exists, and it names the
- *       version that scored it.
- *   <li>An inference failure (the runtime, not a sample) is thrown, not dead-lettered: the stream
- *       thread stops, the transaction aborts, nothing is lost, and the restarted service scores
- *       from the committed state. A non-finite logit for one sample is that sample's dead letter.
+ *       commits costs the changelog nothing. Since slots are reused out of input order, a restore
+ *       orders the records by offset.
+ *   <li>A batch holds a lease on one teacher version from its first row to the end of its run
+ *       (its outputs then name that version), so a hot swap lands between batches. A record re-scored after a crash may get a
+ *       newer version than the aborted attempt used; only the committed soft target exists, and it
+ *       names the version that scored it.
+ *   <li>An inference failure (the runtime, not a sample) is thrown, not dead-lettered: rethrown
+ *       on the stream thread when it comes to forward that batch, it stops the stream thread, the
+ *       transaction aborts, nothing is lost, and the restarted service scores from the committed
+ *       state. A non-finite logit for one sample is that sample's dead letter.
  *   <li>Exactly-once covers Kafka to Kafka only; the scorer has no other side effect (it reads
  *       the teacher store, never writes it).
  * </ul>

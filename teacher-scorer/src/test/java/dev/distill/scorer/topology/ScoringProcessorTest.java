@@ -27,6 +27,8 @@ import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,34 +36,58 @@ import org.junit.jupiter.api.io.TempDir;
 class ScoringProcessorTest {
   @TempDir Path dir;
 
-  @Test
-  void samplesRestoredIntoTheBufferAreScoredFirstAndNewSamplesQueueBehindThem() {
+  MockProcessorContext<Object, Object> context;
+  KeyValueStore<Long, byte[]> buffer;
+  LiveTeacher live;
+
+  @BeforeEach
+  void storeAndTeacher() {
     TeacherStore teachers = new TeacherStore(dir.resolve("teachers"));
     TestModels.publish(teachers, "mnist", TestModels.mlp(1, 784, 16, 10));
-    LiveTeacher live = new LiveTeacher(TeacherPoller.loadLatest(teachers, "mnist", new OnnxTeacherLoader(1, ExecutionProvider.CPU)));
+    live = new LiveTeacher(TeacherPoller.loadLatest(teachers, "mnist", new OnnxTeacherLoader(1, ExecutionProvider.CPU)));
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "restore-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     p.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
-    MockProcessorContext<Object, Object> context = new MockProcessorContext<>(p);
-    KeyValueStore<Long, byte[]> buffer = Stores.keyValueStoreBuilder(
+    context = new MockProcessorContext<>(p);
+    buffer = Stores.keyValueStoreBuilder(
         Stores.inMemoryKeyValueStore(ScorerTopology.BUFFER_STORE), Serdes.Long(), Serdes.ByteArray())
         .withLoggingDisabled().build();
     buffer.init(context.getStateStoreContext(), buffer);
     context.addStateStore(buffer);
-    // what the changelog held at the last commit before a crash: two samples waiting for their batch
+  }
+
+  @AfterEach
+  void closeTeacher() {
+    live.close();
+  }
+
+  ScoringProcessor started(int maxBatch, SimpleMeterRegistry registry) {
+    ScoringProcessor processor = new ScoringProcessor(
+        new ScoringOptions(20, 0, maxBatch, Duration.ofMillis(20), 1 << 20), live,
+        new ScoringMetrics(registry), Clock.systemUTC(), Runnable::run);
+    processor.init(context);
+    return processor;
+  }
+
+  List<String> forwardedIds() {
+    return context.forwarded(ScorerTopology.SOFT_TARGETS).stream()
+        .map(f -> ((SoftTarget) f.record().value()).getSampleId()).toList();
+  }
+
+  @Test
+  void samplesRestoredIntoTheBufferAreScoredFirstAndNewSamplesQueueBehindThem() {
+    // what the changelog held at the last commit before a crash: two samples waiting for their
+    // batch, in slots that were reused out of input order
     Sample a = TestSamples.image("a", 1, 1);
     Sample b = TestSamples.image("b", 2, 2);
     Header trace = new RecordHeader("trace-id", "t-1".getBytes(StandardCharsets.UTF_8));
-    buffer.put(0L, new RawRecord(a.getId().getBytes(StandardCharsets.UTF_8), a.toByteArray(), new Header[] {trace},
+    buffer.put(1L, new RawRecord(a.getId().getBytes(StandardCharsets.UTF_8), a.toByteArray(), new Header[] {trace},
         "distill.samples", 3, 1000, 11).toBytes());
-    buffer.put(1L, new RawRecord(b.getId().getBytes(StandardCharsets.UTF_8), b.toByteArray(), new Header[0],
+    buffer.put(0L, new RawRecord(b.getId().getBytes(StandardCharsets.UTF_8), b.toByteArray(), new Header[0],
         "distill.samples", 3, 1001, 12).toBytes());
 
-    ScoringProcessor processor = new ScoringProcessor(
-        new ScoringOptions(20, 0, 256, Duration.ofMillis(20), 1 << 20), live,
-        new ScoringMetrics(new SimpleMeterRegistry()), Clock.systemUTC());
-    processor.init(context);
+    ScoringProcessor processor = started(256, new SimpleMeterRegistry());
     context.setCurrentSystemTimeMs(1_000);
     Sample c = TestSamples.image("c", 3, 3);
     context.setRecordMetadata("distill.samples", 3, 1002);
@@ -72,11 +98,28 @@ class ScoringProcessorTest {
     assertThat(keysWhileWaiting).containsExactly(0L, 1L, 2L);
     List<Record<?, ?>> forwarded = context.forwarded(ScorerTopology.SOFT_TARGETS).stream()
         .<Record<?, ?>>map(MockProcessorContext.CapturedForward::record).toList();
-    assertThat(forwarded).extracting(r -> ((SoftTarget) r.value()).getSampleId()).containsExactly("a", "b", "c");
+    assertThat(forwardedIds()).containsExactly("a", "b", "c");
     assertThat(forwarded).extracting(Record::timestamp).containsExactly(11L, 12L, 13L);
     assertThat(context.forwarded(ScorerTopology.DEAD_LETTERS)).isEmpty();
     assertThat(keys(buffer)).isEmpty();
-    live.close();
+  }
+
+  @Test
+  void moreThanABatchRestoredIsScoredInBatchesOfAtMostTheMaximum() {
+    // in flight at the last commit as well as pending: a restore can hold more than one batch
+    for (int i = 0; i < 5; i++) {
+      Sample s = TestSamples.image("r" + i, i, i);
+      buffer.put((long) i, new RawRecord(s.getId().getBytes(StandardCharsets.UTF_8), s.toByteArray(), new Header[0],
+          "distill.samples", 3, 2000 + i, i).toBytes());
+    }
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    started(2, registry);
+    context.scheduledPunctuators().get(0).getPunctuator().punctuate(1_000);
+
+    assertThat(forwardedIds()).containsExactly("r0", "r1", "r2", "r3", "r4");
+    assertThat(registry.get(ScoringMetrics.BATCH_SIZE).summary().count()).isEqualTo(3);
+    assertThat(registry.get(ScoringMetrics.BATCH_SIZE).summary().max()).isEqualTo(2);
+    assertThat(keys(buffer)).isEmpty();
   }
 
   private static List<Long> keys(KeyValueStore<Long, byte[]> store) {
