@@ -28,22 +28,24 @@ import java.util.Optional;
  * PyTorch thread budget: one intra-op thread per core, one inter-op thread.
  */
 public final class TrainerSection implements Section {
-  /** Rows trained before a service trial's window opens: start-up, JIT, the first candidate. */
-  private static final long WARM_UP = 10_500;
-
   /**
-   * A student and its window per trial in fresh samples; the service considers a candidate every
-   * 10,000 soft targets (9,500 trained, 5% held out), so a window spans whole versions.
+   * Fresh samples a service trial trains before its window opens, and in the window (each raw
+   * and PyTorch trial trains the window's count). The service considers a candidate every 10,000
+   * soft targets (9,500 trained, 5% held out): a full run's warm-up holds the first candidate
+   * (start-up, JIT, the first publication) and its window whole candidates; a quick run's window
+   * may hold none, which is why its figures are a smoke test only.
    */
-  record Student(String name, String architecture, long quickSamples, long fullSamples) {
-    long samples(boolean quick) {
-      return quick ? quickSamples : fullSamples;
+  record Size(long warmUp, long samples) {}
+
+  record Student(String name, String architecture, Size quick, Size full) {
+    Size size(boolean quick) {
+      return quick ? this.quick : full;
     }
   }
 
   static final List<Student> STUDENTS = List.of(
-      new Student("demo", TrainerSettings.DEFAULT_ARCHITECTURE, 9_500, 28_500),
-      new Student("small", TrainerSettings.EDGE_ARCHITECTURE, 19_000, 57_000));
+      new Student("demo", TrainerSettings.DEFAULT_ARCHITECTURE, new Size(1_000, 2_000), new Size(10_500, 19_000)),
+      new Student("small", TrainerSettings.EDGE_ARCHITECTURE, new Size(1_000, 6_000), new Size(10_500, 38_000)));
 
   @Override
   public String name() {
@@ -66,10 +68,10 @@ public final class TrainerSection implements Section {
     }
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(ctx.scratch("trainer-kafka")).port(0)
         .controllerPort(0).build().start()) {
-      long most = STUDENTS.stream().mapToLong(s -> s.samples(ctx.quick())).max().orElseThrow();
-      // enough soft targets for the longest trial, whose held-out 5% are read but not trained
-      long records = (long) ((WARM_UP + most) * 1.1) + 1_000;
       for (Student student : STUDENTS) {
+        Size size = student.size(ctx.quick());
+        // enough soft targets for a service trial, whose held-out 5% are read but not trained
+        long records = (long) ((size.warmUp() + size.samples()) * 1.1) + 1_000;
         Map<String, String> env = new HashMap<>();
         env.put("DISTILL_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("DISTILL_TOPIC_PREFIX", "bench-" + student.name());
@@ -78,21 +80,31 @@ public final class TrainerSection implements Section {
         TrainerSettings settings = ServiceTrial.settings(env, "bench-" + student.name());
         ctx.progress("%s student %s: %,d soft targets to the topic", student.name(), student.architecture(), records);
         SoftTargetFeed.produce(settings, train, records);
-        measure(ctx, student, engine, settings, env, train, torch.python().isPresent() ? script : Optional.empty(),
-            torch.python().orElse(null), threads);
+        measure(ctx, student, size, engine, settings, env, train,
+            torch.python().isPresent() ? script : Optional.empty(), torch.python().orElse(null), threads);
       }
     }
     ctx.report().note(name(), String.format(Locale.ROOT, "trainer = the trainer service (defaults but threads) in "
-        + "the bench's JVM on an embedded broker, fresh samples/s from its own count after %,d trained; raw DJL = "
-        + "its StudentLearner step on in-memory batches (32 fresh + 8 replayed rows, Adam, distillation loss); "
-        + "PyTorch = %s running the same step; %d intra-op / 1 inter-op threads each", WARM_UP, TorchLoop.SCRIPT,
-        threads));
+        + "the bench's JVM on an embedded broker, fresh samples/s from its own count over the window after a warm-up "
+        + "(%s); raw DJL = its StudentLearner step on in-memory batches (32 fresh + 8 replayed rows, Adam, "
+        + "distillation loss); PyTorch = %s running the same step; %d intra-op / 1 inter-op threads each",
+        sizes(ctx.quick()), TorchLoop.SCRIPT, threads));
   }
 
-  private void measure(BenchContext ctx, Student student, TrainingEngine engine, TrainerSettings settings,
+  private static String sizes(boolean quick) {
+    StringBuilder out = new StringBuilder();
+    for (Student s : STUDENTS) {
+      Size size = s.size(quick);
+      out.append(out.isEmpty() ? "" : "; ").append(String.format(Locale.ROOT, "%s: window %,d after %,d", s.name(),
+          size.samples(), size.warmUp()));
+    }
+    return out.toString();
+  }
+
+  private void measure(BenchContext ctx, Student student, Size size, TrainingEngine engine, TrainerSettings settings,
       Map<String, String> env, LabelledImages train, Optional<Path> script, String python, int threads)
       throws Exception {
-    long samples = student.samples(ctx.quick());
+    long samples = size.samples();
     ServiceTrial service = new ServiceTrial(env);
     try (RawLoop raw = new RawLoop(engine, settings, train);
          TorchLoop torch = script.isEmpty() ? null : TorchLoop.start(python, script.get(),
@@ -101,7 +113,7 @@ public final class TrainerSection implements Section {
              settings.alpha(), settings.learningRate().base())) {
       List<Trial> sides = new ArrayList<>();
       sides.add(() -> progress(ctx, student, "raw DJL", raw.samplesPerSecond(samples)));
-      sides.add(() -> progress(ctx, student, "trainer", service.samplesPerSecond(student.name(), WARM_UP, samples)));
+      sides.add(() -> progress(ctx, student, "trainer", service.samplesPerSecond(student.name(), size.warmUp(), samples)));
       if (torch != null) {
         sides.add(() -> progress(ctx, student, "PyTorch", torch.samplesPerSecond(samples)));
       }
