@@ -13,6 +13,7 @@ import dev.distill.trainer.validation.ValidationSlice;
 import dev.distill.trainer.version.PromotionGate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
@@ -236,8 +237,11 @@ final class TrainingLoop {
     metrics.prequential = candidate.getOrDefault(PromotionGate.PREQUENTIAL, Double.NaN);
     metrics.agreement = candidate.getOrDefault(Prequential.AGREEMENT, Double.NaN);
     PromotionGate.Decision decision;
+    Map<Example, SliceMetrics.Score> candidateScores = Map.of();
     if (learner.weightsFinite()) {
-      SliceMetrics c = SliceMetrics.measure(learner.network(), slice.examples());
+      List<Example> examples = slice.examples();
+      candidateScores = SliceMetrics.score(learner.network(), examples);
+      SliceMetrics c = SliceMetrics.of(examples, candidateScores);
       candidate.putAll(c.asMap());
       candidateAccuracy = c.accuracy();
       metrics.candidateAccuracy = c.accuracy();
@@ -256,17 +260,19 @@ final class TrainingLoop {
     prequential.reset();
     double accuracy = candidateAccuracy;
     double agreement = metrics.candidateAgreement;
-    onCommitted = () -> committed(next, heldOut, decision, candidate, total, resume, accuracy, agreement);
+    Map<Example, SliceMetrics.Score> scores = candidateScores;
+    onCommitted = () -> committed(next, heldOut, decision, candidate, total, resume, scores, accuracy, agreement);
   }
 
   /** Takes on what a candidate's commit made true, once it has settled. */
   private void committed(CandidateCommitter.Committed next, long heldOut, PromotionGate.Decision decision,
-      Map<String, Double> candidate, long total, byte[] resume, double accuracy, double agreement) {
+      Map<String, Double> candidate, long total, byte[] resume, Map<Example, SliceMetrics.Score> scores,
+      double accuracy, double agreement) {
     committed = next;
     committedHeldOut(heldOut);
     switch (decision.verdict()) {
       case PUBLISH -> {
-        reference.load(resume);
+        reference.load(resume, scores);
         publishedAccuracy = accuracy;
         metrics.publishedAccuracy = accuracy;
         metrics.publishedAgreement = agreement;
