@@ -87,8 +87,9 @@ public final class TrainerSection implements Section {
     ctx.report().note(name(), String.format(Locale.ROOT, "trainer = the trainer service (defaults but threads) in "
         + "the bench's JVM on an embedded broker, fresh samples/s from its own count over the window after a warm-up "
         + "(%s); raw DJL = its StudentLearner step on in-memory batches (32 fresh + 8 replayed rows, Adam, "
-        + "distillation loss); PyTorch = %s running the same step; %d intra-op / 1 inter-op threads each",
-        sizes(ctx.quick()), TorchLoop.SCRIPT, threads));
+        + "distillation loss) on %s; PyTorch = %s running the same step; %d intra-op / 1 inter-op threads each; "
+        + "the broker runs in the bench's JVM, so its work serving the trainer counts against the trainer here",
+        sizes(ctx.quick()), engine.engineName(), TorchLoop.SCRIPT, threads));
   }
 
   private static String sizes(boolean quick) {
