@@ -45,7 +45,7 @@ public final class TrainerSection implements Section {
 
   static final List<Student> STUDENTS = List.of(
       new Student("demo", TrainerSettings.DEFAULT_ARCHITECTURE, new Size(1_000, 2_000), new Size(10_500, 19_000)),
-      new Student("small", TrainerSettings.EDGE_ARCHITECTURE, new Size(1_000, 6_000), new Size(10_500, 38_000)));
+      new Student("small", TrainerSettings.EDGE_ARCHITECTURE, new Size(1_000, 6_000), new Size(10_500, 28_500)));
 
   @Override
   public String name() {
