@@ -57,10 +57,11 @@ final class CandidateCommitter {
   }
 
   /**
-   * Sends the version (when published) and the checkpoint, and commits them with {@code offsets}.
+   * Sends the version (when published) and the checkpoint, and starts committing them with
+   * {@code offsets} ({@link Outbox#commit}: training goes on while it commits).
    *
    * @param resume the learner's resume state now
-   * @return the new committed state
+   * @return the committed state once that commit has settled ({@link Outbox#settled})
    */
   Committed commit(Committed before, StudentLearner learner, byte[] resume, Candidate c,
       Map<TopicPartition, Long> offsets) {

@@ -22,6 +22,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Turns a consumed soft-target record into an {@link Example}, or sends it to the dead-letter
  * topic (in the open transaction) with the reason. The one place that knows how a soft target's
  * features become the student's input.
+ *
+ * <p>In two halves: {@link #decode} reads nothing but the record and the settings, so it runs on
+ * the consumer's thread ahead of training ({@link SoftTargetSource}); {@link #accept} acts on the
+ * result on the training thread, where the dead letter joins the transaction that commits its
+ * offset.
  */
 final class Intake {
   static final String DLQ_REASON = "distill.dlq.reason";
@@ -33,6 +38,13 @@ final class Intake {
 
   /** Who scored the latest accepted soft target (the provenance of the next version). */
   record Teacher(String id, String version, float temperature) {}
+
+  /** A decoded record: the example and who scored it, or why it goes to the dead-letter topic. */
+  record Decoded(Example example, Teacher teacher, String reason, String message, Exception error) {
+    static Decoded rejected(String reason, String message, Exception error) {
+      return new Decoded(null, null, reason, message, error);
+    }
+  }
 
   private final StudentInputs inputs;
   private final Optional<TeacherManifest> teacherManifest;
@@ -53,32 +65,39 @@ final class Intake {
     this.deadLetterCounter = deadLetterCounter;
   }
 
-  /** The record as an example, or null after sending it to the dead-letter topic. */
-  Example accept(ConsumerRecord<String, byte[]> r) {
+  /** {@link #decode}'s result acted on: the example, or null after sending the record to the dead-letter topic. */
+  Example accept(ConsumerRecord<String, byte[]> r, Decoded d) {
+    if (d.example() == null) {
+      deadLetter(r, d.reason(), d.message(), d.error());
+      return null;
+    }
+    teacher = d.teacher();
+    return d.example();
+  }
+
+  /** The record as an example, or why not; safe on any thread. */
+  Decoded decode(ConsumerRecord<String, byte[]> r) {
     SoftTarget t;
     float[] probs;
     try {
       t = SoftTargets.decode(r.value());
       probs = SoftTargets.dense(t);
     } catch (RuntimeException e) {
-      deadLetter(r, "undecodable", e.getMessage(), e);
-      return null;
+      return Decoded.rejected("undecodable", e.getMessage(), e);
     }
     List<Feed> x = new ArrayList<>(inputs.inputs().size());
     String problem = feeds(SoftTargets.inputs(t), x);
     if (problem != null) {
-      deadLetter(r, "feature-count", problem, null);
-      return null;
+      return Decoded.rejected("feature-count", problem, null);
     }
     if (t.getNumClasses() != classes) {
-      deadLetter(r, "class-count", "the student has " + classes + " classes, the soft target " + t.getNumClasses(),
-          null);
-      return null;
+      return Decoded.rejected("class-count", "the student has " + classes + " classes, the soft target "
+          + t.getNumClasses(), null);
     }
-    teacher = new Teacher(t.getTeacherId(), t.getTeacherVersion(), t.getTemperature());
     // the record key is the sample id by contract; the id inside the record wins when both exist
     String id = t.getSampleId().isEmpty() ? String.valueOf(r.key()) : t.getSampleId();
-    return new Example(id, x, probs, t.getTemperature(), t.hasLabel() ? t.getLabel() : -1);
+    return new Decoded(new Example(id, x, probs, t.getTemperature(), t.hasLabel() ? t.getLabel() : -1),
+        new Teacher(t.getTeacherId(), t.getTeacherVersion(), t.getTemperature()), null, null, null);
   }
 
   /**

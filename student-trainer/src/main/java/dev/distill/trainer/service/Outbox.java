@@ -3,6 +3,10 @@ package dev.distill.trainer.service;
 import dev.distill.platform.topics.Topics;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -17,11 +21,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * version, a checkpoint) goes into one open transaction, which commits together with the
  * consumed offsets. Its transactional id is stable per model, so a restarted trainer fences its
  * predecessor.
+ *
+ * <p>A commit runs on a thread of its own while the caller goes on training: it is mostly waiting
+ * for the broker to take a checkpoint of several times the model, 0.2-1.1 s a commit for the
+ * demo's student on 2 busy cores with the broker beside it. Whatever the caller does next with the outbox (send, commit,
+ * abort, close) first waits for that commit and throws its failure, so transactions never overlap
+ * and a failed commit stops the loop as before; the caller learns of success by {@link #settled}.
  */
 final class Outbox implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final String consumerGroup;
+  private final ExecutorService committer;
   private boolean open;
+  private CompletableFuture<Void> inFlight;
 
   Outbox(TrainerSettings settings) {
     Map<String, Object> p = new HashMap<>(settings.kafka().clientProperties());
@@ -36,6 +48,11 @@ final class Outbox implements AutoCloseable {
     p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) timeout);
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     this.consumerGroup = settings.consumerGroup();
+    this.committer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "trainer-" + settings.modelName() + "-commit");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** Fences a previous incarnation and aborts its open transaction; call before offsets are read. */
@@ -49,22 +66,50 @@ final class Outbox implements AutoCloseable {
     producer.send(record);
   }
 
-  /** Commits the open transaction (beginning one if needed) with the consumer's next offsets. */
+  /**
+   * Starts committing the open transaction (beginning one if needed) with the consumer's next
+   * offsets, and returns while it commits; {@link #settled} says when it has.
+   */
   void commit(Map<TopicPartition, Long> nextOffsets) {
     begin();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     nextOffsets.forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o)));
-    producer.sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata(consumerGroup));
-    producer.commitTransaction();
     open = false;
+    inFlight = CompletableFuture.runAsync(() -> {
+      producer.sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata(consumerGroup));
+      producer.commitTransaction();
+    }, committer);
   }
 
+  /**
+   * Whether no commit is in flight any more, waiting for it when {@code wait}; a failed commit
+   * throws its failure.
+   */
+  boolean settled(boolean wait) {
+    if (inFlight == null) {
+      return true;
+    }
+    if (!wait && !inFlight.isDone()) {
+      return false;
+    }
+    try {
+      inFlight.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    } finally {
+      inFlight = null;
+    }
+    return true;
+  }
+
+  /** Whether something was sent since the last commit. */
   boolean open() {
     return open;
   }
 
-  /** Drops what was sent since the last commit (a stop without commit). */
+  /** Drops what was sent since the last commit (a stop without commit); a commit in flight completes first. */
   void abortIfOpen() {
+    settled(true);
     if (open) {
       producer.abortTransaction();
       open = false;
@@ -72,6 +117,7 @@ final class Outbox implements AutoCloseable {
   }
 
   private void begin() {
+    settled(true);
     if (!open) {
       producer.beginTransaction();
       open = true;
@@ -80,6 +126,11 @@ final class Outbox implements AutoCloseable {
 
   @Override
   public void close() {
+    // after a failure elsewhere a commit may still be in flight: let it end before the producer does
+    if (inFlight != null) {
+      inFlight.handle((ok, e) -> null).join();
+    }
+    committer.shutdown();
     producer.close();
   }
 }

@@ -13,6 +13,7 @@ import dev.distill.trainer.validation.ValidationSlice;
 import dev.distill.trainer.version.PromotionGate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
@@ -29,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * seconds the candidate is measured on the slice beside the published version and committed
  * with the offsets ({@link CandidateCommitter}). Work since the last commit is redone after a
  * crash or a stop.
+ *
+ * <p>Training goes on while a commit is in flight ({@link Outbox}); what the commit makes true
+ * (the committed state, a published version, the held-out count) is taken on, reported and
+ * logged only once it has settled, and the next candidate waits for it.
  */
 final class TrainingLoop {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
@@ -52,6 +57,8 @@ final class TrainingLoop {
   private CandidateCommitter committer;
   private Outbox outbox;
   private CandidateCommitter.Committed committed = CandidateCommitter.Committed.NONE;
+  /** What the commit in flight makes true once it has settled; null when none is. */
+  private Runnable onCommitted;
   // since the process started
   private long samplesTrained;
   private long published;
@@ -110,6 +117,7 @@ final class TrainingLoop {
       outbox.fence();
       restore();
       source.assign(topics.softTargets().name(), offsets);
+      source.start(intake::decode);
       LOG.info("trainer {} ({}, alpha {}, batch {}) on {} from {}: published v{}, {} samples committed; validation "
               + "slice {} of the ids, up to {} examples, judging from {}", settings.modelName(),
           settings.architecture(), settings.alpha(), settings.batchSize(), engine.description(),
@@ -117,14 +125,15 @@ final class TrainingLoop {
           settings.validation().fraction(), slice.capacity(), slice.min());
       report();
       while (running.getAsBoolean()) {
-        for (ConsumerRecord<String, byte[]> r : source.poll(Duration.ofMillis(200))) {
-          handle(r);
+        for (SoftTargetSource.Fetched<Intake.Decoded> f : source.poll(Duration.ofMillis(200))) {
+          handle(f.record(), f.decoded());
           // the N-th soft target triggers the candidate even mid-batch (consider() trains the
           // partial batch first): a stream that ends off a batch boundary still gets its version
           if (acceptedSinceConsidered >= settings.versionEverySamples()) {
             consider();
           }
         }
+        settle(false);
         metrics.lag = source.lag();
         metrics.loopNanos = System.nanoTime();
         boolean due = System.nanoTime() - lastConsideredNanos >= settings.versionEvery().toNanos();
@@ -133,6 +142,7 @@ final class TrainingLoop {
         }
         report();
       }
+      settle(true);
       outbox.abortIfOpen();
     } finally {
       source = null;
@@ -159,10 +169,10 @@ final class TrainingLoop {
     });
   }
 
-  private void handle(ConsumerRecord<String, byte[]> r) {
+  private void handle(ConsumerRecord<String, byte[]> r, Intake.Decoded decoded) {
     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
     offsets.consumed(tp, r.offset());
-    Example e = intake.accept(r);
+    Example e = intake.accept(r, decoded);
     if (e == null) {
       return;
     }
@@ -205,6 +215,8 @@ final class TrainingLoop {
   /** Measures a candidate, publishes it if the gate passes, and commits everything in one transaction. */
   private void consider() {
     trainPending();
+    // the previous candidate's commit: the version it published is what this one is judged against
+    settle(true);
     lastConsideredNanos = System.nanoTime();
     acceptedSinceConsidered = 0;
     metrics.sliceExamples = slice.size();
@@ -213,17 +225,23 @@ final class TrainingLoop {
       // nothing learnt since the last commit (only held-out samples, dead letters or skipped
       // batches): no candidate and no new checkpoint, the committed weights still stand; the dead
       // letters and the offsets past them are committed
+      long heldOut = takeHeldOut();
       outbox.commit(offsets.next());
-      committedHeldOut();
-      report();
+      onCommitted = () -> {
+        committedHeldOut(heldOut);
+        report();
+      };
       return;
     }
     Map<String, Double> candidate = prequential.metrics();
     metrics.prequential = candidate.getOrDefault(PromotionGate.PREQUENTIAL, Double.NaN);
     metrics.agreement = candidate.getOrDefault(Prequential.AGREEMENT, Double.NaN);
     PromotionGate.Decision decision;
+    Map<Example, SliceMetrics.Score> candidateScores = Map.of();
     if (learner.weightsFinite()) {
-      SliceMetrics c = SliceMetrics.measure(learner.network(), slice.examples());
+      List<Example> examples = slice.examples();
+      candidateScores = SliceMetrics.score(learner.network(), examples);
+      SliceMetrics c = SliceMetrics.of(examples, candidateScores);
       candidate.putAll(c.asMap());
       candidateAccuracy = c.accuracy();
       metrics.candidateAccuracy = c.accuracy();
@@ -234,17 +252,30 @@ final class TrainingLoop {
     }
     byte[] resume = learner.resumeState();
     long total = committed.samplesTrained() + sinceCommit;
-    committed = committer.commit(committed, learner, resume, new CandidateCommitter.Candidate(decision, candidate,
-        total, offsets.ranges(), intake.teacher(), clock.instant()), offsets.next());
+    CandidateCommitter.Committed next = committer.commit(committed, learner, resume,
+        new CandidateCommitter.Candidate(decision, candidate, total, offsets.ranges(), intake.teacher(),
+            clock.instant()), offsets.next());
     sinceCommit = 0;
-    committedHeldOut();
+    long heldOut = takeHeldOut();
     prequential.reset();
+    double accuracy = candidateAccuracy;
+    double agreement = metrics.candidateAgreement;
+    Map<Example, SliceMetrics.Score> scores = candidateScores;
+    onCommitted = () -> committed(next, heldOut, decision, candidate, total, resume, scores, accuracy, agreement);
+  }
+
+  /** Takes on what a candidate's commit made true, once it has settled. */
+  private void committed(CandidateCommitter.Committed next, long heldOut, PromotionGate.Decision decision,
+      Map<String, Double> candidate, long total, byte[] resume, Map<Example, SliceMetrics.Score> scores,
+      double accuracy, double agreement) {
+    committed = next;
+    committedHeldOut(heldOut);
     switch (decision.verdict()) {
       case PUBLISH -> {
-        reference.load(resume);
-        publishedAccuracy = candidateAccuracy;
-        metrics.publishedAccuracy = candidateAccuracy;
-        metrics.publishedAgreement = metrics.candidateAgreement;
+        reference.load(resume, scores);
+        publishedAccuracy = accuracy;
+        metrics.publishedAccuracy = accuracy;
+        metrics.publishedAgreement = agreement;
         published++;
         metrics.published.increment();
         LOG.info("trainer {}: published v{} after {} samples: {} ({})", settings.modelName(),
@@ -283,10 +314,25 @@ final class TrainingLoop {
     return p.asMap();
   }
 
-  private void committedHeldOut() {
-    heldOutCommitted += heldOutSinceCommit;
-    metrics.heldOut.increment(heldOutSinceCommit);
+  /** The held-out samples since the last commit, which the commit now starting covers. */
+  private long takeHeldOut() {
+    long n = heldOutSinceCommit;
     heldOutSinceCommit = 0;
+    return n;
+  }
+
+  private void committedHeldOut(long n) {
+    heldOutCommitted += n;
+    metrics.heldOut.increment(n);
+  }
+
+  /** Takes on what the commit in flight made true once it has settled, waiting for it when {@code wait}. */
+  private void settle(boolean wait) {
+    if (onCommitted != null && outbox.settled(wait)) {
+      Runnable r = onCommitted;
+      onCommitted = null;
+      r.run();
+    }
   }
 
   private void report() {

@@ -10,6 +10,7 @@ import dev.distill.trainer.model.Feed;
 import dev.distill.trainer.model.Network;
 import dev.distill.trainer.stream.Rows;
 import dev.distill.trainer.stream.Example;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,29 +28,49 @@ public record SliceMetrics(int examples, int labelled, double accuracy, double a
   public static final String KL = "validation_kl";
   private static final int BATCH = 500;
 
+  /** What one network made of one example: all the metrics need of it. */
+  public record Score(int predicted, double kl) {}
+
   public static SliceMetrics measure(Network network, List<Example> slice) {
+    return of(slice, score(network, slice));
+  }
+
+  /**
+   * Each example's score under {@code network}, by example (identity: a re-sent sample is a new
+   * example): what {@link #of} aggregates, and what a network whose weights do not change can keep.
+   */
+  public static Map<Example, Score> score(Network network, List<Example> examples) {
     int c = network.classes();
-    int labelled = 0;
-    int correct = 0;
-    int agreeing = 0;
-    double kl = 0;
-    for (int from = 0; from < slice.size(); from += BATCH) {
-      int n = Math.min(BATCH, slice.size() - from);
-      List<Feed> x = Rows.stack(network.inputs(), slice.subList(from, from + n));
+    Map<Example, Score> out = new IdentityHashMap<>(examples.size());
+    for (int from = 0; from < examples.size(); from += BATCH) {
+      int n = Math.min(BATCH, examples.size() - from);
+      List<Feed> x = Rows.stack(network.inputs(), examples.subList(from, from + n));
       float[] logits;
       try (NDManager call = network.model().getNDManager().newSubManager()) {
         logits = network.logits(call, x, n);
       }
       for (int i = 0; i < n; i++) {
-        Example e = slice.get(from + i);
-        int predicted = argmax(logits, i * c, c);
-        if (e.labelled()) {
-          labelled++;
-          correct += predicted == e.label() ? 1 : 0;
-        }
-        agreeing += predicted == e.teacherClass() ? 1 : 0;
-        kl += kl(e.probs(), logits, i * c, e.temperature());
+        Example e = examples.get(from + i);
+        out.put(e, new Score(argmax(logits, i * c, c), kl(e.probs(), logits, i * c, e.temperature())));
       }
+    }
+    return out;
+  }
+
+  /** The metrics of the slice from its examples' scores ({@link #score}), in the slice's order. */
+  public static SliceMetrics of(List<Example> slice, Map<Example, Score> scores) {
+    int labelled = 0;
+    int correct = 0;
+    int agreeing = 0;
+    double kl = 0;
+    for (Example e : slice) {
+      Score s = scores.get(e);
+      if (e.labelled()) {
+        labelled++;
+        correct += s.predicted() == e.label() ? 1 : 0;
+      }
+      agreeing += s.predicted() == e.teacherClass() ? 1 : 0;
+      kl += s.kl();
     }
     int n = slice.size();
     return new SliceMetrics(n, labelled, labelled == 0 ? Double.NaN : correct / (double) labelled,

@@ -12,7 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@link TrainerMain} as a real process for the tests that kill it or measure it, and its /metrics. */
+/** {@link TrainerMain} as a real process for the tests that kill it, and its /metrics. */
 final class TrainerProcess {
   private TrainerProcess() {}
 
