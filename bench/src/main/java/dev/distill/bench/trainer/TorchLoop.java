@@ -68,12 +68,23 @@ final class TorchLoop implements AutoCloseable {
   /** @param python an interpreter {@link #probe} found, {@code detail} its torch version or why none */
   record Probe(Optional<String> python, String detail) {}
 
-  /** The script in {@code repo} (the working tree of distill), or none. */
+  /**
+   * The script in distill's working tree: above the working directory, or above the jar or
+   * classes this code was loaded from (./distill runs {@code cli/target/distill.jar} from anywhere).
+   */
   static Optional<Path> script() {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path s = dir.resolve(SCRIPT);
-      if (Files.isRegularFile(s)) {
-        return Optional.of(s);
+    List<Path> starts = new ArrayList<>(List.of(Path.of("").toAbsolutePath()));
+    try {
+      starts.add(Path.of(TorchLoop.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      // no code source (an unusual class loader): the working directory alone
+    }
+    for (Path start : starts) {
+      for (Path dir = start; dir != null; dir = dir.getParent()) {
+        Path s = dir.resolve(SCRIPT);
+        if (Files.isRegularFile(s)) {
+          return Optional.of(s);
+        }
       }
     }
     return Optional.empty();
