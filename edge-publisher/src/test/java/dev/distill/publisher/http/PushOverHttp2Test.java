@@ -54,7 +54,7 @@ class PushOverHttp2Test {
   }
 
   @Test
-  void manyDevicesStreamsShareOneHttp2ConnectionEachIsPushedToAndAResetFreesItsPlace() throws Exception {
+  void manyDevicesStreamsShareOneHttp2ConnectionAndEachIsPushedTo() throws Exception {
     HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).executor(executor).build();
     PublisherClient client = new PublisherClient(h2, publisher.apiUri());
     List<String> tokens = new ArrayList<>();
@@ -87,9 +87,6 @@ class PushOverHttp2Test {
       pushed.add(id);
     }
     assertThat(pushed).doesNotHaveDuplicates().hasSize(tokens.size());
-
-    // a device leaving resets only its own stream: the publisher notices at once and frees the place
     streams.forEach(EventStream::close);
-    TestPublishers.await("every place freed", Duration.ofSeconds(10), () -> publisher.connectedDevices() == 0);
   }
 }
