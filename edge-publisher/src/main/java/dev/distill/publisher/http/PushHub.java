@@ -60,9 +60,9 @@ public final class PushHub implements AutoCloseable {
 
     /**
      * Ends the response through the servlet's own AsyncContext, never SseClient.close(): that
-     * resumes Javalin's pipeline on the request, and on a request the container has completed
-     * already (an HTTP/2 stream the client reset is completed at once, without a failed write)
-     * the pipeline fails in its error handler and retries it without end.
+     * resumes Javalin's pipeline on the request, and on a request the container has recycled
+     * already (seen at shutdown with HTTP/2 streams whose client had closed them) the pipeline
+     * fails in its error handler and retries it without end, logging gigabytes.
      */
     void close() {
       if (!done) {
