@@ -192,6 +192,11 @@ public final class PublisherService implements AutoCloseable {
     return URI.create("http://localhost:" + api.adminPort());
   }
 
+  /** The event streams this replica holds open. */
+  public int connectedDevices() {
+    return api.hub().connected();
+  }
+
   public int opsPort() {
     return ops.port();
   }

@@ -12,6 +12,9 @@ import io.javalin.http.HttpResponseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +60,7 @@ public final class ApiServer implements AutoCloseable {
     this.devices = new DeviceApi(settings, view, stateLog, controller, issuer, store, metrics, clock, callers, json);
     AdminApi admin = new AdminApi(view, stateLog, controller, clock, callers, json, devices, settings.audit(),
         settings.replica());
-    this.deviceApp = listener(settings, json, r -> {
+    this.deviceApp = listener(settings, json, devicePort, true, r -> {
       r.before("/v1/admin/*", ctx -> {
         throw new ApiException(ErrorCode.NOT_FOUND,
             "the admin API listens on its own port (DISTILL_PUBLISHER_ADMIN_PORT), not on the device port");
@@ -66,9 +69,9 @@ public final class ApiServer implements AutoCloseable {
     });
     Javalin started = null;
     try {
-      deviceApp.start(devicePort);
-      started = listener(settings, json, admin::routes);
-      started.start(adminPort);
+      deviceApp.start();
+      started = listener(settings, json, adminPort, false, admin::routes);
+      started.start();
     } catch (RuntimeException e) {
       deviceApp.stop();
       devices.close();
@@ -82,8 +85,25 @@ public final class ApiServer implements AutoCloseable {
     return new ApiServer(devicePort, adminPort, settings, view, stateLog, controller, issuer, store, metrics, clock);
   }
 
-  private static Javalin listener(Settings settings, Json json, Consumer<RoutesConfig> routes) {
+  /**
+   * @param h2c whether the port also speaks cleartext HTTP/2 (prior knowledge or an upgrade from
+   *     HTTP/1.1, which stays as it was): an HTTP/2 ingress then carries many devices' event
+   *     streams on one connection, where HTTP/1.1 needs a connection, and on each side a file
+   *     descriptor, per stream
+   */
+  private static Javalin listener(Settings settings, Json json, int port, boolean h2c, Consumer<RoutesConfig> routes) {
     return Javalin.create(config -> {
+      config.jetty.port = port;
+      if (h2c) {
+        config.jetty.addConnector((server, http) -> {
+          HTTP2CServerConnectionFactory h2 = new HTTP2CServerConnectionFactory(http);
+          // the hub bounds the streams of the whole replica; a connection may carry all of them
+          h2.setMaxConcurrentStreams(Math.max(1, settings.maxStreams()));
+          ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http), h2);
+          connector.setPort(port);
+          return connector;
+        });
+      }
       config.http.compressionStrategy = CompressionStrategy.NONE;
       config.http.maxRequestSize = settings.maxBodyBytes();
       config.startup.showJavalinBanner = false;

@@ -3,6 +3,9 @@ package dev.distill.publisher.http;
 import dev.distill.contract.ota.OtaApi;
 import dev.distill.contract.ota.OtaApi.Assignment;
 import io.javalin.http.sse.SseClient;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,17 +41,60 @@ public final class PushHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PushHub.class);
   private static final long COALESCE_MS = 20;
 
-  private static final class Stream {
-    final SseClient client;
+  private static final class Stream implements AsyncListener {
+    final AsyncContext async;
     final String deviceId;
     volatile String lastEventId;
+    /** Set once the request has completed: closed here, or by the container when the client left. */
+    volatile boolean done;
+    /** Runs when the request completes (idempotent: it may run twice). */
+    Runnable onDone = () -> { };
     /** Set by the first task on the partition's thread, the only one that uses it. */
     StreamWriter writer;
 
     Stream(SseClient client, String deviceId, String lastEventId) {
-      this.client = client;
+      this.async = client.ctx().req().getAsyncContext();
       this.deviceId = deviceId;
       this.lastEventId = lastEventId;
+    }
+
+    /**
+     * Ends the response through the servlet's own AsyncContext, never SseClient.close(): that
+     * resumes Javalin's pipeline on the request, and on a request the container has recycled
+     * already (seen at shutdown with HTTP/2 streams whose client had closed them) the pipeline
+     * fails in its error handler and retries it without end, logging gigabytes.
+     */
+    void close() {
+      if (!done) {
+        try {
+          async.complete();
+        } catch (IllegalStateException e) {
+          // completed by the container before this listener was added: it will not be told
+          done = true;
+          onDone.run();
+        }
+      }
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+      done = true;
+      onDone.run();
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+      close();
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+      close();
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+      // not restarted
     }
   }
 
@@ -139,26 +185,27 @@ public final class PushHub implements AutoCloseable {
     } else if (old == null && !reserved && !reserve()) {
       // its old stream closed between admit and now, and the free places went meanwhile
       byDevice.remove(deviceId, s);
-      client.close();
+      s.close();
       return;
     }
     Set<Stream> streams = p.byModel.computeIfAbsent(model, m -> ConcurrentHashMap.newKeySet());
     streams.add(s);
-    client.onClose(() -> {
+    s.onDone = () -> {
       streams.remove(s);
       if (byDevice.remove(deviceId, s)) {
         open.decrementAndGet();
       }
-    });
-    client.keepAlive();
+    };
+    s.async.addListener(s);
+    client.keepAlive(); // the handler returns without ending the response
     p.writer.execute(() -> {
       if (old != null) {
-        old.client.close(); // on the partition's thread, which owns both: a device's streams share it
+        old.close(); // on the partition's thread, which owns both: a device's streams share it
       }
       try {
-        s.writer = new StreamWriter(client.ctx().res().getOutputStream(), p.writer, client::close);
+        s.writer = new StreamWriter(client.ctx().res().getOutputStream(), p.writer, s::close);
       } catch (IOException | RuntimeException e) {
-        client.close();
+        s.close();
         return;
       }
       send(p, s, model, null);
@@ -169,7 +216,7 @@ public final class PushHub implements AutoCloseable {
   public void disconnect(String deviceId) {
     Stream s = byDevice.get(deviceId);
     if (s != null) {
-      partition(deviceId).writer.execute(s.client::close);
+      partition(deviceId).writer.execute(s::close);
     }
   }
 
@@ -212,7 +259,7 @@ public final class PushHub implements AutoCloseable {
    * @return whether an event was sent
    */
   private boolean send(Partition p, Stream s, String model, Map<String, byte[]> frames) {
-    if (s.client.terminated() || s.writer == null) {
+    if (s.done || s.writer == null) {
       p.byModel.getOrDefault(model, Set.of()).remove(s);
       return false;
     }
@@ -227,7 +274,7 @@ public final class PushHub implements AutoCloseable {
       return true;
     } catch (RuntimeException e) {
       log.debug("push to {} failed: {}", s.deviceId, e.toString());
-      s.client.close();
+      s.close();
       return false;
     }
   }
@@ -249,12 +296,12 @@ public final class PushHub implements AutoCloseable {
     long now = System.nanoTime();
     for (Set<Stream> streams : p.byModel.values()) {
       for (Stream s : streams) {
-        if (s.client.terminated()) {
+        if (s.done) {
           streams.remove(s);
         } else if (s.writer != null) {
           if (s.writer.stuckLongerThan(2 * keepAliveNanos, now)) {
             log.debug("closing the stream of {}: it has taken nothing for {} s", s.deviceId, 2 * keepAliveNanos / 1_000_000_000);
-            s.client.close();
+            s.close();
           } else {
             s.writer.keepAlive();
           }
@@ -270,7 +317,7 @@ public final class PushHub implements AutoCloseable {
       for (Set<Stream> streams : p.byModel.values()) {
         for (Stream s : streams) {
           try {
-            s.client.close();
+            s.close();
           } catch (RuntimeException ignored) {
             // the connection is going away either way
           }
