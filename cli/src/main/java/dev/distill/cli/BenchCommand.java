@@ -2,6 +2,7 @@ package dev.distill.cli;
 
 import dev.distill.bench.Bench;
 import dev.distill.bench.Section;
+import dev.distill.bench.push.PushSection;
 import dev.distill.bench.scorer.ScorerSection;
 import dev.distill.bench.trainer.TrainerSection;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ final class BenchCommand implements Callable<Integer> {
 
   /** Every section, in the order they run: the cheapest first, so a smoke run fails early. */
   static List<Section> sections() {
-    return List.of(new ScorerSection(), new TrainerSection(), new PipelineSection());
+    return List.of(new ScorerSection(), new TrainerSection(), new PushSection(), new PipelineSection());
   }
 
   @Override
