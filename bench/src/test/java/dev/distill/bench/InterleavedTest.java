@@ -24,6 +24,25 @@ class InterleavedTest {
   }
 
   @Test
+  void everyPairOfSidesSwapsOrderFromOneRoundToTheNext() throws Exception {
+    List<String> order = new ArrayList<>();
+    List<Trial> sides = new ArrayList<>();
+    for (String name : List.of("raw", "service", "torch")) {
+      sides.add(() -> {
+        order.add(name);
+        return name.length();
+      });
+    }
+    List<Integer> told = new ArrayList<>();
+    double[][] rounds = Interleaved.inTurn(2, sides, (r, f) -> told.add(r));
+    assertEquals(List.of("raw", "service", "torch", "torch", "service", "raw"), order);
+    assertEquals(List.of(0, 1), told);
+    assertArrayEquals(new double[] {3, 3}, rounds[0]);
+    assertArrayEquals(new double[] {7, 7}, rounds[1]);
+    assertArrayEquals(new double[] {5, 5}, rounds[2]);
+  }
+
+  @Test
   void theRatioIsTheMedianOfPerRoundRatiosNotTheRatioOfMedians() {
     // a machine that halves its speed in rounds 2 and 3 halves both sides: the ratio holds
     Paired p = new Paired(new double[] {90, 45, 45, 90, 90}, new double[] {100, 50, 50, 100, 100});

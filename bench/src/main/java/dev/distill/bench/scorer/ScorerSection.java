@@ -3,13 +3,14 @@ package dev.distill.bench.scorer;
 import ai.onnxruntime.OrtEnvironment;
 import dev.distill.bench.BenchContext;
 import dev.distill.bench.BenchReport;
+import dev.distill.bench.Interleaved;
 import dev.distill.bench.Paired;
 import dev.distill.bench.Section;
 import dev.distill.bench.Spread;
+import dev.distill.bench.Trial;
 import dev.distill.scorer.ProcessingGuarantee;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,26 +75,17 @@ public final class ScorerSection implements Section {
       trials.put("pipeline", () -> e2e.run(EndToEnd.TINY, BIG, ProcessingGuarantee.EXACTLY_ONCE).recordsPerSecond());
       trials.put("raw32", () -> raw32.samplesPerSecond(warm, measure));
       trials.put("eos32", () -> e2e.run(EndToEnd.TEACHER, SMALL, ProcessingGuarantee.EXACTLY_ONCE).recordsPerSecond());
-      trials.keySet().forEach(k -> f.put(k, new double[rounds]));
-      for (int round = 0; round < rounds; round++) {
-        List<String> order = new ArrayList<>(trials.keySet());
-        if (round % 2 == 1) {
-          Collections.reverse(order);
-        }
-        for (String k : order) {
-          f.get(k)[round] = trials.get(k).run();
-        }
-        ctx.progress("scorer: round %d of %d: end to end %,.0f rec/s, raw %,.0f samples/s, pipeline %,.0f rec/s",
-            round + 1, rounds, f.get("eos256")[round], f.get("raw256")[round], f.get("pipeline")[round]);
+      List<String> keys = new ArrayList<>(trials.keySet());
+      double[][] figures = Interleaved.inTurn(rounds, new ArrayList<>(trials.values()), (round, x) ->
+          ctx.progress("scorer: round %d of %d: end to end %,.0f rec/s, raw %,.0f samples/s, pipeline %,.0f rec/s",
+              round + 1, rounds, x[keys.indexOf("eos256")][round], x[keys.indexOf("raw256")][round],
+              x[keys.indexOf("pipeline")][round]));
+      for (int k = 0; k < keys.size(); k++) {
+        f.put(keys.get(k), figures[k]);
       }
       report(ctx.report(), f, e2eRuns, flop, gemm.describe());
     }
     ctx.progress("scorer: %.0f s", (System.nanoTime() - start) / 1e9);
-  }
-
-  @FunctionalInterface
-  private interface Trial {
-    double run() throws Exception;
   }
 
   private static void report(BenchReport report, Map<String, double[]> f, List<EndToEnd.Run> runs, double flop,

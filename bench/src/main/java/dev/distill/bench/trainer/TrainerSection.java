@@ -1,6 +1,7 @@
 package dev.distill.bench.trainer;
 
 import dev.distill.bench.BenchContext;
+import dev.distill.bench.Interleaved;
 import dev.distill.bench.Paired;
 import dev.distill.bench.Section;
 import dev.distill.bench.Trial;
@@ -118,7 +119,7 @@ public final class TrainerSection implements Section {
       if (torch != null) {
         sides.add(() -> progress(ctx, student, "PyTorch", torch.samplesPerSecond(samples)));
       }
-      double[][] rounds = inTurn(ctx.rounds(), sides);
+      double[][] rounds = Interleaved.inTurn(ctx.rounds(), sides, (r, f) -> { });
       String row = student.name() + " " + student.architecture() + ", batch " + settings.batchSize();
       ctx.report().ratio(name(), "trainer from the topic ÷ raw DJL loop, " + row, new Paired(rounds[1], rounds[0]),
           "trainer", "raw DJL", "fresh samples/s", 0.9);
@@ -132,20 +133,5 @@ public final class TrainerSection implements Section {
   private static double progress(BenchContext ctx, Student student, String side, double rate) {
     ctx.progress("%s %s: %,.0f fresh samples/s", student.name(), side, rate);
     return rate;
-  }
-
-  /**
-   * Runs every side once per round, the order reversed each round, so that any two sides swap
-   * order from one round to the next; {@code [side][round]}.
-   */
-  static double[][] inTurn(int rounds, List<Trial> sides) throws Exception {
-    double[][] out = new double[sides.size()][rounds];
-    for (int r = 0; r < rounds; r++) {
-      for (int k = 0; k < sides.size(); k++) {
-        int side = r % 2 == 0 ? k : sides.size() - 1 - k;
-        out[side][r] = sides.get(side).run();
-      }
-    }
-    return out;
   }
 }
