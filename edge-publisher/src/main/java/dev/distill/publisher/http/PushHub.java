@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,16 +118,17 @@ public final class PushHub implements AutoCloseable {
   private final AtomicInteger open = new AtomicInteger();
   private final int maxStreams;
   private final long keepAliveNanos;
-  private final BiFunction<String, String, Assignment> assignments;
+  private final Function<String, Function<String, Assignment>> assignments;
   private final Function<Assignment, String> json;
   private final PublisherMetrics metrics;
 
   /**
-   * @param assignments (device id, model) to the device's current assignment
+   * @param assignments for a model, a function from a device id to the device's current
+   *     assignment, asked once a push and used for that push's devices (from several threads)
    * @param json how an assignment is written as event data
    * @param maxStreams open streams at most on this replica
    */
-  public PushHub(BiFunction<String, String, Assignment> assignments, Function<Assignment, String> json,
+  public PushHub(Function<String, Function<String, Assignment>> assignments, Function<Assignment, String> json,
       PublisherMetrics metrics, Duration keepAlive, int maxStreams) {
     this.assignments = assignments;
     this.maxStreams = maxStreams;
@@ -208,7 +208,7 @@ public final class PushHub implements AutoCloseable {
         s.close();
         return;
       }
-      send(p, s, model, null);
+      send(p, s, model, assignments.apply(model), null);
     });
   }
 
@@ -234,13 +234,14 @@ public final class PushHub implements AutoCloseable {
       // shared by this push only: a later stream gets a newly issued manifest
       Map<String, byte[]> frames = new ConcurrentHashMap<>();
       long t0 = System.nanoTime();
+      Function<String, Assignment> forDevice = assignments.apply(model);
       AtomicInteger sent = new AtomicInteger();
       AtomicInteger remaining = new AtomicInteger(partitions.length);
       for (Partition p : partitions) {
         p.writer.execute(() -> {
           try {
             for (Stream s : p.byModel.getOrDefault(model, Set.of())) {
-              if (send(p, s, model, frames)) {
+              if (send(p, s, model, forDevice, frames)) {
                 sent.incrementAndGet();
               }
             }
@@ -255,16 +256,18 @@ public final class PushHub implements AutoCloseable {
   }
 
   /**
+   * @param forDevice the assignments of this push
    * @param frames events already encoded by this push, by event id; null to encode afresh
    * @return whether an event was sent
    */
-  private boolean send(Partition p, Stream s, String model, Map<String, byte[]> frames) {
+  private boolean send(Partition p, Stream s, String model, Function<String, Assignment> forDevice,
+      Map<String, byte[]> frames) {
     if (s.done || s.writer == null) {
       p.byModel.getOrDefault(model, Set.of()).remove(s);
       return false;
     }
     try {
-      Assignment a = assignments.apply(s.deviceId, model);
+      Assignment a = forDevice.apply(s.deviceId);
       if (a.eventId().equals(s.lastEventId)) {
         return false;
       }

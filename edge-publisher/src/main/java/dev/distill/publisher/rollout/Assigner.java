@@ -1,5 +1,7 @@
 package dev.distill.publisher.rollout;
 
+import java.util.Optional;
+
 import dev.distill.contract.proto.Rollout;
 import dev.distill.publisher.state.FleetView;
 
@@ -14,7 +16,15 @@ public final class Assigner {
   }
 
   public Target target(String deviceId, String model) {
-    Rollout r = view.rollout(model).orElse(null);
+    return target(deviceId, model, view.rollout(model));
+  }
+
+  /**
+   * As {@link #target(String, String)}, under a rollout the caller read already: a push to a
+   * whole fleet reads it once, not once a device (a change to it starts another push).
+   */
+  public Target target(String deviceId, String model, Optional<Rollout> rollout) {
+    Rollout r = rollout.orElse(null);
     if (r == null) {
       return Target.none(model);
     }

@@ -99,4 +99,55 @@ class PushTest {
         .contains("distill_publisher_devices_installed{model=\"m\"")
         .doesNotContain("dev-1");
   }
+
+  @Test
+  void aPushUnderAStagedRolloutSendsEachDeviceWhatItsOwnRequestWouldGet() throws Exception {
+    try (PublisherService staged = PublisherService.startInMemory(TestPublishers.config(dir.resolve("staged"),
+        Map.of(PublisherConfig.WAVES, "50%,100%", PublisherConfig.MIN_WAVE_DURATION, "10m")), Clock.systemUTC())) {
+      PublisherClient c = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)),
+          staged.apiUri());
+      Map<String, String> tokens = new java.util.TreeMap<>();
+      Map<String, BlockingQueue<Assignment>> events = new java.util.TreeMap<>();
+      // what each device holds: its last event (a device whose assignment does not change gets no new one)
+      Map<String, Assignment> last = new java.util.TreeMap<>();
+      java.util.List<EventStream> streams = new java.util.ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        String id = "dev-" + i;
+        tokens.put(id, TestPublishers.admin(staged).register(id, "m").token());
+        BlockingQueue<Assignment> q = new LinkedBlockingQueue<>();
+        events.put(id, q);
+        streams.add(new EventStream(c, id, tokens.get(id), null, scheduler, q::add).open());
+        Assignment first = q.poll(10, TimeUnit.SECONDS);
+        assertThat(first).as("the first event of " + id).isNotNull();
+        last.put(id, first);
+      }
+      staged.ingest(Students.version("m", 1, Students.random(784, 8, 10, 1, 1), TestPublishers.trainer(dir)),
+          System.currentTimeMillis());
+      TestPublishers.await("a device told of v1", java.time.Duration.ofSeconds(10),
+          () -> events.values().stream().anyMatch(q -> q.stream().anyMatch(a -> a.version() == 1)));
+      // the version and then its rollout each start a push: wait until nothing more comes
+      boolean more = true;
+      while (more) {
+        more = false;
+        Thread.sleep(2000);
+        for (var e : events.entrySet()) {
+          for (Assignment a = e.getValue().poll(); a != null; a = e.getValue().poll()) {
+            last.put(e.getKey(), a);
+            more = true;
+          }
+        }
+      }
+      java.util.Set<Long> versions = new java.util.HashSet<>();
+      for (String id : tokens.keySet()) {
+        Assignment own = c.assignment(id, tokens.get(id));
+        Assignment pushed = last.get(id);
+        assertThat(pushed).as("the push to " + id).isNotNull();
+        assertThat(pushed.version()).as(id).isEqualTo(own.version());
+        assertThat(pushed.eventId()).as(id).isEqualTo(own.eventId());
+        versions.add(own.version());
+      }
+      assertThat(versions).as("the first wave holds some devices, not all").containsExactlyInAnyOrder(0L, 1L);
+      streams.forEach(EventStream::close);
+    }
+  }
 }
