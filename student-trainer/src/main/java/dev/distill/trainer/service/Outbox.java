@@ -24,9 +24,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>A commit runs on a thread of its own while the caller goes on training: it is mostly waiting
  * for the broker to take a checkpoint of several times the model, 0.2-1.1 s a commit for the
- * demo's student on 2 busy cores with the broker beside it. Whatever the caller does next with the outbox (send, commit,
- * abort, close) first waits for that commit and throws its failure, so transactions never overlap
- * and a failed commit stops the loop as before; the caller learns of success by {@link #settled}.
+ * demo's student on 2 busy cores with the broker beside it. Whatever the caller does next with
+ * the outbox (send, commit, abort, close) first waits for that commit and throws its failure, so
+ * transactions never overlap and a failed commit stops the loop as before; the caller learns of
+ * success by {@link #settled}.
  */
 final class Outbox implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
