@@ -12,8 +12,10 @@ import dev.distill.publisher.state.VersionInfo;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +48,11 @@ public final class RolloutController {
   private final Assigner assigner;
   private final Clock clock;
   private volatile RolloutCommands commands = this::apply;
+  /** Each model's last gate figures, reused while neither its rollout nor the fleet has moved. */
+  private final Map<String, Measured> measured = new ConcurrentHashMap<>();
+
+  /** Gate figures and what they were computed from. */
+  private record Measured(Rollout rollout, long fleetChanges, boolean offlineCounts, WaveStats stats) {}
 
   public RolloutController(FleetView view, Writer writer, RolloutSettings settings, Clock clock) {
     this.view = view;
@@ -160,9 +167,23 @@ public final class RolloutController {
     automatic(r.toBuilder().setState(State.ROLLED_BACK).setReason(reason));
   }
 
-  /** The gate figures of a rollout's current wave. */
+  /**
+   * The gate figures of a rollout's current wave. A pass over a fleet of tens of thousands costs
+   * tens of milliseconds under the view's lock, which pushes wait for, and every tick asks: the
+   * figures are measured again only when the rollout, the fleet or the time's say on offline
+   * devices has changed since the last pass.
+   */
   public WaveStats stats(Rollout r) {
-    return WaveStats.measure(view, r, settings, clock.millis());
+    long now = clock.millis();
+    long changes = view.fleetChanges(); // read before the pass: a change during it means measuring again
+    boolean offline = WaveStats.offlineCounts(r, settings, now);
+    Measured last = measured.get(r.getModelName());
+    if (last != null && last.fleetChanges() == changes && last.offlineCounts() == offline && last.rollout().equals(r)) {
+      return last.stats();
+    }
+    WaveStats s = WaveStats.measure(view, r, settings, now);
+    measured.put(r.getModelName(), new Measured(r, changes, offline, s));
+    return s;
   }
 
   /** An automatic decision: the next revision of the state it was taken on. */

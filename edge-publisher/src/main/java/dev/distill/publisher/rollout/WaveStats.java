@@ -3,7 +3,6 @@ package dev.distill.publisher.rollout;
 import dev.distill.contract.proto.DeviceReport;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.publisher.state.FleetView;
-import java.util.Optional;
 
 /**
  * What the devices of the current wave say about the new version, and what the fleet says
@@ -57,8 +56,7 @@ public record WaveStats(
     double fraction = r.getWavesCount() == 0 ? 1.0 : r.getWaves(wave);
     int devices = 0;
     int offline = 0;
-    long timeout = settings.deviceTimeout().toMillis();
-    boolean offlineCounts = timeout > 0 && nowMs - r.getWaveStartedAtMs() >= timeout;
+    boolean offlineCounts = offlineCounts(r, settings, nowMs);
     int running = 0;
     int failed = 0;
     double accSum = 0;
@@ -69,18 +67,18 @@ public record WaveStats(
     // same data slices; devices' slices differ in difficulty more than two nearby versions do
     double fleetBaseSum = 0;
     long fleetBaseLabelled = 0;
-    for (FleetView.Device d : view.fleet(r.getModelName())) {
-      Optional<DeviceReport> base = r.getLastGoodVersion() == 0 ? Optional.empty()
-          : view.measuredReport(d.id(), r.getLastGoodVersion());
-      boolean hasBase = base.isPresent() && base.get().hasAccuracy() && base.get().getLabelledCount() > 0;
+    for (FleetView.WaveDevice d : view.wave(r.getModelName(), fraction, settings.minDevicesPerWave(),
+        r.getLastGoodVersion())) {
+      DeviceReport base = d.baseline();
+      boolean hasBase = base != null && base.hasAccuracy() && base.getLabelledCount() > 0;
       if (hasBase) {
-        fleetBaseSum += base.get().getAccuracy() * base.get().getLabelledCount();
-        fleetBaseLabelled += base.get().getLabelledCount();
+        fleetBaseSum += base.getAccuracy() * base.getLabelledCount();
+        fleetBaseLabelled += base.getLabelledCount();
       }
-      if (!view.inWave(d.id(), fraction, settings.minDevicesPerWave())) {
+      if (!d.inWave()) {
         continue;
       }
-      DeviceReport rep = view.latestReport(d.id()).orElse(null);
+      DeviceReport rep = d.latest();
       // a device of an earlier wave has said what it makes of the new version: it is not awaited
       boolean answered = rep != null && (rep.getInstalledVersion() == r.getTargetVersion()
           || (rep.getRolloutId().equals(r.getRolloutId()) && failure(rep.getStatus())));
@@ -110,7 +108,7 @@ public record WaveStats(
           labelled += rep.getLabelledCount();
           if (hasBase) {
             // weighted by the new version's samples, so both means weigh devices alike
-            baseSum += base.get().getAccuracy() * rep.getLabelledCount();
+            baseSum += base.getAccuracy() * rep.getLabelledCount();
             baseLabelled += rep.getLabelledCount();
           }
         }
@@ -122,6 +120,15 @@ public record WaveStats(
     }
     return new WaveStats(wave, fraction, devices, offline, running, failed, labelled == 0 ? null : accSum / labelled, labelled,
         baseLabelled == 0 ? null : baseSum / baseLabelled, baseLabelled);
+  }
+
+  /**
+   * Whether silent devices count as offline yet: once the wave has run for a device timeout.
+   * Nothing else in the figures depends on the time.
+   */
+  static boolean offlineCounts(Rollout r, RolloutSettings settings, long nowMs) {
+    long timeout = settings.deviceTimeout().toMillis();
+    return timeout > 0 && nowMs - r.getWaveStartedAtMs() >= timeout;
   }
 
   private static boolean failure(DeviceReport.Status s) {

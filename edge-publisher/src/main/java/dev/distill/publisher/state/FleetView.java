@@ -11,7 +11,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -28,9 +27,6 @@ import java.util.function.Consumer;
  * consistent with each other. Listeners hear which model changed and must not block.
  */
 public final class FleetView {
-  /** Reports kept per device and version: enough to compare the current and the last good. */
-  private static final int VERSIONS_KEPT_PER_DEVICE = 4;
-
   /** A device and where it sits in the wave order. */
   public record Device(DeviceRecord record, double bucket) {
     public String id() {
@@ -47,9 +43,15 @@ public final class FleetView {
   private final Map<String, String> deviceByTokenHash = new HashMap<>();
   private final Map<String, TreeSet<Device>> fleetByModel = new HashMap<>();
   private final Map<String, Rollout> rollouts = new HashMap<>();
-  private final Map<String, DeviceReport> latestReport = new HashMap<>();
-  private final Map<String, LinkedHashMap<Long, DeviceReport>> reportsByVersion = new HashMap<>();
-  private final Map<String, LinkedHashMap<Long, DeviceReport>> measuredByVersion = new HashMap<>();
+  private final DeviceReports reports = new DeviceReports();
+  /**
+   * Registered devices of each model by the version their latest report says is installed (0 =
+   * none yet), kept as devices and reports arrive: read every tick, a count over the fleet would
+   * cost a pass over tens of thousands of devices under the lock.
+   */
+  private final Map<String, Map<Long, Integer>> installedByModel = new HashMap<>();
+  /** Changes to devices and reports so far: what a wave's figures are computed from. */
+  private long fleetChanges;
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<String>> versionListeners = new CopyOnWriteArrayList<>();
 
@@ -188,10 +190,12 @@ public final class FleetView {
   public void applyDevice(String deviceId, DeviceRecord record) {
     String model;
     synchronized (this) {
+      fleetChanges++;
       Device old = devices.remove(deviceId);
       if (old != null) {
         deviceByTokenHash.remove(old.record().getTokenSha256());
         fleetByModel.getOrDefault(old.model(), new TreeSet<>(WAVE_ORDER)).remove(old);
+        countInstalled(old.model(), reports.installed(deviceId), -1);
       }
       if (record == null) {
         model = old == null ? null : old.model();
@@ -200,6 +204,7 @@ public final class FleetView {
         devices.put(deviceId, d);
         deviceByTokenHash.put(record.getTokenSha256(), deviceId);
         fleetByModel.computeIfAbsent(record.getModelName(), m -> new TreeSet<>(WAVE_ORDER)).add(d);
+        countInstalled(record.getModelName(), reports.installed(deviceId), 1);
         model = record.getModelName();
       }
     }
@@ -226,6 +231,14 @@ public final class FleetView {
     List<Device> all = new ArrayList<>(devices.values());
     all.sort(Comparator.comparing(Device::id));
     return all;
+  }
+
+  /**
+   * How many device registrations, deregistrations and reports the view has taken: figures
+   * computed from the fleet at one count hold until it moves.
+   */
+  public synchronized long fleetChanges() {
+    return fleetChanges;
   }
 
   public synchronized int deviceCount() {
@@ -256,6 +269,36 @@ public final class FleetView {
       }
     }
     return false;
+  }
+
+  /**
+   * A device as a wave's gate sees it.
+   *
+   * @param inWave whether it is in the wave, as {@link #inWave} says
+   * @param latest its latest report; null before it reports
+   * @param baseline its latest measured report on the baseline version; null when none
+   */
+  public record WaveDevice(Device device, boolean inWave, DeviceReport latest, DeviceReport baseline) { }
+
+  /**
+   * The devices of a model in wave order, each with what a wave's gate reads about it: one pass
+   * under one lock, where a look-up per device would take the lock three times for each of tens
+   * of thousands of devices while pushes wait for it.
+   *
+   * @param fraction the wave's share of the fleet, as for {@link #inWave}
+   * @param baselineVersion the version whose measured reports are wanted; 0 for none
+   */
+  public synchronized List<WaveDevice> wave(String model, double fraction, int minDevices, long baselineVersion) {
+    var fleet = fleetByModel.getOrDefault(model, new TreeSet<>(WAVE_ORDER));
+    List<WaveDevice> out = new ArrayList<>(fleet.size());
+    int rank = 0;
+    for (Device d : fleet) {
+      boolean in = fraction >= 1.0 || d.bucket() < fraction || rank < minDevices;
+      rank++;
+      out.add(new WaveDevice(d, in, reports.latest(d.id()),
+          baselineVersion == 0 ? null : reports.measured(d.id(), baselineVersion)));
+    }
+    return out;
   }
 
   // ---- rollouts
@@ -303,52 +346,45 @@ public final class FleetView {
   // ---- reports
 
   public synchronized void applyReport(DeviceReport report) {
-    latestReport.put(report.getDeviceId(), report);
-    keep(reportsByVersion, report);
-    if (report.hasAccuracy() && report.getLabelledCount() > 0) {
-      // a device re-measures a version after reinstalling it: until it has, its earlier
-      // measurement stands (it is what the gates compare with)
-      keep(measuredByVersion, report);
+    fleetChanges++;
+    Device d = devices.get(report.getDeviceId());
+    if (d != null) {
+      countInstalled(d.model(), reports.installed(report.getDeviceId()), -1);
+      countInstalled(d.model(), report.getInstalledVersion(), 1);
     }
-  }
-
-  private static void keep(Map<String, LinkedHashMap<Long, DeviceReport>> byDevice, DeviceReport report) {
-    var perVersion = byDevice.computeIfAbsent(report.getDeviceId(), d -> new LinkedHashMap<>());
-    perVersion.remove(report.getInstalledVersion()); // re-insert: most recent last
-    perVersion.put(report.getInstalledVersion(), report);
-    while (perVersion.size() > VERSIONS_KEPT_PER_DEVICE) {
-      perVersion.remove(perVersion.keySet().iterator().next());
-    }
+    reports.add(report);
   }
 
   /** The device's latest report with an accuracy measurement made while it ran {@code version}. */
   public synchronized Optional<DeviceReport> measuredReport(String deviceId, long version) {
-    var perVersion = measuredByVersion.get(deviceId);
-    return Optional.ofNullable(perVersion == null ? null : perVersion.get(version));
+    return Optional.ofNullable(reports.measured(deviceId, version));
   }
 
   public synchronized Optional<DeviceReport> latestReport(String deviceId) {
-    return Optional.ofNullable(latestReport.get(deviceId));
+    return Optional.ofNullable(reports.latest(deviceId));
   }
 
   /** The device's latest report made while it ran {@code version}. */
   public synchronized Optional<DeviceReport> report(String deviceId, long version) {
-    var perVersion = reportsByVersion.get(deviceId);
-    return Optional.ofNullable(perVersion == null ? null : perVersion.get(version));
+    return Optional.ofNullable(reports.onVersion(deviceId, version));
   }
 
   public synchronized List<DeviceReport> reports(String deviceId) {
-    var perVersion = reportsByVersion.get(deviceId);
-    return perVersion == null ? List.of() : new ArrayList<>(perVersion.values());
+    return reports.all(deviceId);
   }
 
   /** How many devices of a model report each installed version (0 = none yet). */
   public synchronized Map<Long, Integer> devicesPerVersion(String model) {
-    Map<Long, Integer> out = new TreeMap<>();
-    for (Device d : fleetByModel.getOrDefault(model, new TreeSet<>(WAVE_ORDER))) {
-      DeviceReport r = latestReport.get(d.id());
-      out.merge(r == null ? 0L : r.getInstalledVersion(), 1, Integer::sum);
+    return new TreeMap<>(installedByModel.getOrDefault(model, Map.of()));
+  }
+
+  private void countInstalled(String model, long version, int delta) {
+    Map<Long, Integer> counts = installedByModel.computeIfAbsent(model, m -> new HashMap<>());
+    if (counts.merge(version, delta, Integer::sum) == 0) {
+      counts.remove(version);
     }
-    return out;
+    if (counts.isEmpty()) {
+      installedByModel.remove(model);
+    }
   }
 }

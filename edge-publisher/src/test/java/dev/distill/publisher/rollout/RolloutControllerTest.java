@@ -304,6 +304,28 @@ class RolloutControllerTest {
   }
 
   @Test
+  void gateFiguresAreMeasuredAgainOnlyWhenTheFleetTheRolloutOrTheOfflineRuleHasMoved() throws Exception {
+    publish(1);
+    controller.tick();
+    WaveStats first = controller.stats(rollout());
+    assertThat(controller.stats(rollout())).as("nothing moved: the same figures").isSameAs(first);
+    clock.ms += 1_000;
+    assertThat(controller.stats(rollout())).as("time alone, within the device timeout").isSameAs(first);
+
+    String canary = wave().get(0);
+    report(canary, 1, DeviceReport.Status.RUNNING, 0.9);
+    WaveStats reported = controller.stats(rollout());
+    assertThat(reported.running()).as("a new report is counted").isEqualTo(first.running() + 1);
+
+    clock.ms += Duration.ofMinutes(10).toMillis();
+    assertThat(controller.stats(rollout()).offline()).as("past the device timeout the silent count as offline")
+        .isEqualTo(wave().size() - 1);
+
+    view.applyDevice("late", DeviceRecord.newBuilder().setDeviceId("late").setModelName(M).setTokenSha256("tl").build());
+    assertThat(controller.stats(rollout())).as("a registration moves the fleet").isNotSameAs(reported);
+  }
+
+  @Test
   void aWaveWhoseDevicesAreAllOfflineIsPausedAtTheWaveTimeoutNamingThem() throws Exception {
     publish(1);
     controller.tick();
