@@ -9,39 +9,28 @@ import dev.distill.contract.proto.Rollout;
 import dev.distill.contract.proto.Sample;
 import dev.distill.contract.proto.TrainerCheckpoint;
 import dev.distill.kafka.EmbeddedKafka;
-import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
-import dev.distill.platform.config.ServiceSettings;
 import dev.distill.platform.ingest.DatasetProducer;
 import dev.distill.platform.ingest.KafkaClients;
 import dev.distill.platform.lifecycle.GracefulShutdown;
-import dev.distill.platform.topics.TopicAdmin;
 import dev.distill.platform.topics.Topics;
-import dev.distill.publisher.PublisherConfig;
 import dev.distill.publisher.PublisherService;
 import dev.distill.scorer.ScorerService;
-import dev.distill.scorer.ScorerSettings;
 import dev.distill.trainer.service.Progress;
 import dev.distill.trainer.service.TrainerService;
-import dev.distill.trainer.service.TrainerSettings;
 import dev.distill.trainer.version.PromotionGate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
@@ -55,6 +44,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * reverse order (fleet first, broker last) on Ctrl-C or when the caller is done.
  */
 public final class Pipeline {
+  /** Share of sample ids the trainers hold out of training: their validation slice and the devices' data. */
+  public static final double VALIDATION_FRACTION = 0.05;
+  /** The order the demo streams the training split in. */
+  public static final long SHUFFLE_SEED = 1L;
+
   /**
    * @param workDir            the run's folders (broker data, scorer state, publisher store, device slots);
    *                           emptied at start: every run begins from empty topics and a fresh fleet
@@ -64,11 +58,6 @@ public final class Pipeline {
    * @param versionEvery       ... or after this long with new samples (commits a tail shorter than the above)
    * @param waveDuration       shortest rollout wave (the service default, minutes, suits a real fleet)
    */
-  /** Share of sample ids the trainers hold out of training: their validation slice and the devices' data. */
-  public static final double VALIDATION_FRACTION = 0.05;
-  /** The order the demo streams the training split in. */
-  public static final long SHUFFLE_SEED = 1L;
-
   public record Settings(Dataset dataset, int devices, String studentArchitecture, long versionEverySamples,
       Duration versionEvery, Duration waveDuration, Path workDir, Path teacherStore, String teacherId,
       Optional<Path> teacherManifest) {
@@ -106,7 +95,7 @@ public final class Pipeline {
   private final AtomicLong produced = new AtomicLong();
   private volatile boolean stopping;
 
-  private Pipeline(Settings settings, KafkaSettings kafka, EmbeddedKafka broker, ScorerService scorer,
+  Pipeline(Settings settings, KafkaSettings kafka, EmbeddedKafka broker, ScorerService scorer,
       TrainerService student, ChildTrainer baseline, PublisherService publisher, Fleet fleet, VersionLog versions) {
     this.settings = settings;
     this.kafka = kafka;
@@ -127,116 +116,10 @@ public final class Pipeline {
    */
   public static Pipeline start(Settings s, LabelledImages deviceData, GracefulShutdown shutdown, Consumer<String> say)
       throws IOException, InterruptedException, PublisherException {
-    deleteRecursively(s.workDir());
-    Path kafkaDir = s.workDir().resolve("kafka");
-    EmbeddedKafka broker = shutdown.register("kafka",
-        EmbeddedKafka.builder().dataDir(kafkaDir).port(0).controllerPort(0).build());
-    broker.start();
-    String bootstrap = broker.bootstrapServers();
-    say.accept("kafka          broker at " + bootstrap + " (data in " + kafkaDir + ")");
-
-    KafkaSettings kafka = KafkaSettings.read(ConfigReader.from(Map.of(KafkaSettings.BOOTSTRAP, bootstrap)));
-    Topics topics = kafka.topics();
-    try (Admin admin = Admin.create(kafka.clientProperties())) {
-      TopicAdmin.ensure(admin, topics, (short) 1);
-    }
-    VersionLog versions = shutdown.register("version-log", new VersionLog(kafka, topics));
-
-    ScorerService scorer = shutdown.register("teacher-scorer", ScorerService.start(ScorerSettings.from(Map.of(
-        KafkaSettings.BOOTSTRAP, bootstrap,
-        ScorerSettings.TEACHER_ID, s.teacherId(),
-        ScorerSettings.TEACHER_STORE, s.teacherStore().toString(),
-        ScorerSettings.STATE_DIR, s.workDir().resolve("scorer-state").toString(),
-        ServiceSettings.HTTP_PORT, "0"))));
-    say.accept("teacher-scorer teacher " + s.teacherId() + " v" + scorer.teacherVersion() + ", T="
-        + scorer.settings().scoring().temperature() + "  (metrics :" + scorer.httpPort() + ")");
-
-    // both signatures on every version: the trainer's image key and the publisher's key, certified by one demo root
-    DemoKeys keys = DemoKeys.create(s.workDir().resolve("keys"));
-    say.accept("keys           demo root " + keys.rootKeyId() + " certifies the publisher's and the trainer's keys (in "
-        + s.workDir().resolve("keys") + ")");
-
-    TrainerService student = shutdown.register("student-trainer", new TrainerService(TrainerSettings.read(
-        ConfigReader.from(trainerEnv(s, bootstrap, s.studentModel(), keys.trainerEnv())))).start());
-    say.accept("student-trainer " + s.studentModel() + ": " + s.studentArchitecture() + ", distilled (alpha "
-        + student.settings().alpha() + ")  (metrics :" + student.httpPort() + ")");
-    // same network, samples, batches and seed; only the loss differs: hard labels alone
-    Map<String, String> baselineEnv = trainerEnv(s, bootstrap, s.baselineModel(), keys.trainerEnv());
-    baselineEnv.put("DISTILL_TRAINER_ALPHA", "0");
-    TrainerSettings.read(ConfigReader.from(baselineEnv)); // a bad setting fails here, not in the child
-    ChildTrainer baseline = shutdown.register("baseline-trainer",
-        ChildTrainer.start(s.baselineModel(), baselineEnv, s.workDir().resolve("baseline-trainer.log")));
-    // DJL trains one model at a time per process
-    say.accept("student-trainer " + s.baselineModel() + ": " + s.studentArchitecture()
-        + ", hard labels only (alpha 0), in its own JVM  (metrics :" + baseline.opsPort() + ")");
-
-    String adminToken = randomToken();
-    Path pub = s.workDir().resolve("publisher");
-    Map<String, String> pubEnv = new HashMap<>();
-    pubEnv.put(KafkaSettings.BOOTSTRAP, bootstrap);
-    pubEnv.put(ServiceSettings.HTTP_PORT, "0");
-    pubEnv.put(PublisherConfig.PORT, "0");
-    pubEnv.put(PublisherConfig.ADMIN_PORT, "0");
-    pubEnv.put(PublisherConfig.ADMIN_TOKEN, adminToken);
-    pubEnv.putAll(keys.publisherEnv());
-    pubEnv.put(PublisherConfig.ARTIFACT_DIR, pub.resolve("artifacts").toString());
-    pubEnv.put(PublisherConfig.MIN_WAVE_DURATION, s.waveDuration().toMillis() + "ms");
-    // each device measures a version on its share of the held-out images: a first wave of one
-    // device has that many labels, fewer than the service's default 200
-    int window = Math.max(1, deviceData.count() / s.devices());
-    pubEnv.put(PublisherConfig.MIN_LABELLED, Integer.toString(Math.min(200, window)));
-    PublisherService publisher = shutdown.register("edge-publisher",
-        PublisherService.start(PublisherConfig.read(ConfigReader.from(pubEnv)), Clock.systemUTC()));
-    long readyBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!publisher.ready()) {
-      if (System.nanoTime() > readyBy) {
-        throw new PipelineException("the edge-publisher did not catch up with its state topics within 60 s");
-      }
-      Thread.sleep(100);
-    }
-    say.accept("edge-publisher " + publisher.apiUri() + " (admin " + publisher.adminUri() + "), rollout waves "
-        + DemoResults.waves(publisher.config().rollouts().waves()) + "  (metrics :" + publisher.opsPort() + ")");
-
-    Fleet fleet = shutdown.register("fleet", Fleet.builder(publisher.apiUri(), publisher.adminUri(), adminToken, s.studentModel())
-        .count(s.devices()).data(deviceData).evaluationWindow(window)
-        .dir(s.workDir().resolve("devices")).build().start());
-    say.accept("fleet          " + s.devices() + " simulated devices run " + s.studentModel()
-        + " (ONNX Runtime), each on its slice of the " + deviceData.count()
-        + " held-out training images (never trained on; not the test split)");
-    Pipeline p = new Pipeline(s, kafka, broker, scorer, student, baseline, publisher, fleet, versions);
+    Pipeline p = PipelineWiring.start(s, deviceData, shutdown, say);
     // closed first: from here on a failure seen by the waits is the shutdown, not a fault
     shutdown.register("stop-flag", () -> p.stopping = true);
     return p;
-  }
-
-  private static Map<String, String> trainerEnv(Settings s, String bootstrap, String model, Map<String, String> extra) {
-    Map<String, String> env = new HashMap<>();
-    env.put(KafkaSettings.BOOTSTRAP, bootstrap);
-    env.put(ServiceSettings.HTTP_PORT, "0");
-    env.put("DISTILL_TRAINER_MODEL_NAME", model);
-    env.put("DISTILL_TRAINER_ARCHITECTURE", s.studentArchitecture());
-    s.teacherManifest().ifPresent(m -> env.put("DISTILL_TRAINER_TEACHER_MANIFEST", m.toString()));
-    // the trainers judge on their validation slice of the stream (5% of the ids, the images the
-    // devices measure on): a short run judges its first version on fewer examples than the default 200
-    env.put("DISTILL_TRAINER_VALIDATION_FRACTION", Double.toString(VALIDATION_FRACTION));
-    env.put("DISTILL_TRAINER_VALIDATION_MIN", Long.toString(validationMin(s.versionEverySamples())));
-    // two trainers, the scorer, the broker and the fleet share the cores: one PyTorch thread each
-    env.put("DISTILL_TRAINER_THREADS", "1");
-    env.put("DISTILL_TRAINER_VERSION_EVERY_SAMPLES", Long.toString(s.versionEverySamples()));
-    env.put("DISTILL_TRAINER_VERSION_EVERY", s.versionEvery().toMillis() + "ms");
-    env.putAll(extra);
-    return env;
-  }
-
-  /** A fortieth of a version period (half the slice's share of it), between 10 and the trainer's default 200. */
-  static long validationMin(long versionEverySamples) {
-    return Math.max(10, Math.min(200, versionEverySamples / 40));
-  }
-
-  private static String randomToken() {
-    byte[] b = new byte[24];
-    new SecureRandom().nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
   /** Streams {@code total} samples of the split into the samples topic (shuffled, all labelled), as fast as it goes. */

@@ -20,7 +20,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * a seeded fraction of the samples (label-budget experiments).
  *
  * <p>Sample ids are {@code <dataset>-<split>-<index>} with the index into the original split,
- * so the same image has the same id whatever the order or the run.
+ * so the same image has the same id whatever the order or the run (or the pass, when
+ * {@linkplain Options#cycling() cycling}).
  */
 public final class DatasetProducer {
 
@@ -29,11 +30,16 @@ public final class DatasetProducer {
    * @param ratePerSecond 0 = as fast as the producer goes
    * @param shuffleSeed null = the split's own order
    * @param labelFraction fraction of samples that keep their hard label, in [0, 1]
+   * @param cycle past the split's end, start its order again until {@code limit} are sent (a
+   *     limit above the split's size is otherwise cut to it)
    */
-  public record Options(long limit, double ratePerSecond, Long shuffleSeed, double labelFraction) {
+  public record Options(long limit, double ratePerSecond, Long shuffleSeed, double labelFraction, boolean cycle) {
     public Options {
       if (limit < 0) {
         throw new IllegalArgumentException("limit must be >= 0");
+      }
+      if (cycle && limit == 0) {
+        throw new IllegalArgumentException("cycling needs a limit, or it never ends");
       }
       if (ratePerSecond < 0) {
         throw new IllegalArgumentException("rate must be >= 0");
@@ -43,8 +49,18 @@ public final class DatasetProducer {
       }
     }
 
+    /** Once through the split at most: {@code limit} is cut to the split's size. */
+    public Options(long limit, double ratePerSecond, Long shuffleSeed, double labelFraction) {
+      this(limit, ratePerSecond, shuffleSeed, labelFraction, false);
+    }
+
     public static Options all() {
       return new Options(0, 0, null, 1.0);
+    }
+
+    /** The same, going round the split as often as it takes to send {@code limit} samples. */
+    public Options cycling() {
+      return new Options(limit, ratePerSecond, shuffleSeed, labelFraction, true);
     }
   }
 
@@ -96,7 +112,8 @@ public final class DatasetProducer {
   public Summary send(LabelledImages data, Options options, LongConsumer progress)
       throws InterruptedException {
     int[] order = order(data.count(), options.shuffleSeed());
-    long n = options.limit() == 0 ? order.length : Math.min(options.limit(), order.length);
+    long n = options.cycle() && order.length > 0 ? options.limit()
+        : options.limit() == 0 ? order.length : Math.min(options.limit(), order.length);
     // the label draw must not depend on the shuffle, so it has its own stream
     SplittableRandom labelDraw =
         new SplittableRandom(options.shuffleSeed() == null ? 0x5eed : options.shuffleSeed() ^ 0x1abe1L);
@@ -109,7 +126,7 @@ public final class DatasetProducer {
         break;
       }
       pace(start, i, options.ratePerSecond());
-      int index = order[(int) i];
+      int index = order[(int) (i % order.length)];
       Sample.Builder s = Sample.newBuilder()
           .setId(sampleId(data, index))
           .setEventTimeMs(clock.millis())

@@ -57,6 +57,21 @@ class DatasetProducerTest {
   }
 
   @Test
+  void withoutCyclingALimitAboveTheSplitIsCutToIt() throws Exception {
+    assertThat(send(tiny(7), new DatasetProducer.Options(10, 0, 3L, 1.0))).hasSize(7);
+  }
+
+  @Test
+  void cyclingGoesRoundTheSplitInTheSameOrderWithTheSameIds() throws Exception {
+    List<Sample> sent = send(tiny(7), new DatasetProducer.Options(17, 0, 3L, 1.0).cycling());
+    assertThat(sent).hasSize(17);
+    List<String> ids = sent.stream().map(Sample::getId).toList();
+    assertThat(ids.subList(7, 14)).isEqualTo(ids.subList(0, 7));
+    assertThat(ids.subList(14, 17)).isEqualTo(ids.subList(0, 3));
+    assertThat(sent.subList(0, 7)).extracting(Sample::getId).doesNotHaveDuplicates();
+  }
+
+  @Test
   void labelFractionZeroSendsOnlyUnlabelledSamples() throws Exception {
     assertThat(send(tiny(50), new DatasetProducer.Options(0, 0, 1L, 0.0))).hasSize(50).noneMatch(Sample::hasLabel);
   }
@@ -65,5 +80,6 @@ class DatasetProducerTest {
   void optionsOutOfRangeAreRefused() {
     assertThatThrownBy(() -> new DatasetProducer.Options(0, 0, null, 1.5)).hasMessageContaining("label fraction");
     assertThatThrownBy(() -> new DatasetProducer.Options(-1, 0, null, 1)).hasMessageContaining("limit");
+    assertThatThrownBy(() -> DatasetProducer.Options.all().cycling()).hasMessageContaining("cycling needs a limit");
   }
 }
