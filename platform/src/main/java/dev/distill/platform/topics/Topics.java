@@ -1,6 +1,7 @@
 package dev.distill.platform.topics;
 
 import dev.distill.contract.proto.AuditRecord;
+import dev.distill.contract.proto.CandidateDecision;
 import dev.distill.contract.proto.DeviceRecord;
 import dev.distill.contract.proto.DeviceReport;
 import dev.distill.contract.proto.ModelVersion;
@@ -34,7 +35,8 @@ public record Topics(
     Topic<String, ModelVersion> modelArchive,
     Topic<String, TrainerCheckpoint> trainerCheckpoints,
     Topic<String, TeacherRecord> teachers,
-    Topic<String, AuditRecord> audit) {
+    Topic<String, AuditRecord> audit,
+    Topic<String, CandidateDecision> candidates) {
 
   public static final String DEFAULT_PREFIX = "distill";
   /** Legal Kafka topic characters; the prefix is followed by a dot. */
@@ -154,11 +156,18 @@ public record Topics(
             str,
             new ProtoSerde<>(AuditRecord.getDescriptor().getFullName(), AuditRecord.parser(), a -> {}),
             1,
-            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(365L * 24 * 3600 * 1000))));
+            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(365L * 24 * 3600 * 1000))),
+        // every candidate the trainers judged, published or not, with the gate's reason: a month
+        new Topic<>(
+            prefix + ".candidates",
+            str,
+            new ProtoSerde<>(CandidateDecision.getDescriptor().getFullName(), CandidateDecision.parser(), c -> {}),
+            1,
+            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(30L * 24 * 3600 * 1000))));
   }
 
   public List<Topic<?, ?>> all() {
     return List.of(samples, samplesDlq, softTargets, softTargetsDlq, studentModels, deviceReports, rollouts,
-        rolloutCommands, devices, modelArchive, trainerCheckpoints, teachers, audit);
+        rolloutCommands, devices, modelArchive, trainerCheckpoints, teachers, audit, candidates);
   }
 }

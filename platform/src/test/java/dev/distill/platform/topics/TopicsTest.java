@@ -22,7 +22,7 @@ class TopicsTest {
     assertThat(topics.all()).extracting(Topic::name).containsExactly(
         "t1.samples", "t1.samples.dlq", "t1.soft-targets", "t1.soft-targets.dlq",
         "t1.student-models", "t1.device-reports", "t1.rollouts", "t1.rollout-commands", "t1.devices", "t1.model-archive",
-        "t1.trainer-checkpoints", "t1.teachers", "t1.audit");
+        "t1.trainer-checkpoints", "t1.teachers", "t1.audit", "t1.candidates");
     assertThat(topics.modelArchive().configs())
         .containsEntry("cleanup.policy", "compact")
         .containsEntry("max.message.bytes", Integer.toString(Topics.MODEL_MAX_MESSAGE_BYTES));
