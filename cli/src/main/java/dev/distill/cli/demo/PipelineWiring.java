@@ -108,6 +108,9 @@ final class PipelineWiring {
     }
     say.accept("edge-publisher " + publisher.apiUri() + " (admin " + publisher.adminUri() + "), rollout waves "
         + DemoResults.waves(publisher.config().rollouts().waves()) + "  (metrics :" + publisher.opsPort() + ")");
+    // the token rides in the fragment, which the browser never sends; the console moves it to the tab's storage
+    say.accept("console        " + publisher.adminUri() + "/console/#token=" + adminToken
+        + "  (open it to watch the pipeline, the students and the rollouts)");
 
     Fleet fleet = shutdown.register("fleet", Fleet.builder(publisher.apiUri(), publisher.adminUri(), adminToken, s.studentModel())
         .count(s.devices()).data(deviceData).evaluationWindow(window)
