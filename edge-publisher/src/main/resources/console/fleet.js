@@ -3,7 +3,7 @@
 // devices a page of 100 at a time, filtered. A `model` event for the model shown fetches it again.
 
 import { call, get } from './api.js';
-import { chooseModel, count, facts, h, percent, state, table, time } from './view.js';
+import { chooseModel, coalesce, count, facts, h, percent, state, table, time } from './view.js';
 
 const PAGE = 100;
 const STATES = {
@@ -207,15 +207,18 @@ export function show(main, query, showError) {
     });
   init();
 
+  const reload = coalesce(() => {
+    loadSummary().catch(showError);
+    if (cursors.length === 1) {
+      loadDevices(); // a later page stays put while the operator reads it
+    }
+  }, 1000);
   return {
     model(ev) {
       if (!model) {
         init();
       } else if (ev && ev.model === model) {
-        loadSummary().catch(showError);
-        if (cursors.length === 1) {
-          loadDevices(); // a later page stays put while the operator reads it
-        }
+        reload();
       }
     },
     close() {

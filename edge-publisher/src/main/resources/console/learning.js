@@ -4,7 +4,7 @@
 
 import { get } from './api.js';
 import { lineChart } from './chart.js';
-import { chooseModel, count, h, percent, state, table, time } from './view.js';
+import { chooseModel, coalesce, count, h, percent, state, table, time } from './view.js';
 
 const CANDIDATE_ROWS = 200;
 const VERDICTS = { PUBLISH: ['published', 'good'], REJECT: ['rejected', 'bad'], NOT_JUDGED: ['not judged', 'none'] };
@@ -100,12 +100,13 @@ export function show(main, query, showError) {
     });
   init();
 
+  const reload = coalesce(load, 1000);
   return {
     model(ev) {
       if (!model) {
         init(); // the first version of any model
       } else if (ev && ev.model === model) {
-        load();
+        reload();
       }
     },
     close() {

@@ -110,3 +110,28 @@ export async function chooseModel({ main, query, page, header, empty, closed, sh
     }, models.map((m) => h('option', { value: m.model, selected: m.model === model }, m.model)))));
   onModel(model);
 }
+
+/**
+ * fn at most once per ms, the last call never lost: a fleet's reports can change a model many
+ * times a second, and one fetch a second shows them all.
+ */
+export function coalesce(fn, ms) {
+  let timer = null;
+  let again = false;
+  return () => {
+    if (timer) {
+      again = true;
+      return;
+    }
+    fn();
+    timer = setTimeout(function tick() {
+      if (again) {
+        again = false;
+        fn();
+        timer = setTimeout(tick, ms);
+      } else {
+        timer = null;
+      }
+    }, ms);
+  };
+}
