@@ -262,8 +262,14 @@ public final class PushHub implements AutoCloseable {
    */
   private boolean send(Partition p, Stream s, String model, Function<String, Assignment> forDevice,
       Map<String, byte[]> frames) {
-    if (s.done || s.writer == null) {
+    if (s.done) {
       p.byModel.getOrDefault(model, Set.of()).remove(s);
+      return false;
+    }
+    if (s.writer == null) {
+      // opened, and its opening task still queued behind this push: that task sends the
+      // assignment current when it runs. Dropping the stream here (as this once did) left it
+      // deaf to every later push, seen when a registration's push met the next device's opening
       return false;
     }
     try {
