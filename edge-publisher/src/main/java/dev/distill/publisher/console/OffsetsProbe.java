@@ -43,7 +43,6 @@ final class OffsetsProbe implements AutoCloseable {
   OffsetsProbe(KafkaSettings kafka, List<String> topics, Set<String> dataTopics, String clientId) {
     Map<String, Object> p = new HashMap<>(kafka.clientProperties());
     p.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
-    p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS);
     this.admin = Admin.create(p);
     this.topics = List.copyOf(topics);
     this.dataTopics = Set.copyOf(dataTopics);

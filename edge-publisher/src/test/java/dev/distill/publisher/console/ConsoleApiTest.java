@@ -147,6 +147,33 @@ class ConsoleApiTest {
     }
   }
 
+  @Test
+  void consoleStreamsAreBoundedAndOneMoreIsRefusedWith429() throws Exception {
+    java.util.List<HttpResponse<java.util.stream.Stream<String>>> open = new java.util.ArrayList<>();
+    HttpRequest req = HttpRequest.newBuilder(publisher.adminUri().resolve(ConsoleApi.EVENTS))
+        .header("Authorization", "Bearer " + TestPublishers.ADMIN).header("Accept", "text/event-stream").build();
+    try {
+      for (int i = 0; i < ConsoleApi.MAX_STREAMS; i++) {
+        HttpResponse<java.util.stream.Stream<String>> r = http.send(req, HttpResponse.BodyHandlers.ofLines());
+        assertThat(r.statusCode()).as("stream " + i).isEqualTo(200);
+        open.add(r);
+      }
+      HttpResponse<String> refused = http.send(req, HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isEqualTo(429);
+      assertThat(json.readTree(refused.body()).get("code").asText()).isEqualTo("TOO_MANY_REQUESTS");
+      assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+    } finally {
+      open.forEach(r -> r.body().close());
+    }
+  }
+
+  @Test
+  void anEventStreamNeedsAcceptTextEventStream() throws Exception {
+    HttpResponse<String> r = get(ConsoleApi.EVENTS, TestPublishers.ADMIN);
+    assertThat(r.statusCode()).isEqualTo(406);
+    assertThat(json.readTree(r.body()).get("code").asText()).isEqualTo("NOT_ACCEPTABLE");
+  }
+
   /** The line after the first line equal to {@code marker}, waiting up to 20 s. */
   private static String nextAfter(BlockingQueue<String> lines, String marker) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
