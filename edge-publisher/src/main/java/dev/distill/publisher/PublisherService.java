@@ -5,6 +5,7 @@ import dev.distill.platform.http.Metrics;
 import dev.distill.platform.http.OpsServer;
 import dev.distill.platform.lifecycle.GracefulShutdown;
 import dev.distill.platform.topics.TopicAdmin;
+import dev.distill.publisher.console.CandidateLog;
 import dev.distill.publisher.console.Console;
 import dev.distill.publisher.http.ApiServer;
 import dev.distill.publisher.http.AuditTrail;
@@ -214,7 +215,7 @@ public final class PublisherService implements AutoCloseable {
   }
 
   /** The gate's decisions the console shows (an in-memory publisher's take {@code add}). */
-  public dev.distill.publisher.console.CandidateLog candidates() {
+  public CandidateLog candidates() {
     return console.candidates();
   }
 

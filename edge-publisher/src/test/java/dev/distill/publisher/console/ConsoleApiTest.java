@@ -15,9 +15,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,29 +118,11 @@ class ConsoleApiTest {
 
   @Test
   void theEventStreamSendsThePipelineAndAModelEventWhenAVersionArrives() throws Exception {
-    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    HttpRequest req = HttpRequest.newBuilder(publisher.adminUri().resolve(ConsoleApi.EVENTS))
-        .header("Authorization", "Bearer " + TestPublishers.ADMIN).header("Accept", "text/event-stream").build();
-    HttpResponse<java.util.stream.Stream<String>> response = http.send(req, HttpResponse.BodyHandlers.ofLines());
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-        t -> assertThat(t).startsWith("text/event-stream"));
-    Thread reader = new Thread(() -> {
-      try {
-        response.body().forEach(lines::add);
-      } catch (RuntimeException e) {
-        // the stream was closed
-      }
-    }, "test-console-events");
-    reader.setDaemon(true);
-    reader.start();
-    try {
-      assertThat(nextAfter(lines, "event: pipeline")).contains("\"available\":false");
+    try (ConsoleEvents events = new ConsoleEvents(http, publisher)) {
+      assertThat(events.nextAfter("event: pipeline")).contains("\"available\":false");
       publisher.ingest(Students.version("m", 1, Students.random(784, 8, 10, 1, 1), TestPublishers.trainer(dir)),
           System.currentTimeMillis());
-      assertThat(nextAfter(lines, "event: model")).isEqualTo("data: {\"model\":\"m\"}");
-    } finally {
-      response.body().close();
+      assertThat(events.nextModelEvent()).isEqualTo("data: {\"model\":\"m\"}");
     }
   }
 
@@ -172,20 +151,6 @@ class ConsoleApiTest {
     HttpResponse<String> r = get(ConsoleApi.EVENTS, TestPublishers.ADMIN);
     assertThat(r.statusCode()).isEqualTo(406);
     assertThat(json.readTree(r.body()).get("code").asText()).isEqualTo("NOT_ACCEPTABLE");
-  }
-
-  /** The line after the first line equal to {@code marker}, waiting up to 20 s. */
-  private static String nextAfter(BlockingQueue<String> lines, String marker) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      String line = lines.poll(200, TimeUnit.MILLISECONDS);
-      if (marker.equals(line)) {
-        String next = lines.poll(20, TimeUnit.SECONDS);
-        assertThat(next).as("the line after " + marker).isNotNull();
-        return next;
-      }
-    }
-    throw new AssertionError("no '" + marker + "' within 20 s");
   }
 
   @Test

@@ -16,6 +16,7 @@ import dev.distill.platform.topics.Topics;
 import dev.distill.publisher.PublisherConfig;
 import dev.distill.publisher.PublisherService;
 import dev.distill.publisher.TestPublishers;
+import dev.distill.publisher.console.ConsoleEvents;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -40,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The console on a real broker: the pipeline as Kafka shows it (end offsets summed over
  * partitions, a group's lag, dead letters by their reason header, the teacher of the newest soft
- * target) and the learning view from the student-models and candidates topics.
+ * target), the learning view from the student-models and candidates topics, and the page told
+ * when a model's version arrives.
  */
 class ConsoleIT {
   @TempDir Path dir;
@@ -78,10 +80,15 @@ class ConsoleIT {
           admin.alterConsumerGroupOffsets("distill-scorer",
               Map.of(new TopicPartition(topics.samples().name(), 0), new OffsetAndMetadata(2))).all().get(30, TimeUnit.SECONDS);
         }
+        ConsoleEvents events = new ConsoleEvents(http, publisher);
         send(kafka, topics.studentModels(), "m", Students.version("m", 1, Students.random(784, 8, 10, 1, 1),
             TestPublishers.trainer(dir)));
         send(kafka, topics.candidates(), "m", CandidateDecision.newBuilder().setModelName("m").setDecidedAtMs(99)
             .setVerdict(CandidateDecision.Verdict.PUBLISH).setPublishedVersion(1).setReason("better").build());
+        try (events) {
+          // the version, or the decision: either tells the page to re-read the model
+          assertThat(events.nextModelEvent()).isEqualTo("data: {\"model\":\"m\"}");
+        }
 
         AtomicReference<JsonNode> pipeline = new AtomicReference<>();
         try {
