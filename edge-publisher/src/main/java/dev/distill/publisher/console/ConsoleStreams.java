@@ -36,7 +36,7 @@ public final class ConsoleStreams implements AutoCloseable {
   private static final class Stream extends AsyncStream {
     /** What the event the client has not taken yet carries; all on the console thread. */
     final Set<String> models = new LinkedHashSet<>();
-    byte[] pipeline;
+    String pipeline;
     StreamWriter writer;
 
     Stream(SseClient client) {
@@ -123,16 +123,19 @@ public final class ConsoleStreams implements AutoCloseable {
   }
 
   private void sendPipeline() {
-    byte[] frame = pipelineFrame();
+    if (streams.isEmpty()) {
+      return;
+    }
+    String frame = pipelineFrame();
     streams.forEach(s -> send(s, null, frame));
   }
 
-  private byte[] pipelineFrame() {
+  private String pipelineFrame() {
     return frame(PIPELINE, Json.json(pipeline.current()));
   }
 
   /** On the console thread: adds to what the stream's client has not taken and sends it all as one event frame. */
-  private void send(Stream s, String model, byte[] pipelineFrame) {
+  private void send(Stream s, String model, String pipelineFrame) {
     if (s.done() || s.writer == null) {
       return;
     }
@@ -148,13 +151,12 @@ public final class ConsoleStreams implements AutoCloseable {
     }
     StringBuilder events = new StringBuilder();
     for (String m : s.models) {
-      events.append(new String(frame(MODEL, Json.json(Map.of("model", m))), StandardCharsets.UTF_8));
+      events.append(frame(MODEL, Json.json(Map.of("model", m))));
     }
-    byte[] models = events.toString().getBytes(StandardCharsets.UTF_8);
-    byte[] last = s.pipeline == null ? new byte[0] : s.pipeline;
-    byte[] all = new byte[models.length + last.length];
-    System.arraycopy(models, 0, all, 0, models.length);
-    System.arraycopy(last, 0, all, models.length, last.length);
+    if (s.pipeline != null) {
+      events.append(s.pipeline);
+    }
+    byte[] all = events.toString().getBytes(StandardCharsets.UTF_8);
     try {
       s.writer.event(all);
     } catch (RuntimeException e) {
@@ -162,8 +164,8 @@ public final class ConsoleStreams implements AutoCloseable {
     }
   }
 
-  private static byte[] frame(String event, String json) {
-    return ("event: " + event + "\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8); // JSON has no raw newlines
+  private static String frame(String event, String json) {
+    return "event: " + event + "\ndata: " + json + "\n\n"; // JSON has no raw newlines: one data line
   }
 
   private void keepAlive() {

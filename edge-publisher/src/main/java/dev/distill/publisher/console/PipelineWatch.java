@@ -31,6 +31,7 @@ public final class PipelineWatch implements PipelineSource, AutoCloseable {
   private volatile boolean running = true;
   private volatile Object current = Pipeline.unavailable("reading the pipeline from Kafka");
   private Pipeline.Reading previous;
+  private boolean failing;
 
   private PipelineWatch(KafkaSettings kafka, Clock clock, String clientId) {
     Topics topics = kafka.topics();
@@ -75,6 +76,10 @@ public final class PipelineWatch implements PipelineSource, AutoCloseable {
       Pipeline.Reading now = offsets.read(clock.millis());
       current = Pipeline.of(watched, now, previous, INTERVAL.toMillis(), deadLetters.counts(), teacher.read());
       previous = now;
+      if (failing) {
+        failing = false;
+        log.info("console: reading the pipeline from Kafka again");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       running = false;
@@ -82,7 +87,10 @@ public final class PipelineWatch implements PipelineSource, AutoCloseable {
       if (!running) {
         return;
       }
-      log.warn("console: cannot read the pipeline from Kafka: {}", e.toString());
+      if (!failing) { // once per outage, not every poll
+        failing = true;
+        log.warn("console: cannot read the pipeline from Kafka: {}", e.toString());
+      }
       current = Pipeline.unavailable("cannot read the pipeline from Kafka: " + e);
     }
   }

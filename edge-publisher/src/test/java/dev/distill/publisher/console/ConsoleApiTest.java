@@ -65,6 +65,18 @@ class ConsoleApiTest {
   }
 
   @Test
+  void aViewerMayReadTheConsole() throws Exception {
+    publisher.close();
+    java.nio.file.Path tokens = dir.resolve("operators");
+    java.nio.file.Files.writeString(tokens, "vera viewer " + java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest("viewer-token-0123456789".getBytes(
+            java.nio.charset.StandardCharsets.UTF_8))) + "\n");
+    publisher = PublisherService.startInMemory(TestPublishers.config(dir,
+        Map.of(dev.distill.publisher.PublisherConfig.ADMIN_TOKENS, tokens.toString())), Clock.systemUTC());
+    assertThat(get(ConsoleApi.PIPELINE, "viewer-token-0123456789").statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void anUnknownModelIs404WithTheErrorShape() throws Exception {
     HttpResponse<String> r = get("/v1/admin/console/models/nope/learning", TestPublishers.ADMIN);
     assertThat(r.statusCode()).isEqualTo(404);
