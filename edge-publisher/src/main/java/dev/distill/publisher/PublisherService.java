@@ -5,6 +5,8 @@ import dev.distill.platform.http.Metrics;
 import dev.distill.platform.http.OpsServer;
 import dev.distill.platform.lifecycle.GracefulShutdown;
 import dev.distill.platform.topics.TopicAdmin;
+import dev.distill.publisher.console.CandidateLog;
+import dev.distill.publisher.console.Console;
 import dev.distill.publisher.http.ApiServer;
 import dev.distill.publisher.http.AuditTrail;
 import dev.distill.publisher.http.PublisherMetrics;
@@ -57,6 +59,7 @@ public final class PublisherService implements AutoCloseable {
   private final SigningIdentity identity;
   private final KafkaAuditTrail auditTrail;
   private final ArtifactStore store;
+  private final Console console;
   private final java.util.concurrent.atomic.AtomicBoolean tickQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
   private PublisherService(PublisherConfig config, Clock clock, boolean inMemory) throws IOException, InterruptedException {
@@ -76,6 +79,7 @@ public final class PublisherService implements AutoCloseable {
       commands = null;
       auditTrail = null;
       audit = KafkaAuditTrail.logged();
+      console = Console.inMemory();
     } else {
       try (Admin admin = Admin.create(config.kafka().clientProperties())) {
         TopicAdmin.ensure(admin, config.kafka().topics(), config.kafka().replicationFactor());
@@ -97,12 +101,13 @@ public final class PublisherService implements AutoCloseable {
       controller.commandsVia(commands);
       auditTrail = new KafkaAuditTrail(config.kafka(), config.kafka().topics().audit(), replica() + "-audit");
       audit = auditTrail;
+      console = Console.fromKafka(config.kafka(), clock, replica());
     }
     ManifestIssuer issuer = new ManifestIssuer(identity, config.manifestTtl(), clock, view::rollout);
     api = ApiServer.start(config.apiPort(), config.adminPort(), new ApiServer.Settings(config.adminToken(),
         config.operators(), audit, replica(), config.pollInterval(), config.maxBodyBytes(), config.keepAlive(),
         config.deltaMaxDepth(), config.maxStreams(), config.reports()), view, stateLog, controller, issuer, store,
-        metrics, clock);
+        metrics, clock, console);
     ops = OpsServer.start(config.service().httpPort(), registry);
     // exactly one replica of a fleet shows 1: alert on a sum other than 1
     Gauge.builder("distill.publisher.rollout.controller", this, p -> p.leading() ? 1 : 0)
@@ -209,6 +214,11 @@ public final class PublisherService implements AutoCloseable {
     return view;
   }
 
+  /** The gate's decisions the console shows (an in-memory publisher's take {@code add}). */
+  public CandidateLog candidates() {
+    return console.candidates();
+  }
+
   /** The artifact store and its delta cache (tests look at its bounds). */
   public ArtifactStore store() {
     return store;
@@ -243,6 +253,7 @@ public final class PublisherService implements AutoCloseable {
       leadership.close(); // leaves the group: another candidate takes over at once
     }
     api.close();
+    console.close();
     ops.close();
     if (auditTrail != null) {
       auditTrail.close();

@@ -114,17 +114,7 @@ final class AdminApi {
       String model = callers.knownModel(ctx);
       List<Object> out = new ArrayList<>();
       for (VersionInfo v : view.versions(model)) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("version", v.version());
-        m.put("parentVersion", v.metadata().getParentVersion());
-        m.put("sha256", v.sha256());
-        m.put("length", v.length());
-        m.put("createdAtMs", v.metadata().getCreatedAtMs());
-        m.put("seenAtMs", v.seenAtMs());
-        m.put("architecture", v.metadata().getArchitecture());
-        m.put("teacher", v.metadata().getTeacherId() + "@" + v.metadata().getTeacherVersion());
-        m.put("metrics", v.metadata().getMetricsMap());
-        out.add(m);
+        out.add(VersionJson.of(v));
       }
       Json.ok(ctx, Map.of("model", model, "versions", out));
     });

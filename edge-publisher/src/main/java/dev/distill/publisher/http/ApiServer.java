@@ -1,5 +1,7 @@
 package dev.distill.publisher.http;
 
+import dev.distill.publisher.console.Console;
+import dev.distill.publisher.console.ConsoleApi;
 import dev.distill.publisher.rollout.RolloutController;
 import dev.distill.publisher.sign.ManifestIssuer;
 import dev.distill.publisher.state.FleetView;
@@ -7,6 +9,7 @@ import dev.distill.publisher.state.StateLog;
 import dev.distill.publisher.store.ArtifactStore;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
+import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.HttpResponseException;
 import java.time.Clock;
@@ -21,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The publisher's two HTTP listeners: the device API ({@link DeviceApi}), the one port an
  * Ingress exposes to the fleet, and the admin API ({@link AdminApi}) on a port of its own that
- * stays inside the cluster. Both answer every error as {@code {code, message}} JSON.
+ * stays inside the cluster, with the operators' console ({@link ConsoleApi}). Both answer every
+ * error as {@code {code, message}} JSON.
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -52,15 +56,18 @@ public final class ApiServer implements AutoCloseable {
   private final DeviceApi devices;
   private final Javalin deviceApp;
   private final Javalin adminApp;
+  private final ConsoleApi console;
 
   private ApiServer(int devicePort, int adminPort, Settings settings, FleetView view, StateLog stateLog,
-      RolloutController controller, ManifestIssuer issuer, ArtifactStore store, PublisherMetrics metrics, Clock clock) {
+      RolloutController controller, ManifestIssuer issuer, ArtifactStore store, PublisherMetrics metrics, Clock clock,
+      Console console) {
     Callers callers = new Callers(view, stateLog, settings.adminToken(), settings.operators());
     Json json = new Json(settings.maxBodyBytes());
     this.devices = new DeviceApi(settings, view, stateLog, controller, issuer, store, metrics, clock, callers, json);
     AdminApi admin = new AdminApi(view, stateLog, controller, clock, callers, json, devices, settings.audit(),
         settings.replica());
-    this.deviceApp = listener(settings, json, devicePort, true, r -> {
+    this.console = new ConsoleApi(view, console, settings.keepAlive());
+    this.deviceApp = listener(settings, json, devicePort, true, c -> { }, r -> {
       r.before("/v1/admin/*", ctx -> {
         throw new ApiException(ErrorCode.NOT_FOUND,
             "the admin API listens on its own port (DISTILL_PUBLISHER_ADMIN_PORT), not on the device port");
@@ -70,19 +77,26 @@ public final class ApiServer implements AutoCloseable {
     Javalin started = null;
     try {
       deviceApp.start();
-      started = listener(settings, json, adminPort, false, admin::routes);
+      started = listener(settings, json, adminPort, false, ConsoleApi::staticFiles, r -> {
+        admin.routes(r);
+        this.console.routes(r);
+      });
       started.start();
     } catch (RuntimeException e) {
       deviceApp.stop();
       devices.close();
+      this.console.close();
       throw e;
     }
     this.adminApp = started;
   }
 
+  /** @param console what the console on the admin port shows (the caller closes it) */
   public static ApiServer start(int devicePort, int adminPort, Settings settings, FleetView view, StateLog stateLog,
-      RolloutController controller, ManifestIssuer issuer, ArtifactStore store, PublisherMetrics metrics, Clock clock) {
-    return new ApiServer(devicePort, adminPort, settings, view, stateLog, controller, issuer, store, metrics, clock);
+      RolloutController controller, ManifestIssuer issuer, ArtifactStore store, PublisherMetrics metrics, Clock clock,
+      Console console) {
+    return new ApiServer(devicePort, adminPort, settings, view, stateLog, controller, issuer, store, metrics, clock,
+        console);
   }
 
   /**
@@ -91,8 +105,10 @@ public final class ApiServer implements AutoCloseable {
    *     streams on one connection, where HTTP/1.1 needs a connection, and on each side a file
    *     descriptor, per stream
    */
-  private static Javalin listener(Settings settings, Json json, int port, boolean h2c, Consumer<RoutesConfig> routes) {
+  private static Javalin listener(Settings settings, Json json, int port, boolean h2c, Consumer<JavalinConfig> files,
+      Consumer<RoutesConfig> routes) {
     return Javalin.create(config -> {
+      files.accept(config);
       config.jetty.port = port;
       if (h2c) {
         config.jetty.addConnector((server, http) -> {
@@ -153,6 +169,7 @@ public final class ApiServer implements AutoCloseable {
   @Override
   public void close() {
     devices.close();
+    console.close();
     deviceApp.stop();
     adminApp.stop();
   }

@@ -11,7 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /** JSON in and out of both APIs: bounded bodies, field checks that answer 400, {@code {code, message}} errors. */
-final class Json {
+public final class Json {
   static final String TYPE = "application/json";
   /** The request's body as read, for the audit record. */
   static final String BODY = "distill.body";
@@ -91,7 +91,7 @@ final class Json {
     return n == null || n.isNull() ? null : truncate(n.asText(), 500);
   }
 
-  static void ok(Context ctx, Object body) {
+  public static void ok(Context ctx, Object body) {
     ctx.contentType(TYPE).result(json(body));
   }
 
@@ -99,7 +99,7 @@ final class Json {
     ctx.status(code.status()).contentType(TYPE).result(json(new OtaApi.ApiError(code.name(), message)));
   }
 
-  static String json(Object body) {
+  public static String json(Object body) {
     try {
       return MAPPER.writeValueAsString(body);
     } catch (JsonProcessingException e) {

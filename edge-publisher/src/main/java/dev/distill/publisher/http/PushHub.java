@@ -3,9 +3,6 @@ package dev.distill.publisher.http;
 import dev.distill.contract.ota.OtaApi;
 import dev.distill.contract.ota.OtaApi.Assignment;
 import io.javalin.http.sse.SseClient;
-import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -40,60 +37,16 @@ public final class PushHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PushHub.class);
   private static final long COALESCE_MS = 20;
 
-  private static final class Stream implements AsyncListener {
-    final AsyncContext async;
+  private static final class Stream extends AsyncStream {
     final String deviceId;
     volatile String lastEventId;
-    /** Set once the request has completed: closed here, or by the container when the client left. */
-    volatile boolean done;
-    /** Runs when the request completes (idempotent: it may run twice). */
-    Runnable onDone = () -> { };
     /** Set by the first task on the partition's thread, the only one that uses it. */
     StreamWriter writer;
 
     Stream(SseClient client, String deviceId, String lastEventId) {
-      this.async = client.ctx().req().getAsyncContext();
+      super(client);
       this.deviceId = deviceId;
       this.lastEventId = lastEventId;
-    }
-
-    /**
-     * Ends the response through the servlet's own AsyncContext, never SseClient.close(): that
-     * resumes Javalin's pipeline on the request, and on a request the container has recycled
-     * already (seen at shutdown with HTTP/2 streams whose client had closed them) the pipeline
-     * fails in its error handler and retries it without end, logging gigabytes.
-     */
-    void close() {
-      if (!done) {
-        try {
-          async.complete();
-        } catch (IllegalStateException e) {
-          // completed by the container before this listener was added: it will not be told
-          done = true;
-          onDone.run();
-        }
-      }
-    }
-
-    @Override
-    public void onComplete(AsyncEvent event) {
-      done = true;
-      onDone.run();
-    }
-
-    @Override
-    public void onError(AsyncEvent event) {
-      close();
-    }
-
-    @Override
-    public void onTimeout(AsyncEvent event) {
-      close();
-    }
-
-    @Override
-    public void onStartAsync(AsyncEvent event) {
-      // not restarted
     }
   }
 
@@ -190,13 +143,12 @@ public final class PushHub implements AutoCloseable {
     }
     Set<Stream> streams = p.byModel.computeIfAbsent(model, m -> ConcurrentHashMap.newKeySet());
     streams.add(s);
-    s.onDone = () -> {
+    s.listen(() -> {
       streams.remove(s);
       if (byDevice.remove(deviceId, s)) {
         open.decrementAndGet();
       }
-    };
-    s.async.addListener(s);
+    });
     client.keepAlive(); // the handler returns without ending the response
     p.writer.execute(() -> {
       if (old != null) {
@@ -262,8 +214,14 @@ public final class PushHub implements AutoCloseable {
    */
   private boolean send(Partition p, Stream s, String model, Function<String, Assignment> forDevice,
       Map<String, byte[]> frames) {
-    if (s.done || s.writer == null) {
+    if (s.done()) {
       p.byModel.getOrDefault(model, Set.of()).remove(s);
+      return false;
+    }
+    if (s.writer == null) {
+      // opened, and its opening task still queued behind this push: that task sends the
+      // assignment current when it runs. Dropping the stream here (as this once did) left it
+      // deaf to every later push, seen when a registration's push met the next device's opening
       return false;
     }
     try {
@@ -299,7 +257,7 @@ public final class PushHub implements AutoCloseable {
     long now = System.nanoTime();
     for (Set<Stream> streams : p.byModel.values()) {
       for (Stream s : streams) {
-        if (s.done) {
+        if (s.done()) {
           streams.remove(s);
         } else if (s.writer != null) {
           if (s.writer.stuckLongerThan(2 * keepAliveNanos, now)) {

@@ -13,7 +13,7 @@ import java.util.concurrent.Executor;
  * before: a device needs only the current one) and one keep-alive. All calls but the
  * container's callbacks come from the owner's one thread; the callbacks hop onto it.
  */
-final class StreamWriter implements WriteListener {
+public final class StreamWriter implements WriteListener {
   static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private final ServletOutputStream out;
@@ -29,7 +29,7 @@ final class StreamWriter implements WriteListener {
    * @param owner the one thread that writes this stream
    * @param onFailure closes the stream (a write failed or the client went away)
    */
-  StreamWriter(ServletOutputStream out, Executor owner, Runnable onFailure) {
+  public StreamWriter(ServletOutputStream out, Executor owner, Runnable onFailure) {
     this.out = out;
     this.owner = owner;
     this.onFailure = onFailure;
@@ -37,21 +37,29 @@ final class StreamWriter implements WriteListener {
   }
 
   /** Sends an event as soon as the client takes it, replacing one it has not taken yet. */
-  void event(byte[] frame) {
+  public void event(byte[] frame) {
     pendingEvent = frame;
     drain();
   }
 
   /** Sends a keep-alive comment unless something is waiting to be sent anyway. */
-  void keepAlive() {
+  public void keepAlive() {
     if (pendingEvent == null) {
       pendingKeepAlive = true;
     }
     drain();
   }
 
+  /**
+   * Whether an event waits for the client: the next {@link #event} would replace it, so a caller
+   * that must not lose what it carried folds it into the next one.
+   */
+  public boolean eventPending() {
+    return pendingEvent != null;
+  }
+
   /** Whether the client has taken nothing for longer than {@code nanos}. */
-  boolean stuckLongerThan(long nanos, long nowNanos) {
+  public boolean stuckLongerThan(long nanos, long nowNanos) {
     return stuckSinceNanos != 0 && nowNanos - stuckSinceNanos > nanos;
   }
 

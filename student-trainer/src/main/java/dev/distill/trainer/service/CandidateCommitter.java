@@ -1,9 +1,11 @@
 package dev.distill.trainer.service;
 
 import com.google.protobuf.ByteString;
+import dev.distill.contract.proto.CandidateDecision;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.OffsetRange;
 import dev.distill.contract.proto.TrainerCheckpoint;
+import dev.distill.platform.topics.Topic;
 import dev.distill.platform.topics.Topics;
 import dev.distill.trainer.sign.ImageKey;
 import dev.distill.trainer.stream.ResumeState;
@@ -20,9 +22,12 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Commits a candidate in one transaction: the version (if the gate passed it, signed with the
- * trainer's image key when one is configured), a checkpoint of
- * the full resume state and of the published version's weights, and the consumed offsets. The committed model state therefore always
- * matches the committed offsets: a crash anywhere loses no sample and trains none twice.
+ * trainer's image key when one is configured), the gate's decision on the candidates topic
+ * (published or not, with its reason), a checkpoint of the full resume state and of the
+ * published version's weights, and the consumed offsets. The committed model state therefore
+ * always matches the committed offsets: a crash anywhere loses no sample and trains none twice,
+ * and a console reading the candidates topic read_committed sees exactly the decisions whose
+ * versions and checkpoints were committed, each once.
  */
 final class CandidateCommitter {
   /**
@@ -57,8 +62,8 @@ final class CandidateCommitter {
   }
 
   /**
-   * Sends the version (when published) and the checkpoint, and starts committing them with
-   * {@code offsets} ({@link Outbox#commit}: training goes on while it commits).
+   * Sends the version (when published), the decision and the checkpoint, and starts committing
+   * them with {@code offsets} ({@link Outbox#commit}: training goes on while it commits).
    *
    * @param resume the learner's resume state now
    * @return the committed state once that commit has settled ({@link Outbox#settled})
@@ -77,9 +82,10 @@ final class CandidateCommitter {
       if (settings.images().isPresent()) {
         mv = ImageKey.sign(mv, settings.images().get());
       }
-      outbox.send(new ProducerRecord<>(topics.studentModels().name(), settings.modelName(),
-          topics.studentModels().valueSerde().serializer().serialize(topics.studentModels().name(), mv)));
+      send(topics.studentModels(), mv);
     }
+    send(topics.candidates(), decision(settings.modelName(), settings.consumerGroup(), c,
+        publish ? version : 0, before.publishedVersion()));
     long rejected = before.rejectedTotal() + (c.decision().verdict() == PromotionGate.Verdict.REJECT ? 1 : 0);
     TrainerCheckpoint checkpoint = TrainerCheckpoint.newBuilder()
         .setModelName(settings.modelName())
@@ -93,10 +99,43 @@ final class CandidateCommitter {
         .setCandidatesRejected(rejected)
         .setArchitecture(settings.architecture().spec())
         .build();
-    outbox.send(new ProducerRecord<>(topics.trainerCheckpoints().name(), settings.modelName(),
-        checkpoint.toByteArray()));
+    send(topics.trainerCheckpoints(), checkpoint);
     outbox.commit(offsets);
     return new Committed(version, c.samplesTrained(), rejected, publishedMetrics, publishedWeights);
+  }
+
+  /**
+   * The gate's decision on a candidate as the console shows it.
+   *
+   * @param trainer          the trainer that judged it: its consumer group, which is configurable
+   *                         and names the model's trainer across restarts
+   * @param publishedVersion the version it was published as; 0 when it was not
+   * @param parentVersion    the published version it was trained on top of and compared with; 0
+   *                         when none
+   */
+  static CandidateDecision decision(String modelName, String trainer, Candidate c, long publishedVersion,
+      long parentVersion) {
+    return CandidateDecision.newBuilder()
+        .setModelName(modelName)
+        .setDecidedAtMs(c.at().toEpochMilli())
+        .setVerdict(switch (c.decision().verdict()) {
+          case PUBLISH -> CandidateDecision.Verdict.PUBLISH;
+          case REJECT -> CandidateDecision.Verdict.REJECT;
+          case NOT_JUDGED -> CandidateDecision.Verdict.NOT_JUDGED;
+        })
+        .setReason(c.decision().reason())
+        .setPublishedVersion(publishedVersion)
+        .setParentVersion(parentVersion)
+        .putAllMetrics(c.metrics())
+        .setSamplesSeen(c.samplesTrained())
+        .setTrainer(trainer)
+        .build();
+  }
+
+  /** Sends within the open transaction, keyed by the model's name. */
+  private <V> void send(Topic<String, V> topic, V value) {
+    outbox.send(new ProducerRecord<>(topic.name(), settings.modelName(),
+        topic.valueSerde().serializer().serialize(topic.name(), value)));
   }
 
   private Map<String, String> labels(StudentLearner learner, PromotionGate.Decision decision) {

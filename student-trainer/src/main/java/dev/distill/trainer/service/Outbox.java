@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -30,13 +31,28 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * success by {@link #settled}.
  */
 final class Outbox implements AutoCloseable {
-  private final KafkaProducer<String, byte[]> producer;
+  private final Producer<String, byte[]> producer;
   private final String consumerGroup;
   private final ExecutorService committer;
   private boolean open;
   private CompletableFuture<Void> inFlight;
 
   Outbox(TrainerSettings settings) {
+    this(producer(settings), settings.consumerGroup(), settings.modelName());
+  }
+
+  // VisibleForTesting: a MockProducer shows what each committed transaction held
+  Outbox(Producer<String, byte[]> producer, String consumerGroup, String modelName) {
+    this.producer = producer;
+    this.consumerGroup = consumerGroup;
+    this.committer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "trainer-" + modelName + "-commit");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  private static Producer<String, byte[]> producer(TrainerSettings settings) {
     Map<String, Object> p = new HashMap<>(settings.kafka().clientProperties());
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "trainer-" + settings.modelName());
@@ -47,13 +63,7 @@ final class Outbox implements AutoCloseable {
     // a transaction spans one consideration period plus the validation of two networks and the export
     long timeout = Math.min(900_000, settings.versionEvery().toMillis() * 2 + 120_000);
     p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) timeout);
-    this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    this.consumerGroup = settings.consumerGroup();
-    this.committer = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "trainer-" + settings.modelName() + "-commit");
-      t.setDaemon(true);
-      return t;
-    });
+    return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
   }
 
   /** Fences a previous incarnation and aborts its open transaction; call before offsets are read. */

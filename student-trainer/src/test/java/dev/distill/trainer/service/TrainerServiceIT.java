@@ -9,6 +9,7 @@ import dev.distill.contract.ota.KeyRole;
 import dev.distill.contract.ota.Manifest;
 import dev.distill.contract.ota.RootAuthority;
 import dev.distill.contract.ota.SignedImage;
+import dev.distill.contract.proto.CandidateDecision;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.SoftTarget;
 import dev.distill.contract.proto.TrainerCheckpoint;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * end with every soft target trained exactly once in the committed state. Versions carry no
  * resume state: the restarted trainer gets the published version's weights from its checkpoint. Every
  * version carries the trainer's image signature, which verifies under the root that certified its key.
+ * Every judged candidate leaves its decision on the candidates topic, committed with its checkpoint.
  */
 class TrainerServiceIT {
   private static final float T = QuickTeacher.T;
@@ -164,6 +166,8 @@ class TrainerServiceIT {
     assertThat(published).containsOnlyKeys(atPublication.keySet());
     atPublication.forEach((name, w) -> assertThat(published.get(name)).as(name).containsExactly(w));
     assertThat(ResumeState.fromBytes(last.getPublishedWeights().toByteArray()).moments()).isEmpty();
+    assertDecisionsMatch(read(topics.candidates().name(), CandidateDecision::parseFrom), checkpoints, versions,
+        settings);
 
     // the second process's own counters, as Prometheus sees them
     String model = "{model=\"" + settings.modelName() + "\",service=\"student-trainer\"}";
@@ -185,6 +189,84 @@ class TrainerServiceIT {
         StandardCharsets.UTF_8)).containsExactlyInAnyOrder("undecodable", "feature-count", "class-count");
     System.out.printf("TrainerServiceIT: %d samples, %d versions, validation accuracy %.4f, %d committed before the "
         + "stop%n", SAMPLES, versions.size(), newest.getMetricsOrThrow("validation_accuracy"), committedBeforeStop);
+  }
+
+  @Test
+  void candidatesTheSliceCannotJudgeAreRecordedWithTheReasonAndNothingIsPublished() throws Exception {
+    int samples = 1_000;
+    // the slice of 1,000 soft targets holds about 50 examples: no candidate can be judged
+    TrainerSettings settings = TrainerSettings.read(ConfigReader.from(Map.of(
+        "DISTILL_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+        "DISTILL_TOPIC_PREFIX", "unjudged",
+        "DISTILL_PARTITIONS", "1",
+        "DISTILL_HTTP_PORT", "0",
+        "DISTILL_TRAINER_MODEL_NAME", "unjudged-student",
+        "DISTILL_TRAINER_ARCHITECTURE", "mlp:784-128-10",
+        "DISTILL_TRAINER_VERSION_EVERY_SAMPLES", "300",
+        // the last candidate comes off a 300 boundary: the timer considers it
+        "DISTILL_TRAINER_VERSION_EVERY", "2s",
+        "DISTILL_TRAINER_VALIDATION_MIN", "5000")));
+    Topics topics = settings.kafka().topics();
+    try (QuickTeacher teacher = new QuickTeacher(settings.kafka())) {
+      teacher.produce(0, samples);
+    }
+    long trained = HeldOutIds.trainedCount(settings, "s-", samples);
+    TrainerService trainer = new TrainerService(settings).start();
+    await(() -> trainer.progress().committedSamples() == trained || trainer.progress().failure() != null);
+    trainer.close();
+    assertThat(trainer.progress().failure()).isNull();
+    assertThat(trainer.progress().committedSamples()).isEqualTo(trained);
+
+    List<CandidateDecision> decisions = read(topics.candidates().name(), CandidateDecision::parseFrom);
+    List<TrainerCheckpoint> checkpoints = read(topics.trainerCheckpoints().name(), TrainerCheckpoint::parseFrom);
+    assertThat(read(topics.studentModels().name(), ModelVersion::parseFrom)).isEmpty();
+    assertThat(decisions).isNotEmpty().allSatisfy(d -> {
+      assertThat(d.getVerdict()).isEqualTo(CandidateDecision.Verdict.NOT_JUDGED);
+      assertThat(d.getReason()).startsWith("not judged: the validation slice holds").contains("of the 5000 examples");
+      assertThat(d.getPublishedVersion()).isZero();
+      assertThat(d.getParentVersion()).isZero();
+    });
+    assertThat(decisions.get(decisions.size() - 1).getSamplesSeen()).isEqualTo(trained);
+    assertDecisionsMatch(decisions, checkpoints, List.of(), settings);
+  }
+
+  /**
+   * The decisions on the candidates topic, read_committed, against what the same transactions
+   * committed: one decision per checkpoint, in the same order; each published one names the
+   * version it became on student-models, with that version's metrics; each other one carries
+   * the gate's reason and no version; each names the version it was compared with.
+   */
+  private static void assertDecisionsMatch(List<CandidateDecision> decisions, List<TrainerCheckpoint> checkpoints,
+      List<ModelVersion> versions, TrainerSettings settings) {
+    assertThat(decisions).as("one decision per committed candidate").hasSameSizeAs(checkpoints);
+    assertThat(decisions).extracting(CandidateDecision::getSamplesSeen)
+        .containsExactlyElementsOf(checkpoints.stream().map(TrainerCheckpoint::getSamplesTrained).toList());
+    assertThat(decisions.stream().filter(d -> d.getVerdict() == CandidateDecision.Verdict.PUBLISH)
+        .map(CandidateDecision::getPublishedVersion).toList())
+        .as("the published decisions' versions are those on student-models")
+        .containsExactlyElementsOf(versions.stream().map(ModelVersion::getVersion).toList());
+    Map<Long, ModelVersion> byVersion = new HashMap<>();
+    versions.forEach(v -> byVersion.put(v.getVersion(), v));
+    for (int i = 0; i < decisions.size(); i++) {
+      CandidateDecision d = decisions.get(i);
+      assertThat(d.getModelName()).isEqualTo(settings.modelName());
+      assertThat(d.getTrainer()).isEqualTo(settings.consumerGroup());
+      assertThat(d.getDecidedAtMs()).isEqualTo(checkpoints.get(i).getCreatedAtMs());
+      assertThat(d.getParentVersion()).as("decision %d is compared with the version published before it", i)
+          .isEqualTo(i == 0 ? 0 : checkpoints.get(i - 1).getPublishedVersion());
+      assertThat(d.getReason()).isNotBlank();
+      assertThat(d.getMetricsMap()).as("the candidate's metrics").containsKeys("agreement", "loss");
+      if (d.getVerdict() == CandidateDecision.Verdict.PUBLISH) {
+        ModelVersion v = byVersion.get(d.getPublishedVersion());
+        assertThat(v.getMetricsMap()).isEqualTo(d.getMetricsMap());
+        assertThat(v.getLabelsOrThrow("gate")).isEqualTo(d.getReason());
+        assertThat(v.getParentVersion()).isEqualTo(d.getParentVersion());
+      } else {
+        assertThat(d.getVerdict()).isIn(CandidateDecision.Verdict.REJECT, CandidateDecision.Verdict.NOT_JUDGED);
+        assertThat(d.getPublishedVersion()).isZero();
+        assertThat(checkpoints.get(i).getPublishedVersion()).isEqualTo(d.getParentVersion());
+      }
+    }
   }
 
   private static void await(BooleanSupplier condition) throws InterruptedException {
