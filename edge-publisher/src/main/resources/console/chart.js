@@ -4,10 +4,12 @@
 import uPlot from '/webjars/uplot/1.6.30/dist/uPlot.esm.js';
 
 const STYLES = [
-  { stroke: '#1f4e9c', dash: [] },
-  { stroke: '#b3541e', dash: [8, 4] },
-  { stroke: '#2e7d32', dash: [2, 3] },
-  { stroke: '#6a1b9a', dash: [12, 3, 2, 3] },
+  { stroke: '#1f4e9c', dash: [], name: 'solid' },
+  { stroke: '#b3541e', dash: [8, 4], name: 'dashed' },
+  { stroke: '#2e7d32', dash: [2, 3], name: 'dotted' },
+  { stroke: '#6a1b9a', dash: [12, 3, 2, 3], name: 'dash-dot' },
+  { stroke: '#00838f', dash: [1, 6], name: 'sparse dots' },
+  { stroke: '#5d4037', dash: [16, 6], name: 'long dashes' },
 ];
 
 /**
@@ -25,7 +27,8 @@ export function lineChart(el, { title, xLabel, time, series, yLabel, yRange }, d
     axes: [time ? { label: xLabel } : { label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
       { label: yLabel, size: 70 }],
     series: [{ label: xLabel }].concat(series.map((s, i) => ({
-      label: s.label,
+      // the legend names the line's pattern: its colour swatch alone says nothing without colour
+      label: `${s.label} (${STYLES[i % STYLES.length].name})`,
       stroke: STYLES[i % STYLES.length].stroke,
       dash: STYLES[i % STYLES.length].dash,
       width: 2,

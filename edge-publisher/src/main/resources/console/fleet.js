@@ -116,7 +116,7 @@ export function show(main, query, showError) {
           ['Failed', (x) => count(x.failed), 'num'],
           ['Failure rate', () => percent(failureRate), 'num'],
           ['On-device accuracy', (x) => `${percent(x.accuracy)} (${count(x.labelled)} labelled)`, 'num'],
-          [`Last good (v${r.lastGoodVersion || '–'})`, (x) => `${percent(x.baselineAccuracy)} (${count(x.baselineLabelled)} labelled)`, 'num'],
+          [r.lastGoodVersion ? `Last good (v${r.lastGoodVersion})` : 'Last good (none yet)', (x) => `${percent(x.baselineAccuracy)} (${count(x.baselineLabelled)} labelled)`, 'num'],
         ], [g], () => ({ id: 'gate' })) : '',
         actions(r));
     }

@@ -15,7 +15,7 @@ export function show(main, query, showError) {
   const chartBox = h('div', { class: 'chart', id: 'rates-chart' });
   main.append(h('h2', {}, 'Pipeline'),
     h('p', { class: 'lead' }, 'Samples in, soft targets out of the teacher, examples trained; rates over the stream\'s last interval.'),
-    summary, stages, consumers, deadLetters, h('h3', {}, 'Rates'), chartBox);
+    summary, h('h3', {}, 'Rates'), chartBox, stages, consumers, deadLetters);
 
   const xs = [];
   let names = [];
