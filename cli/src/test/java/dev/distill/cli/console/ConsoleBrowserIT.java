@@ -166,12 +166,27 @@ class ConsoleBrowserIT {
   @Test
   @Order(1)
   void everyPageLoadsWithoutABrowserConsoleError() throws Exception {
+    // samples flowing while the pipeline page is open, so its rates and chart show them
+    Thread feeder = new Thread(() -> {
+      try {
+        pipeline.produce(train, VERSION_EVERY, 150, n -> { });
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "console-it-feeder");
+    feeder.start();
     // the link the demo prints: the token comes from the fragment and leaves the address bar
     browser.get(admin + "/console/#token=" + operatorToken);
     await("the pipeline page shows its stages", () -> present("#stages table"));
     assertThat(browser.getCurrentUrl()).doesNotContain(operatorToken).endsWith("#/pipeline");
-    await("the pipeline chart has a point or more", () -> present("#rates-chart .uplot"));
+    await("the pipeline page shows samples flowing", () -> (Boolean) browser.executeScript(
+        "return [...document.querySelectorAll('#stages td.num')].some(td => /\\/s$/.test(td.textContent)"
+            + " && td.textContent !== '0.0/s')"));
+    Thread.sleep(4_000); // a few more of the stream's 2 s points on the chart
     screenshot("pipeline");
+    feeder.join();
+    produced += VERSION_EVERY;
+    pipeline.awaitTrained(produced, Duration.ofMinutes(3));
 
     browser.get(admin + "/console/#/learning?model=" + model);
     await("the learning page lists the versions", () -> present("#versions tr[data-version]"));
@@ -205,6 +220,7 @@ class ConsoleBrowserIT {
         .isEqualTo(true);
     assertThat(browser.findElement(By.cssSelector("#versions tr[data-version='" + next + "']")).getText())
         .contains("v" + next);
+    screenshot("learning"); // again, with two versions or more on the chart
   }
 
   @Test
@@ -224,6 +240,7 @@ class ConsoleBrowserIT {
     assertThat(rollout().path("state").asText()).as("the viewer's pause changed nothing").isNotEqualTo("PAUSED");
     awaitAudit("the viewer's refused pause", a -> a.getOperator().equals("viewer1") && a.getRole().equals("viewer")
         && a.getPath().endsWith("/rollout/pause") && a.getStatus() == 403);
+    screenshot("fleet-viewer-refused");
     browser.executeScript("sessionStorage.clear()");
   }
 
@@ -271,12 +288,17 @@ class ConsoleBrowserIT {
     return pipeline.versions(model).stream().mapToLong(v -> v.getVersion()).max().orElse(0);
   }
 
-  /** Waits for a rollout in progress, streaming a new version when the last one has finished rolling out. */
+  /**
+   * Waits for the newest version's rollout in progress, streaming a new version when it has
+   * finished rolling out. Not an older version's: a newer one waiting behind it would start its own
+   * rollout as soon as that one paused.
+   */
   private void awaitActiveRollout() throws Exception {
     for (int i = 0; i < 3; i++) {
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (System.nanoTime() < deadline) {
-        if (rollout().path("state").asText().equals("ACTIVE")) {
+        JsonNode r = rollout();
+        if (r.path("state").asText().equals("ACTIVE") && r.path("targetVersion").asLong() == latestVersion()) {
           return;
         }
         Thread.sleep(200);
