@@ -110,7 +110,7 @@ final class PipelineWiring {
         + DemoResults.waves(publisher.config().rollouts().waves()) + "  (metrics :" + publisher.opsPort() + ")");
     // the token rides in the fragment, which the browser never sends; the console moves it to the tab's storage
     say.accept("console        " + publisher.adminUri() + "/console/#token=" + adminToken
-        + "  (open it to watch the pipeline, the students and the rollouts)");
+        + "  (open it to watch the pipeline, the students and the rollouts; --follow keeps it up after the run)");
 
     Fleet fleet = shutdown.register("fleet", Fleet.builder(publisher.apiUri(), publisher.adminUri(), adminToken, s.studentModel())
         .count(s.devices()).data(deviceData).evaluationWindow(window)
