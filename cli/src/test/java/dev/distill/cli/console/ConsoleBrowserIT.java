@@ -290,8 +290,7 @@ class ConsoleBrowserIT {
 
   /**
    * Waits for the newest version's rollout in progress, streaming a new version when it has
-   * finished rolling out. Not an older version's: a newer one waiting behind it would start its own
-   * rollout as soon as that one paused.
+   * finished rolling out, so that the pause is of the rollout the page shows.
    */
   private void awaitActiveRollout() throws Exception {
     for (int i = 0; i < 3; i++) {

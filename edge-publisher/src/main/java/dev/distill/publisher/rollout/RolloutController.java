@@ -95,9 +95,12 @@ public final class RolloutController {
       // wave: later, starting over would send every device outside the new first wave back to
       // the last good version (seen in the demo: the fleet bounced between v5 and v4 at each new
       // version). So it waits for the current rollout to end, and then the newest waiting version
-      // starts; the ones between are skipped. A paused rollout waits for people: replaced.
-      boolean busy = current.isPresent() && current.get().getState() == State.ACTIVE
-          && waveFraction(current.get()) > settings.waves().get(0);
+      // starts; the ones between are skipped. A rollout paused by an operator holds the fleet
+      // where it is until an operator resumes or aborts it: a pause that the next version simply
+      // replaced would not stop anything (seen in the console's browser test). One the controller
+      // paused itself (a wave out of time) waits for people too, but is replaced.
+      boolean busy = current.isPresent() && (current.get().getState() == State.ACTIVE
+          && waveFraction(current.get()) > settings.waves().get(0) || pausedByOperator(current.get()));
       if (settings.autoStart() && latest.isPresent() && !busy
           && (current.isEmpty() || latest.get().version() > current.get().getTargetVersion())) {
         Rollout r = newRollout(model, latest.get().version(), settings.waves(), current, "published", "");
@@ -110,6 +113,11 @@ public final class RolloutController {
         judge(current.get());
       }
     }
+  }
+
+  /** Paused by a command (automatic decisions carry no command id). */
+  private static boolean pausedByOperator(Rollout r) {
+    return r.getState() == State.PAUSED && !r.getCommandId().isEmpty();
   }
 
   private static double waveFraction(Rollout r) {

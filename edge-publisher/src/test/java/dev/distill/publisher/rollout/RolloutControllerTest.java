@@ -244,6 +244,29 @@ class RolloutControllerTest {
   }
 
   @Test
+  void aNewerVersionWaitsForARolloutAnOperatorPausedButReplacesOneTheControllerPaused() throws Exception {
+    completeVersionOne();
+    publish(2);
+    controller.tick();
+    controller.pause(M, "looking into it");
+    publish(3);
+    controller.tick();
+    assertThat(rollout()).extracting(Rollout::getTargetVersion, Rollout::getState).containsExactly(2L, State.PAUSED);
+
+    controller.resume(M);
+    controller.tick();
+    assertThat(rollout().getTargetVersion()).as("resumed in its first wave: the newer version replaces it").isEqualTo(3);
+
+    clock.ms += Duration.ofMinutes(31).toMillis(); // nobody reports: the wave runs out of time
+    controller.tick();
+    assertThat(rollout()).extracting(Rollout::getTargetVersion, Rollout::getState).containsExactly(3L, State.PAUSED);
+    assertThat(rollout().getCommandId()).as("paused by the controller").isEmpty();
+    publish(4);
+    controller.tick();
+    assertThat(rollout()).extracting(Rollout::getTargetVersion, Rollout::getState).containsExactly(4L, State.ACTIVE);
+  }
+
+  @Test
   void aPinOverridesTheRolloutForTheWholeFleetUntilRemoved() throws Exception {
     completeVersionOne();
     publish(2);
