@@ -9,8 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -89,10 +87,6 @@ public final class CandidateLog implements AutoCloseable {
   public synchronized List<CandidateDecision> decisions(String model) {
     ArrayDeque<CandidateDecision> q = byModel.get(model);
     return q == null ? List.of() : new ArrayList<>(q);
-  }
-
-  public synchronized Set<String> models() {
-    return new TreeSet<>(byModel.keySet());
   }
 
   @Override

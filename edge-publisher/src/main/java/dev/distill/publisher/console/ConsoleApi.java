@@ -2,6 +2,7 @@ package dev.distill.publisher.console;
 
 import dev.distill.contract.proto.CandidateDecision;
 import dev.distill.publisher.http.ApiException;
+import dev.distill.publisher.http.AsyncStream;
 import dev.distill.publisher.http.ErrorCode;
 import dev.distill.publisher.http.Json;
 import dev.distill.publisher.http.VersionJson;
@@ -69,10 +70,7 @@ public final class ConsoleApi implements AutoCloseable {
     r.get(PIPELINE, ctx -> Json.ok(ctx, console.pipeline().current()));
     r.get(LEARNING, ctx -> Json.ok(ctx, learning(ctx.pathParam("model"))));
     r.before(EVENTS, ctx -> {
-      String accept = ctx.header("Accept");
-      if (accept == null || !accept.contains("text/event-stream")) {
-        throw new ApiException(ErrorCode.NOT_ACCEPTABLE, "event streams need 'Accept: text/event-stream'");
-      }
+      AsyncStream.requireEventStream(ctx);
       // last: once a place is taken, the stream handler runs and opens the stream
       if (!streams.reserve()) {
         throw new ApiException(ErrorCode.TOO_MANY_REQUESTS,

@@ -1,5 +1,6 @@
 package dev.distill.publisher.console;
 
+import dev.distill.contract.wire.DeadLetterHeaders;
 import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.topics.Topic;
 import dev.distill.platform.topics.TopicFollower;
@@ -22,14 +23,12 @@ import org.apache.kafka.common.serialization.Serializer;
  * {@link TopicFollower}, assigned partitions, nothing committed) and keeps only a count per reason,
  * so a topic of large rejected records costs a few numbers here.
  *
- * <p>The reason is the record's {@value #REASON_HEADER} header, which both writers set (the
- * teacher-scorer's {@code DeadLetters.REASON} with a {@code DlqReason} code, the trainer's
- * {@code Intake.DLQ_REASON}). The follower decodes the value with a serde that reads that header
+ * <p>The reason is the record's {@link DeadLetterHeaders#REASON} header, which both writers
+ * set (the teacher-scorer with a {@code DlqReason} code, the trainer with its own). The follower decodes the value with a serde that reads that header
  * instead of the bytes. Reasons are a small vocabulary; a foreign writer could invent many, so
  * beyond {@link #MAX_REASONS} they are counted as {@value #OTHER}.
  */
 public final class DeadLetterCounter implements AutoCloseable {
-  static final String REASON_HEADER = "distill.dlq.reason";
   static final String UNKNOWN = "unknown";
   static final String OTHER = "other";
   static final int MAX_REASONS = 32;
@@ -83,7 +82,7 @@ public final class DeadLetterCounter implements AutoCloseable {
 
       @Override
       public String deserialize(String topic, Headers headers, byte[] data) {
-        Header h = headers == null ? null : headers.lastHeader(REASON_HEADER);
+        Header h = headers == null ? null : headers.lastHeader(DeadLetterHeaders.REASON);
         return h == null || h.value() == null ? UNKNOWN : new String(h.value(), StandardCharsets.UTF_8);
       }
     };

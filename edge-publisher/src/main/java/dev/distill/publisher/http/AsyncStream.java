@@ -1,5 +1,6 @@
 package dev.distill.publisher.http;
 
+import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -16,6 +17,17 @@ public class AsyncStream implements AsyncListener {
   private volatile boolean done;
   /** Runs when the request completes (idempotent: it may run twice). */
   private volatile Runnable onDone = () -> { };
+
+  /**
+   * Refuses a request for an event stream that does not accept one (406), before the response
+   * starts: the one rule of every stream route, devices' and console's.
+   */
+  public static void requireEventStream(Context ctx) {
+    String accept = ctx.header("Accept");
+    if (accept == null || !accept.contains("text/event-stream")) {
+      throw new ApiException(ErrorCode.NOT_ACCEPTABLE, "event streams need 'Accept: text/event-stream'");
+    }
+  }
 
   public AsyncStream(SseClient client) {
     this.async = client.ctx().req().getAsyncContext();

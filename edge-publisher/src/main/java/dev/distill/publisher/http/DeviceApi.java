@@ -95,10 +95,7 @@ final class DeviceApi {
     });
     r.before(OtaApi.EVENTS, ctx -> {
       FleetView.Device d = callers.deviceCaller(ctx);
-      String accept = ctx.header("Accept");
-      if (accept == null || !accept.contains("text/event-stream")) {
-        throw new ApiException(ErrorCode.NOT_ACCEPTABLE, "event streams need 'Accept: text/event-stream'");
-      }
+      AsyncStream.requireEventStream(ctx);
       // last: once admitted, the stream handler runs (it checks Accept the same way) and opens it
       Boolean reserved = hub.admit(d.id());
       if (reserved == null) {

@@ -26,7 +26,6 @@ class CandidateLogTest {
     assertThat(a.get(a.size() - 1).getDecidedAtMs()).isEqualTo(CandidateLog.PER_MODEL + 20);
     assertThat(log.decisions("b")).extracting(CandidateDecision::getDecidedAtMs).containsExactly(7L);
     assertThat(log.decisions("c")).isEmpty();
-    assertThat(log.models()).containsExactly("a", "b");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.distill.publisher.console;
 
+import dev.distill.contract.wire.DeadLetterHeaders;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,7 @@ class DeadLetterCounterTest {
   void aDeadLetterIsReadAsItsReasonHeaderAndOneWithoutIsUnknown() {
     var reasons = DeadLetterCounter.reasonSerde().deserializer();
     RecordHeaders h = new RecordHeaders();
-    h.add(DeadLetterCounter.REASON_HEADER, "wrong-shape".getBytes(StandardCharsets.UTF_8));
+    h.add(DeadLetterHeaders.REASON, "wrong-shape".getBytes(StandardCharsets.UTF_8));
     assertThat(reasons.deserialize("t", h, new byte[] {1, 2})).isEqualTo("wrong-shape");
     assertThat(reasons.deserialize("t", new RecordHeaders(), (byte[]) null)).isEqualTo(DeadLetterCounter.UNKNOWN);
   }

@@ -4,6 +4,7 @@ import dev.distill.contract.model.InputBinding;
 import dev.distill.contract.model.TeacherManifest;
 import dev.distill.contract.proto.SoftTarget;
 import dev.distill.contract.proto.Tensor;
+import dev.distill.contract.wire.DeadLetterHeaders;
 import dev.distill.contract.wire.SoftTargets;
 import dev.distill.contract.wire.Tensors;
 import dev.distill.trainer.model.Feed;
@@ -29,13 +30,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * offset.
  */
 final class Intake {
-  static final String DLQ_REASON = "distill.dlq.reason";
-  static final String DLQ_MESSAGE = "distill.dlq.message";
-  static final String DLQ_EXCEPTION = "distill.dlq.exception";
-  static final String DLQ_SOURCE_TOPIC = "distill.dlq.source.topic";
-  static final String DLQ_SOURCE_PARTITION = "distill.dlq.source.partition";
-  static final String DLQ_SOURCE_OFFSET = "distill.dlq.source.offset";
-
   /** Who scored the latest accepted soft target (the provenance of the next version). */
   record Teacher(String id, String version, float temperature) {}
 
@@ -143,14 +137,14 @@ final class Intake {
 
   private void deadLetter(ConsumerRecord<String, byte[]> r, String reason, String message, Exception e) {
     ProducerRecord<String, byte[]> out = new ProducerRecord<>(deadLetterTopic, r.key(), r.value());
-    out.headers().add(DLQ_REASON, utf8(reason));
-    out.headers().add(DLQ_MESSAGE, utf8(String.valueOf(message)));
+    out.headers().add(DeadLetterHeaders.REASON, utf8(reason));
+    out.headers().add(DeadLetterHeaders.MESSAGE, utf8(String.valueOf(message)));
     if (e != null) {
-      out.headers().add(DLQ_EXCEPTION, utf8(e.getClass().getName()));
+      out.headers().add(DeadLetterHeaders.EXCEPTION, utf8(e.getClass().getName()));
     }
-    out.headers().add(DLQ_SOURCE_TOPIC, utf8(r.topic()));
-    out.headers().add(DLQ_SOURCE_PARTITION, utf8(Integer.toString(r.partition())));
-    out.headers().add(DLQ_SOURCE_OFFSET, utf8(Long.toString(r.offset())));
+    out.headers().add(DeadLetterHeaders.SOURCE_TOPIC, utf8(r.topic()));
+    out.headers().add(DeadLetterHeaders.SOURCE_PARTITION, utf8(Integer.toString(r.partition())));
+    out.headers().add(DeadLetterHeaders.SOURCE_OFFSET, utf8(Long.toString(r.offset())));
     outbox.send(out);
     deadLettered++;
     deadLetterCounter.increment();

@@ -1,5 +1,6 @@
 package dev.distill.scorer.topology;
 
+import dev.distill.contract.wire.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.apache.kafka.common.header.Header;
@@ -19,15 +20,15 @@ import org.apache.kafka.streams.processor.api.Record;
  * {@link #VALUE_SHA256} its hash, so the record can still be found at its source offset.
  */
 public final class DeadLetters {
-  /** The stable reason code ({@link DlqReason#code()}). */
-  public static final String REASON = "distill.dlq.reason";
+  /** The stable reason code ({@link DlqReason#code()}); the names every dead letter shares are the contract's. */
+  public static final String REASON = DeadLetterHeaders.REASON;
   /** The precise problem, e.g. the field at fault. */
-  public static final String MESSAGE = "distill.dlq.message";
+  public static final String MESSAGE = DeadLetterHeaders.MESSAGE;
   /** Class name of the exception that found the problem. */
-  public static final String EXCEPTION = "distill.dlq.exception";
-  public static final String SOURCE_TOPIC = "distill.dlq.source.topic";
-  public static final String SOURCE_PARTITION = "distill.dlq.source.partition";
-  public static final String SOURCE_OFFSET = "distill.dlq.source.offset";
+  public static final String EXCEPTION = DeadLetterHeaders.EXCEPTION;
+  public static final String SOURCE_TOPIC = DeadLetterHeaders.SOURCE_TOPIC;
+  public static final String SOURCE_PARTITION = DeadLetterHeaders.SOURCE_PARTITION;
+  public static final String SOURCE_OFFSET = DeadLetterHeaders.SOURCE_OFFSET;
   /** Set when the value was cut: the original value's length in bytes. */
   public static final String TRUNCATED = "distill.dlq.truncated";
   /** Set when the value was cut: SHA-256 (hex) of the original value. */
