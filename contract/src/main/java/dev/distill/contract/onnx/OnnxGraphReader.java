@@ -40,15 +40,7 @@ public final class OnnxGraphReader {
    * @throws IllegalArgumentException when the bytes are not an ONNX model
    */
   public static Description read(byte[] onnx) {
-    OnnxMl.ModelProto model;
-    try {
-      model = OnnxMl.ModelProto.parseFrom(onnx);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException("not an ONNX model (" + onnx.length + " bytes): " + e.getMessage(), e);
-    }
-    if (!model.hasGraph()) {
-      throw new IllegalArgumentException("not an ONNX model: it has no graph");
-    }
+    OnnxMl.ModelProto model = parse(onnx);
     OnnxMl.GraphProto g = model.getGraph();
     Set<String> initialized = new HashSet<>();
     g.getInitializerList().forEach(t -> initialized.add(t.getName()));
@@ -67,6 +59,22 @@ public final class OnnxGraphReader {
     model.getMetadataPropsList().forEach(p -> meta.put(p.getKey(), p.getValue()));
     String producer = (model.getProducerName() + " " + model.getProducerVersion()).trim();
     return new Description(inputs, outputs, producer, opsets, meta);
+  }
+
+  /**
+   * @throws IllegalArgumentException when the bytes are not an ONNX model (or one without a graph)
+   */
+  static OnnxMl.ModelProto parse(byte[] onnx) {
+    OnnxMl.ModelProto model;
+    try {
+      model = OnnxMl.ModelProto.parseFrom(onnx);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("not an ONNX model (" + onnx.length + " bytes): " + e.getMessage(), e);
+    }
+    if (!model.hasGraph()) {
+      throw new IllegalArgumentException("not an ONNX model: it has no graph");
+    }
+    return model;
   }
 
   private static Declared declared(OnnxMl.ValueInfoProto v) {
