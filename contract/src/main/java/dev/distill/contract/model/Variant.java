@@ -17,10 +17,11 @@ public enum Variant {
   /** 8-bit weights with a scale per output row (weight-only), a quarter of the bytes. */
   INT8("8-bit weights, one scale per row"),
   /**
-   * Full precision, but a version changes only the weights that moved most since the last one
-   * published in this lineage: small deltas, at the price of lagging the trained model a little.
+   * Full precision, but each version moves the last one published in this lineage towards the
+   * trained model in whole steps of one size per tensor ({@code QuantizedUpdate}), so that a
+   * delta carries a small integer per weight instead of a float.
    */
-  SPARSE("full precision, only the most changed weights updated per version");
+  QDELTA("full precision, updates in quantized steps");
 
   private final String description;
 
@@ -51,6 +52,6 @@ public enum Variant {
         return v;
       }
     }
-    throw new IllegalArgumentException("no variant '" + id + "': fp32, fp16, int8 or sparse");
+    throw new IllegalArgumentException("no variant '" + id + "': fp32, fp16, int8 or qdelta");
   }
 }

@@ -55,7 +55,7 @@ public final class WeightQuantizer {
   private WeightQuantizer() {}
 
   /**
-   * @throws IllegalArgumentException when the bytes are not an ONNX model, or for FP32/SPARSE
+   * @throws IllegalArgumentException when the bytes are not an ONNX model, or for FP32/QDELTA
    *     (not quantizations), or for a model whose default-domain opset is below 13
    */
   public static byte[] quantize(byte[] fp32Onnx, Variant variant) {

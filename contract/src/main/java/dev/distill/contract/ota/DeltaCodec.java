@@ -5,32 +5,44 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A lossless delta between two versions of an ONNX model: successive students share their
- * architecture and differ by small weight updates, so a float's sign, exponent and top
- * mantissa bits rarely change. For each initializer of the target whose name and byte length
- * match one in the base, its raw data is replaced by {@code target XOR base}, split into four
- * byte planes (all first bytes of each float, then all second bytes, ...) so that the mostly
- * zero high bytes sit together; the whole file is then zstd-compressed. Everything else (graph,
- * metadata, unmatched tensors) travels as it is inside the same zstd frame.
+ * A lossless delta between two versions of an ONNX model. Successive students share their
+ * architecture, so each initializer of the target whose name and byte length match one in the
+ * base travels transformed, and everything else (graph, metadata, unmatched tensors) as it is,
+ * all in one zstd frame. A tensor is transformed one of two ways:
+ * <ul>
+ *   <li><b>XOR</b>: {@code target XOR base}, split into four byte planes (all first bytes of each
+ *       float, then all second bytes, ...): after a small update a float's sign, exponent and top
+ *       mantissa bits rarely change, so the high planes are mostly zeros.
+ *   <li><b>steps</b>: when the target is a {@link QuantizedUpdate} of exactly this base (its
+ *       metadata names the base's sha256 and the tensor's step), one signed byte {@code q} per
+ *       weight, then zeros to the tensor's length; the weight is {@code QuantizedUpdate.rebuild(
+ *       base, q, step)}. The encoder uses it only when every weight rebuilds bit for bit.
+ * </ul>
  *
- * <p>Layout: {@code "DSDELTA1"}, base sha256 (32 bytes), target sha256 (32 bytes), target
- * length (8 bytes, big-endian), one zstd frame. Decoding rebuilds the target byte for byte and
- * checks its sha256, so a wrong base or a corrupt delta is detected, never installed.
+ * <p>Layout: {@code "DSDELTA2"}, base sha256 (32 bytes), target sha256 (32 bytes), target length
+ * (8 bytes, big-endian), one zstd frame of: the number of the target's tensors (4 bytes,
+ * big-endian), one mode byte per tensor in file order (0 as it is, 1 XOR, 2 steps), the
+ * transformed target. {@code "DSDELTA1"} deltas (XOR for every matched tensor, no mode bytes)
+ * still decode. Decoding rebuilds the target byte for byte and checks its sha256, so a wrong base
+ * or a corrupt delta is detected, never installed.
  */
 public final class DeltaCodec {
   public static final String MEDIA_TYPE = "application/vnd.distill.delta";
-  private static final byte[] MAGIC = "DSDELTA1".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MAGIC_V1 = "DSDELTA1".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MAGIC = "DSDELTA2".getBytes(StandardCharsets.US_ASCII);
   private static final int HEADER = MAGIC.length + 32 + 32 + 8;
   /** Decoding refuses to allocate more than this: a delta cannot make a device run out of memory. */
   public static final long MAX_TARGET_BYTES = 1L << 30;
   private static final int LEVEL = 6;
+  private static final byte AS_IS = 0;
+  private static final byte XOR = 1;
+  private static final byte STEPS = 2;
 
   private DeltaCodec() {}
 
@@ -44,11 +56,33 @@ public final class DeltaCodec {
   }
 
   public static byte[] encode(byte[] base, byte[] target) {
+    byte[] baseSha = sha256(base);
+    OnnxLayout layout = OnnxLayout.of(target);
+    Map<String, OnnxLayout.Span> baseTensors = byName(OnnxLayout.of(base).tensors());
+    Map<String, Float> steps = Manifest.hex(baseSha).equals(layout.metadata().get(QuantizedUpdate.BASE_KEY))
+        ? QuantizedUpdate.steps(layout.metadata()) : Map.of();
+    List<OnnxLayout.Span> tensors = layout.tensors();
+    byte[] modes = new byte[tensors.size()];
     byte[] transformed = target.clone();
-    xorMatchingTensors(transformed, target, base, true);
-    byte[] frame = Zstd.compress(transformed, LEVEL);
+    for (int i = 0; i < tensors.size(); i++) {
+      OnnxLayout.Span t = tensors.get(i);
+      OnnxLayout.Span b = baseTensors.get(t.name());
+      if (b == null || b.length() != t.length() || t.length() % 4 != 0) {
+        continue;
+      }
+      Float step = t.dataType() == OnnxLayout.FLOAT ? steps.get(t.name()) : null;
+      if (step != null && toSteps(transformed, t, base, b, step)) {
+        modes[i] = STEPS;
+      } else {
+        xor(transformed, t, base, b, true);
+        modes[i] = XOR;
+      }
+    }
+    ByteBuffer body = ByteBuffer.allocate(4 + modes.length + transformed.length);
+    body.putInt(modes.length).put(modes).put(transformed);
+    byte[] frame = Zstd.compress(body.array(), LEVEL);
     ByteBuffer out = ByteBuffer.allocate(HEADER + frame.length);
-    out.put(MAGIC).put(sha256(base)).put(sha256(target)).putLong(target.length).put(frame);
+    out.put(MAGIC).put(baseSha).put(sha256(target)).putLong(target.length).put(frame);
     return out.array();
   }
 
@@ -63,7 +97,7 @@ public final class DeltaCodec {
    *     naming a longer target is refused before anything is allocated
    */
   public static byte[] decode(byte[] base, byte[] delta, long maxTargetBytes) throws DeltaException {
-    checkHeader(delta);
+    boolean v1 = checkHeader(delta);
     ByteBuffer in = ByteBuffer.wrap(delta);
     in.position(MAGIC.length);
     byte[] baseSha = new byte[32];
@@ -76,189 +110,149 @@ public final class DeltaCodec {
     if (length < 0 || length > Math.min(maxTargetBytes, MAX_TARGET_BYTES)) {
       throw new DeltaException("delta names a target of " + length + " bytes, at most " + maxTargetBytes + " expected");
     }
-    byte[] transformed;
+    // a v2 body is the target plus its mode bytes: one per tensor, and a tensor takes more than 4 bytes
+    long bodyLimit = v1 ? length : 4 + length + length / 4;
+    byte[] body;
     try {
-      transformed = Zstd.decompress(Arrays.copyOfRange(delta, HEADER, delta.length), (int) length);
+      body = Zstd.decompress(Arrays.copyOfRange(delta, HEADER, delta.length), (int) Math.min(bodyLimit, Integer.MAX_VALUE - 8));
     } catch (RuntimeException e) {
       throw new DeltaException("corrupt delta: " + e.getMessage());
     }
+    byte[] target = v1 ? decodeV1(base, body, length) : decodeV2(base, body, length);
+    if (!Arrays.equals(sha256(target), targetSha)) {
+      throw new DeltaException("delta does not reproduce the target's sha256");
+    }
+    return target;
+  }
+
+  private static byte[] decodeV1(byte[] base, byte[] transformed, long length) throws DeltaException {
     if (transformed.length != length) {
       throw new DeltaException("delta decodes to " + transformed.length + " bytes, header says " + length);
     }
-    xorMatchingTensors(transformed, transformed, base, false);
-    if (!Arrays.equals(sha256(transformed), targetSha)) {
-      throw new DeltaException("delta does not reproduce the target's sha256");
+    Map<String, OnnxLayout.Span> baseTensors = byName(OnnxLayout.of(base).tensors());
+    for (OnnxLayout.Span t : OnnxLayout.of(transformed).tensors()) {
+      OnnxLayout.Span b = baseTensors.get(t.name());
+      if (b != null && b.length() == t.length() && t.length() % 4 == 0) {
+        xor(transformed, t, base, b, false);
+      }
     }
     return transformed;
   }
 
-  private static void checkHeader(byte[] delta) throws DeltaException {
-    if (delta.length < HEADER || !Arrays.equals(Arrays.copyOf(delta, MAGIC.length), MAGIC)) {
-      throw new DeltaException("not a distill delta");
+  private static byte[] decodeV2(byte[] base, byte[] body, long length) throws DeltaException {
+    ByteBuffer in = ByteBuffer.wrap(body);
+    int count = body.length >= 4 ? in.getInt() : -1;
+    if (count < 0 || (long) 4 + count + length != body.length) {
+      throw new DeltaException("delta decodes to " + body.length + " bytes, which is no body of a " + length
+          + "-byte target");
     }
+    byte[] modes = Arrays.copyOfRange(body, 4, 4 + count);
+    byte[] target = Arrays.copyOfRange(body, 4 + count, body.length);
+    OnnxLayout layout = OnnxLayout.of(target);
+    if (layout.tensors().size() != count) {
+      throw new DeltaException("delta has modes for " + count + " tensors, its target has " + layout.tensors().size());
+    }
+    Map<String, OnnxLayout.Span> baseTensors = byName(OnnxLayout.of(base).tensors());
+    Map<String, Float> steps = QuantizedUpdate.steps(layout.metadata());
+    for (int i = 0; i < count; i++) {
+      if (modes[i] == AS_IS) {
+        continue;
+      }
+      OnnxLayout.Span t = layout.tensors().get(i);
+      OnnxLayout.Span b = baseTensors.get(t.name());
+      if (b == null || b.length() != t.length() || t.length() % 4 != 0) {
+        throw new DeltaException("delta transforms tensor '" + t.name() + "', which the base has not at its length");
+      }
+      if (modes[i] == XOR) {
+        xor(target, t, base, b, false);
+      } else if (modes[i] == STEPS && steps.containsKey(t.name()) && t.dataType() == OnnxLayout.FLOAT) {
+        fromSteps(target, t, base, b, steps.get(t.name()));
+      } else {
+        throw new DeltaException("delta has mode " + modes[i] + " for tensor '" + t.name() + "', which it cannot have");
+      }
+    }
+    return target;
+  }
+
+  /** @return whether the v1 layout */
+  private static boolean checkHeader(byte[] delta) throws DeltaException {
+    if (delta.length >= HEADER) {
+      byte[] magic = Arrays.copyOf(delta, MAGIC.length);
+      if (Arrays.equals(magic, MAGIC)) {
+        return false;
+      }
+      if (Arrays.equals(magic, MAGIC_V1)) {
+        return true;
+      }
+    }
+    throw new DeltaException("not a distill delta");
+  }
+
+  private static Map<String, OnnxLayout.Span> byName(List<OnnxLayout.Span> spans) {
+    Map<String, OnnxLayout.Span> out = new HashMap<>();
+    spans.forEach(s -> out.put(s.name(), s));
+    return out;
   }
 
   /**
-   * XORs, in {@code out}, each tensor located in {@code layout} with the same-named tensor of
-   * {@code base}. Encoding and decoding locate tensors in byte strings with the same framing
-   * (only raw data bytes differ), so they match the same tensors.
+   * XORs, in {@code out}, tensor {@code t} with the base's tensor {@code b}; encoding also splits
+   * it into byte planes (plane p holds byte p of every 4-byte word), decoding joins them again.
    */
-  private static void xorMatchingTensors(byte[] out, byte[] layout, byte[] base, boolean encode) {
-    Map<String, Span> baseTensors = new HashMap<>();
-    for (Span s : OnnxTensors.locate(base)) {
-      baseTensors.put(s.name, s);
+  private static void xor(byte[] out, OnnxLayout.Span t, byte[] base, OnnxLayout.Span b, boolean encode) {
+    int words = t.length() / 4;
+    byte[] region = new byte[t.length()];
+    if (encode) {
+      for (int i = 0; i < t.length(); i++) {
+        region[(i % 4) * words + i / 4] = (byte) (out[t.offset() + i] ^ base[b.offset() + i]);
+      }
+    } else {
+      for (int i = 0; i < t.length(); i++) {
+        region[i] = (byte) (out[t.offset() + (i % 4) * words + i / 4] ^ base[b.offset() + i]);
+      }
     }
-    for (Span t : OnnxTensors.locate(layout)) {
-      Span b = baseTensors.get(t.name);
-      if (b == null || b.length != t.length || t.length % 4 != 0) {
-        continue;
+    System.arraycopy(region, 0, out, t.offset(), t.length());
+  }
+
+  /**
+   * Replaces tensor {@code t} in {@code out} by one step count per weight (then zeros), if every
+   * weight is the base's plus a whole number of steps within range.
+   *
+   * @return false, leaving {@code out} as it was, when one is not
+   */
+  private static boolean toSteps(byte[] out, OnnxLayout.Span t, byte[] base, OnnxLayout.Span b, float step) {
+    ByteBuffer target = ByteBuffer.wrap(out, t.offset(), t.length()).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer from = ByteBuffer.wrap(base, b.offset(), b.length()).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int n = t.length() / 4;
+    byte[] q = new byte[n];
+    for (int j = 0; j < n; j++) {
+      float w = target.getFloat(j * 4);
+      float w0 = from.getFloat(j * 4);
+      int k = QuantizedUpdate.quantize(w - w0, step);
+      if (Float.floatToRawIntBits(QuantizedUpdate.rebuild(w0, k, step)) != Float.floatToRawIntBits(w)) {
+        return false;
       }
-      int words = t.length / 4;
-      byte[] region = new byte[t.length];
-      if (encode) {
-        for (int i = 0; i < t.length; i++) {
-          // plane p holds byte p of every 4-byte word
-          region[(i % 4) * words + i / 4] = (byte) (out[t.offset + i] ^ base[b.offset + i]);
-        }
-      } else {
-        for (int i = 0; i < t.length; i++) {
-          region[i] = (byte) (out[t.offset + (i % 4) * words + i / 4] ^ base[b.offset + i]);
-        }
-      }
-      System.arraycopy(region, 0, out, t.offset, t.length);
+      q[j] = (byte) k;
+    }
+    Arrays.fill(out, t.offset(), t.offset() + t.length(), (byte) 0);
+    System.arraycopy(q, 0, out, t.offset(), n);
+    return true;
+  }
+
+  private static void fromSteps(byte[] out, OnnxLayout.Span t, byte[] base, OnnxLayout.Span b, float step) {
+    int n = t.length() / 4;
+    byte[] q = Arrays.copyOfRange(out, t.offset(), t.offset() + n);
+    ByteBuffer target = ByteBuffer.wrap(out, t.offset(), t.length()).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer from = ByteBuffer.wrap(base, b.offset(), b.length()).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int j = 0; j < n; j++) {
+      target.putFloat(j * 4, QuantizedUpdate.rebuild(from.getFloat(j * 4), q[j], step));
     }
   }
 
-  private static byte[] sha256(byte[] bytes) {
+  static byte[] sha256(byte[] bytes) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(bytes);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  record Span(String name, int offset, int length) {}
-
-  /** Finds initializers' raw data in an ONNX file by its protobuf framing, without a full parse. */
-  static final class OnnxTensors {
-    private OnnxTensors() {}
-
-    /** Tensors with raw data; an empty list when the bytes are not a readable ONNX model. */
-    static List<Span> locate(byte[] model) {
-      List<Span> out = new ArrayList<>();
-      try {
-        Reader top = new Reader(model, 0, model.length);
-        while (top.more()) {
-          int tag = top.varint32();
-          if (tag == ((7 << 3) | 2)) { // ModelProto.graph
-            int len = top.length();
-            Reader graph = new Reader(model, top.pos, top.pos + len);
-            top.pos += len;
-            while (graph.more()) {
-              int gtag = graph.varint32();
-              if (gtag == ((5 << 3) | 2)) { // GraphProto.initializer
-                int tlen = graph.length();
-                Span s = tensor(model, graph.pos, graph.pos + tlen);
-                if (s != null) {
-                  out.add(s);
-                }
-                graph.pos += tlen;
-              } else {
-                graph.skip(gtag);
-              }
-            }
-          } else {
-            top.skip(tag);
-          }
-        }
-        return out;
-      } catch (IndexOutOfBoundsException | IllegalStateException e) {
-        return List.of();
-      }
-    }
-
-    private static Span tensor(byte[] b, int from, int to) {
-      Reader r = new Reader(b, from, to);
-      String name = null;
-      int rawOffset = -1;
-      int rawLength = 0;
-      while (r.more()) {
-        int tag = r.varint32();
-        if (tag == ((8 << 3) | 2)) { // TensorProto.name
-          int len = r.length();
-          name = new String(b, r.pos, len, StandardCharsets.UTF_8);
-          r.pos += len;
-        } else if (tag == ((9 << 3) | 2)) { // TensorProto.raw_data
-          rawLength = r.length();
-          rawOffset = r.pos;
-          r.pos += rawLength;
-        } else {
-          r.skip(tag);
-        }
-      }
-      return name == null || rawOffset < 0 ? null : new Span(name, rawOffset, rawLength);
-    }
-  }
-
-  private static final class Reader {
-    final byte[] b;
-    int pos;
-    final int end;
-
-    Reader(byte[] b, int pos, int end) {
-      if (end > b.length || pos > end) {
-        throw new IllegalStateException("truncated message");
-      }
-      this.b = b;
-      this.pos = pos;
-      this.end = end;
-    }
-
-    boolean more() {
-      return pos < end;
-    }
-
-    long varint() {
-      long v = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        if (pos >= end) {
-          throw new IllegalStateException("truncated varint");
-        }
-        byte x = b[pos++];
-        v |= (long) (x & 0x7f) << shift;
-        if (x >= 0) {
-          return v;
-        }
-      }
-      throw new IllegalStateException("varint too long");
-    }
-
-    int varint32() {
-      return (int) varint();
-    }
-
-    int length() {
-      long len = varint();
-      if (len < 0 || len > end - pos) {
-        throw new IllegalStateException("length beyond message");
-      }
-      return (int) len;
-    }
-
-    void skip(int tag) {
-      switch (tag & 7) {
-        case 0 -> varint();
-        case 1 -> pos += 8;
-        case 2 -> {
-          int n = length(); // read first: `pos += length()` would add to the pos before the length
-          pos += n;
-        }
-        case 5 -> pos += 4;
-        default -> throw new IllegalStateException("unsupported wire type " + (tag & 7));
-      }
-      if (pos > end) {
-        throw new IllegalStateException("field beyond message");
-      }
     }
   }
 }

@@ -371,8 +371,8 @@ class WeightQuantizerTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("not an ONNX model (5 bytes)");
     assertThatThrownBy(() -> WeightQuantizer.quantize(model, Variant.FP32))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fp32 is not a quantization");
-    assertThatThrownBy(() -> WeightQuantizer.quantize(model, Variant.SPARSE))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sparse is not a quantization");
+    assertThatThrownBy(() -> WeightQuantizer.quantize(model, Variant.QDELTA))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("qdelta is not a quantization");
     assertThatThrownBy(() -> WeightQuantizer.quantize(floatDataModel(he(16, 16), 16, 16, 12), Variant.FP16))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("opset is 12").hasMessageContaining("needs opset 13");

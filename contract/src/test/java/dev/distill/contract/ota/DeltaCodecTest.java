@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.distill.contract.onnx.OnnxGraph;
 import dev.distill.contract.onnx.OnnxModel;
+import com.github.luben.zstd.Zstd;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -69,5 +72,94 @@ class DeltaCodecTest {
     byte[] a = "not a model at all".getBytes();
     byte[] b = "not a model either".getBytes();
     assertThat(DeltaCodec.decode(a, DeltaCodec.encode(a, b), b.length)).isEqualTo(b);
+  }
+
+  @Test
+  void aQuantizedUpdateTravelsAsStepCountsAndRebuildsBitForBit() throws Exception {
+    Random r = new Random(4);
+    float[] w1 = gaussian(r, 784 * 64, 0.05);
+    float[] w2 = gaussian(r, 64 * 10, 0.1);
+    byte[] v1 = mlp(w1, gaussian(r, 64, 0.01), w2, gaussian(r, 10, 0.01), 784, 64, 10, 1);
+    byte[] trained = mlp(nudged(r, w1, 1e-3), gaussian(r, 64, 0.01), nudged(r, w2, 1e-3), gaussian(r, 10, 0.01),
+        784, 64, 10, 2);
+    byte[] v2 = QuantizedUpdate.apply(v1, trained, 1.0).onnx();
+
+    byte[] steps = DeltaCodec.encode(v1, v2);
+    assertThat(DeltaCodec.decode(v1, steps, v2.length)).isEqualTo(v2);
+    byte[] xorOnly = DeltaCodec.encode(v1, trained);
+    // one small integer per weight instead of a float's changed bytes
+    assertThat((double) steps.length / v2.length).isLessThan(0.12);
+    assertThat(steps.length).isLessThan(xorOnly.length / 3);
+  }
+
+  /** A small model and a quantized update of it. */
+  private static byte[][] quantizedPair(Random r) {
+    float[] w1 = gaussian(r, 64 * 32, 0.05);
+    byte[] v1 = mlp(w1, gaussian(r, 32, 0.01), gaussian(r, 320, 0.1), gaussian(r, 10, 0.01), 64, 32, 10, 1);
+    byte[] v2 = QuantizedUpdate.apply(v1, mlp(nudged(r, w1, 1e-3), gaussian(r, 32, 0.01), gaussian(r, 320, 0.1),
+        gaussian(r, 10, 0.01), 64, 32, 10, 2), 1.0).onnx();
+    return new byte[][] {v1, v2};
+  }
+
+  @Test
+  void fromAnotherAncestorAQuantizedUpdateTravelsAsXorAndStillRebuildsExactly() throws Exception {
+    Random r = new Random(5);
+    byte[][] pair = quantizedPair(r);
+    byte[] v1 = pair[0];
+    byte[] v2 = pair[1];
+    byte[] v3 = QuantizedUpdate.apply(v2, mlp(gaussian(r, 64 * 32, 0.05), gaussian(r, 32, 0.01), gaussian(r, 320, 0.1),
+        gaussian(r, 10, 0.01), 64, 32, 10, 3), 1.0).onnx();
+    // v3's steps are from v2: a device on v1 gets XOR planes, which need no steps
+    assertThat(DeltaCodec.decode(v1, DeltaCodec.encode(v1, v3), v3.length)).isEqualTo(v3);
+  }
+
+  @Test
+  void stepsThatDoNotRebuildTheTargetAreNotUsedAndTheDeltaStaysExact() throws Exception {
+    Random r = new Random(6);
+    byte[][] pair = quantizedPair(r);
+    byte[] v1 = pair[0];
+    byte[] v2 = pair[1];
+    // the same weights claimed with a step twice as large: most weights are no whole number of those
+    String claimed = new String(v2, StandardCharsets.ISO_8859_1);
+    int at = claimed.indexOf(QuantizedUpdate.STEPS_KEY);
+    assertThat(at).isPositive();
+    byte[] forged = v2.clone();
+    int hex = at + QuantizedUpdate.STEPS_KEY.length() + 2; // the key, then the value's tag and length
+    float step = Float.intBitsToFloat(Integer.parseUnsignedInt(claimed.substring(hex, hex + 8), 16));
+    byte[] twice = String.format("%08x", Float.floatToRawIntBits(step * 2)).getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(twice, 0, forged, hex, 8);
+    assertThat(DeltaCodec.decode(v1, DeltaCodec.encode(v1, forged), forged.length)).isEqualTo(forged);
+  }
+
+  @Test
+  void aDeltaWhoseModeBytesWereTamperedWithIsRefused() throws Exception {
+    Random r = new Random(7);
+    byte[][] pair = quantizedPair(r);
+    byte[] v1 = pair[0];
+    byte[] v2 = pair[1];
+    byte[] delta = DeltaCodec.encode(v1, v2);
+    byte[] body = Zstd.decompress(java.util.Arrays.copyOfRange(delta, 80, delta.length), v2.length * 2);
+    for (byte mode : new byte[] {0, 1, 2, 7}) {
+      byte[] changed = body.clone();
+      int first = 4;
+      if (changed[first] == mode) {
+        continue;
+      }
+      changed[first] = mode;
+      byte[] frame = Zstd.compress(changed, 3);
+      byte[] tampered = ByteBuffer.allocate(80 + frame.length).put(delta, 0, 80).put(frame).array();
+      assertThatThrownBy(() -> DeltaCodec.decode(v1, tampered, v2.length))
+          .isInstanceOf(DeltaCodec.DeltaException.class);
+    }
+  }
+
+  @Test
+  void aFirstFormatDeltaStillDecodes() throws Exception {
+    byte[] base = "an older artifact".getBytes(StandardCharsets.US_ASCII);
+    byte[] target = "the artifact a device wants".getBytes(StandardCharsets.US_ASCII);
+    byte[] frame = Zstd.compress(target, 3); // no tensors: the v1 body is the target as it is
+    byte[] v1 = ByteBuffer.allocate(80 + frame.length).put("DSDELTA1".getBytes(StandardCharsets.US_ASCII))
+        .put(DeltaCodec.sha256(base)).put(DeltaCodec.sha256(target)).putLong(target.length).put(frame).array();
+    assertThat(DeltaCodec.decode(base, v1, target.length)).isEqualTo(target);
   }
 }
