@@ -161,7 +161,10 @@ class PipelineFaultsIT {
     assertThat(checkpoints).extracting(TrainerCheckpoint::getSamplesTrained).isSorted();
     long committed = checkpoints.get(checkpoints.size() - 1).getSamplesTrained();
     assertThat(committed).as("soft targets trained exactly once in the committed state").isEqualTo(toTrain);
-    List<ModelVersion> versions = read(topics.studentModels());
+    List<String> lineages = keys(topics.studentModels());
+    List<ModelVersion> versions = read(topics.studentModels()).stream()
+        .filter(v -> !v.getModelName().contains(".")).toList(); // the fp32 lineage, not its variants
+    assertThat(lineages).as("the variants' lineages beside the fp32 one").contains(versions.get(0).getModelName() + ".int8");
     assertThat(versions).isNotEmpty();
     for (int i = 0; i < versions.size(); i++) {
       assertThat(versions.get(i).getVersion()).isEqualTo(i + 1L);

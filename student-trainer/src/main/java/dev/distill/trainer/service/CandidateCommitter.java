@@ -1,5 +1,6 @@
 package dev.distill.trainer.service;
 
+import ai.onnxruntime.OrtException;
 import com.google.protobuf.ByteString;
 import dev.distill.contract.proto.CandidateDecision;
 import dev.distill.contract.proto.ModelVersion;
@@ -10,7 +11,9 @@ import dev.distill.platform.topics.Topics;
 import dev.distill.trainer.sign.ImageKey;
 import dev.distill.trainer.stream.ResumeState;
 import dev.distill.trainer.stream.StudentLearner;
+import dev.distill.trainer.stream.Example;
 import dev.distill.trainer.version.ModelVersions;
+import dev.distill.trainer.version.VariantVersions;
 import dev.distill.trainer.version.PromotionGate;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -19,6 +22,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Commits a candidate in one transaction: the version (if the gate passed it, signed with the
@@ -30,6 +35,8 @@ import org.apache.kafka.common.TopicPartition;
  * versions and checkpoints were committed, each once.
  */
 final class CandidateCommitter {
+  private static final Logger log = LoggerFactory.getLogger(CandidateCommitter.class);
+
   /**
    * The committed state of the model.
    *
@@ -38,18 +45,22 @@ final class CandidateCommitter {
    *     versions themselves no longer carry them, so every checkpoint carries them forward
    */
   record Committed(long publishedVersion, long samplesTrained, long rejectedTotal,
-      Map<String, Double> publishedMetrics, ByteString publishedWeights) {
-    static final Committed NONE = new Committed(0, 0, 0, Map.of(), ByteString.EMPTY);
+      Map<String, Double> publishedMetrics, ByteString publishedWeights, ByteString qdeltaOnnx) {
+    static final Committed NONE = new Committed(0, 0, 0, Map.of(), ByteString.EMPTY, ByteString.EMPTY);
 
     static Committed of(TrainerCheckpoint c) {
       return new Committed(c.getPublishedVersion(), c.getSamplesTrained(), c.getCandidatesRejected(),
-          Map.copyOf(c.getPublishedMetricsMap()), c.getPublishedWeights());
+          Map.copyOf(c.getPublishedMetricsMap()), c.getPublishedWeights(), c.getQdeltaPublishedOnnx());
     }
   }
 
-  /** A candidate and what was decided about it. */
+  /**
+   * A candidate and what was decided about it.
+   *
+   * @param validation the slice it was judged on, where its variants are measured
+   */
   record Candidate(PromotionGate.Decision decision, Map<String, Double> metrics, long samplesTrained,
-      List<OffsetRange> ranges, Intake.Teacher teacher, Instant at) {}
+      List<OffsetRange> ranges, Intake.Teacher teacher, Instant at, List<Example> validation) {}
 
   private final TrainerSettings settings;
   private final Topics topics;
@@ -75,14 +86,19 @@ final class CandidateCommitter {
     Map<String, Double> publishedMetrics = publish ? c.metrics() : before.publishedMetrics();
     ByteString publishedWeights = publish ? ByteString.copyFrom(ResumeState.fromBytes(resume).weightsOnly().toBytes())
         : before.publishedWeights();
+    ByteString qdeltaOnnx = before.qdeltaOnnx();
     if (publish) {
       ModelVersion mv = ModelVersions.build(learner.network(), new ModelVersions.Lineage(settings.modelName(),
           version, before.publishedVersion(), c.teacher().id(), c.teacher().version(), c.teacher().temperature(),
           settings.alpha(), c.ranges(), c.samplesTrained(), c.metrics(), labels(learner, c.decision())), c.at());
-      if (settings.images().isPresent()) {
-        mv = ImageKey.sign(mv, settings.images().get());
+      VariantVersions.Published all = variants(mv, before.qdeltaOnnx(), c.validation());
+      send(topics.studentModels(), signed(all.fp32()));
+      for (ModelVersion variant : all.variants()) {
+        send(topics.studentModels(), signed(variant), variant.getModelName());
       }
-      send(topics.studentModels(), mv);
+      if (!all.qdeltaOnnx().isEmpty()) {
+        qdeltaOnnx = all.qdeltaOnnx();
+      }
     }
     send(topics.candidates(), decision(settings.modelName(), settings.consumerGroup(), c,
         publish ? version : 0, before.publishedVersion()));
@@ -98,10 +114,30 @@ final class CandidateCommitter {
         .setCreatedAtMs(c.at().toEpochMilli())
         .setCandidatesRejected(rejected)
         .setArchitecture(settings.architecture().spec())
+        .setQdeltaPublishedOnnx(qdeltaOnnx)
         .build();
     send(topics.trainerCheckpoints(), checkpoint);
     outbox.commit(offsets);
-    return new Committed(version, c.samplesTrained(), rejected, publishedMetrics, publishedWeights);
+    return new Committed(version, c.samplesTrained(), rejected, publishedMetrics, publishedWeights, qdeltaOnnx);
+  }
+
+  /**
+   * The version's variants. A variant that cannot be made or measured (ONNX Runtime refuses the
+   * artifact) costs the variants of this version, not the fp32 version or the commit: the
+   * trainer logs why and the variant lineages skip this number.
+   */
+  private VariantVersions.Published variants(ModelVersion fp32, ByteString qdeltaBase, List<Example> validation) {
+    try {
+      return VariantVersions.build(settings.variants(), fp32, qdeltaBase, settings.inputs(), validation);
+    } catch (OrtException | RuntimeException e) {
+      log.warn("model {} v{}: no variants published with this version: {}", fp32.getModelName(), fp32.getVersion(),
+          e.toString());
+      return new VariantVersions.Published(fp32, List.of(), ByteString.EMPTY);
+    }
+  }
+
+  private ModelVersion signed(ModelVersion v) {
+    return settings.images().isPresent() ? ImageKey.sign(v, settings.images().get()) : v;
   }
 
   /**
@@ -134,8 +170,11 @@ final class CandidateCommitter {
 
   /** Sends within the open transaction, keyed by the model's name. */
   private <V> void send(Topic<String, V> topic, V value) {
-    outbox.send(new ProducerRecord<>(topic.name(), settings.modelName(),
-        topic.valueSerde().serializer().serialize(topic.name(), value)));
+    send(topic, value, settings.modelName());
+  }
+
+  private <V> void send(Topic<String, V> topic, V value, String key) {
+    outbox.send(new ProducerRecord<>(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value)));
   }
 
   private Map<String, String> labels(StudentLearner learner, PromotionGate.Decision decision) {

@@ -1,6 +1,7 @@
 package dev.distill.trainer.service;
 
 import dev.distill.contract.model.Architecture;
+import dev.distill.contract.model.Variant;
 import dev.distill.contract.ota.ImageSigner;
 import dev.distill.platform.config.ConfigException;
 import dev.distill.platform.config.ConfigReader;
@@ -13,6 +14,7 @@ import dev.distill.trainer.engine.TrainingEngine;
 import dev.distill.trainer.sign.ImageKey;
 import dev.distill.trainer.stream.LearningRate;
 import dev.distill.trainer.stream.ResumableOptimizer;
+import dev.distill.trainer.version.VariantVersions;
 import dev.distill.contract.model.TeacherManifest;
 import dev.distill.trainer.model.StudentInputs;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -38,6 +41,8 @@ import java.util.regex.Pattern;
  * @param inputs           what the student takes: the teacher's inputs, or {@code pixels [N, D]}
  * @param stallTimeout     the training loop not coming round for this long (stuck in a call) fails
  *                         the liveness check, so that Kubernetes restarts the pod
+ * @param variants         what is published besides each fp32 version (fp16, int8, qdelta), each
+ *                         its own lineage {@code <model>.<variant>}
  * @param images           the trainer's image key that signs every published version ({@link ImageKey});
  *                         empty when none is configured
  */
@@ -46,7 +51,8 @@ public record TrainerSettings(String modelName, Architecture architecture, Optio
     ResumableOptimizer.Kind optimizer, LearningRate learningRate, float momentum, float alpha, int replayCapacity,
     double replayRatio, long versionEverySamples, Duration versionEvery, double gateMargin,
     Validation validation, int threads, TrainingDevice device, String consumerGroup, int seed,
-    Duration stallTimeout, ServiceSettings service, KafkaSettings kafka, Optional<ImageSigner> images) {
+    Duration stallTimeout, ServiceSettings service, KafkaSettings kafka, Optional<ImageSigner> images,
+    VariantVersions.Settings variants) {
 
   public static final String SERVICE_NAME = "student-trainer";
   public static final int DEFAULT_HTTP_PORT = 8082;
@@ -129,10 +135,34 @@ public record TrainerSettings(String modelName, Architecture architecture, Optio
     ServiceSettings service = ServiceSettings.read(r, SERVICE_NAME, DEFAULT_HTTP_PORT);
     KafkaSettings kafka = KafkaSettings.read(r);
     Optional<ImageSigner> images = ImageKey.read(r, Instant.now());
+    VariantVersions.Settings variants = variants(r);
     r.validate();
     return new TrainerSettings(model, arch, teacher, inputs, batch, opt, new LearningRate(schedule, (float) lr, scheduleSteps),
         (float) momentum, (float) alpha, capacity, ratio, everySamples, every, margin, validation, threads, device, group,
-        seed, stall, service, kafka, images);
+        seed, stall, service, kafka, images, variants);
+  }
+
+  /** {@code DISTILL_TRAINER_VARIANTS}: what is published besides fp32 (empty: only fp32). */
+  private static VariantVersions.Settings variants(ConfigReader r) {
+    String list = r.string("DISTILL_TRAINER_VARIANTS", "fp16,int8,qdelta");
+    double step = r.doubleValue("DISTILL_TRAINER_QDELTA_STEP", 1.0, 0.01, 100);
+    List<Variant> variants = new ArrayList<>();
+    for (String id : list.split(",")) {
+      if (id.isBlank()) {
+        continue;
+      }
+      try {
+        Variant v = Variant.parse(id);
+        if (v == Variant.FP32 || variants.contains(v)) {
+          r.problem("DISTILL_TRAINER_VARIANTS", list, "variants besides fp32 (always published), each once");
+        } else {
+          variants.add(v);
+        }
+      } catch (IllegalArgumentException e) {
+        r.problem("DISTILL_TRAINER_VARIANTS", list, "a comma list of fp16, int8 and qdelta (" + e.getMessage() + ")");
+      }
+    }
+    return new VariantVersions.Settings(variants, step);
   }
 
   /**

@@ -238,8 +238,8 @@ final class TrainingLoop {
     metrics.agreement = candidate.getOrDefault(Prequential.AGREEMENT, Double.NaN);
     PromotionGate.Decision decision;
     Map<Example, SliceMetrics.Score> candidateScores = Map.of();
+    List<Example> examples = slice.examples();
     if (learner.weightsFinite()) {
-      List<Example> examples = slice.examples();
       candidateScores = SliceMetrics.score(learner.network(), examples);
       SliceMetrics c = SliceMetrics.of(examples, candidateScores);
       candidate.putAll(c.asMap());
@@ -254,7 +254,7 @@ final class TrainingLoop {
     long total = committed.samplesTrained() + sinceCommit;
     CandidateCommitter.Committed next = committer.commit(committed, learner, resume,
         new CandidateCommitter.Candidate(decision, candidate, total, offsets.ranges(), intake.teacher(),
-            clock.instant()), offsets.next());
+            clock.instant(), examples), offsets.next());
     sinceCommit = 0;
     long heldOut = takeHeldOut();
     prequential.reset();

@@ -39,7 +39,7 @@ class CandidateCommitterTest {
   private final CandidateCommitter committer = new CandidateCommitter(settings, outbox);
   /** v3 is published, trained on 1,000 samples. */
   private final CandidateCommitter.Committed before = new CandidateCommitter.Committed(3, 1_000, 2,
-      Map.of(PromotionGate.ACCURACY, 0.91), ByteString.copyFromUtf8("v3 weights"));
+      Map.of(PromotionGate.ACCURACY, 0.91), ByteString.copyFromUtf8("v3 weights"), ByteString.EMPTY);
 
   @AfterEach
   void close() {
@@ -133,7 +133,7 @@ class CandidateCommitterTest {
   private static CandidateCommitter.Candidate candidate(PromotionGate.Decision decision, Map<String, Double> metrics,
       long samples) {
     return new CandidateCommitter.Candidate(decision, metrics, samples, List.of(),
-        new Intake.Teacher("teacher", "1", 4f), AT);
+        new Intake.Teacher("teacher", "1", 4f), AT, List.of());
   }
 
   private CandidateDecision decision(List<ProducerRecord<String, byte[]>> sent) throws Exception {

@@ -10,7 +10,11 @@ import dev.distill.contract.ota.Manifest;
 import dev.distill.contract.ota.RootAuthority;
 import dev.distill.contract.ota.SignedImage;
 import dev.distill.contract.proto.CandidateDecision;
+import dev.distill.contract.model.Variant;
+import dev.distill.contract.ota.DeltaCodec;
 import dev.distill.contract.proto.ModelVersion;
+import dev.distill.trainer.version.ModelVersions;
+import dev.distill.trainer.version.VariantVersions;
 import dev.distill.contract.proto.SoftTarget;
 import dev.distill.contract.proto.TrainerCheckpoint;
 import dev.distill.contract.wire.Tensors;
@@ -118,7 +122,8 @@ class TrainerServiceIT {
     second.close();
     assertThat(second.progress().failure()).isNull();
 
-    List<ModelVersion> versions = read(topics.studentModels().name(), ModelVersion::parseFrom);
+    List<ModelVersion> all = read(topics.studentModels().name(), ModelVersion::parseFrom);
+    List<ModelVersion> versions = lineage(all, settings.modelName());
     List<TrainerCheckpoint> checkpoints = read(topics.trainerCheckpoints().name(), TrainerCheckpoint::parseFrom);
     TrainerCheckpoint last = checkpoints.get(checkpoints.size() - 1);
     assertThat(last.getSamplesTrained()).as("samples in the committed state: all but the held-out ones")
@@ -148,8 +153,9 @@ class TrainerServiceIT {
     // gradients accumulated across steps the student reached 0.32-0.54
     assertThat(newest.getMetricsOrThrow("validation_accuracy")).isGreaterThan(0.85);
     assertThat(newest.getMetricsOrThrow("validation_kl")).isPositive();
+    assertVariants(all, versions, last);
     ImageVerifier device = new ImageVerifier(root.trust());
-    for (ModelVersion v : versions) {
+    for (ModelVersion v : all) {
       Manifest m = new Manifest(v.getModelName(), v.getVersion(), v.getSha256(), v.getSizeBytes(), 0, Long.MAX_VALUE, "r", false, 0);
       assertThat(device.verify(SignedImage.fromProto(v.getImageSignature()), m, Instant.now(), Set.of()))
           .as("version %d is signed by the trainer's image key under the root", v.getVersion()).isEqualTo(ImageStatement.of(v));
@@ -258,7 +264,7 @@ class TrainerServiceIT {
       assertThat(d.getMetricsMap()).as("the candidate's metrics").containsKeys("agreement", "loss");
       if (d.getVerdict() == CandidateDecision.Verdict.PUBLISH) {
         ModelVersion v = byVersion.get(d.getPublishedVersion());
-        assertThat(v.getMetricsMap()).isEqualTo(d.getMetricsMap());
+        assertThat(v.getMetricsMap()).as("the gate's metrics, and the variants' changes").containsAllEntriesOf(d.getMetricsMap());
         assertThat(v.getLabelsOrThrow("gate")).isEqualTo(d.getReason());
         assertThat(v.getParentVersion()).isEqualTo(d.getParentVersion());
       } else {
@@ -274,6 +280,44 @@ class TrainerServiceIT {
     while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
+  }
+
+  private static List<ModelVersion> lineage(List<ModelVersion> all, String name) {
+    return all.stream().filter(v -> v.getModelName().equals(name)).toList();
+  }
+
+  /** Every fp32 version has its fp16, int8 and qdelta versions, measured on the slice, and the qdelta ones chain. */
+  private static void assertVariants(List<ModelVersion> all, List<ModelVersion> fp32, TrainerCheckpoint last)
+      throws Exception {
+    String model = fp32.get(0).getModelName();
+    List<Long> numbers = fp32.stream().map(ModelVersion::getVersion).toList();
+    for (Variant v : List.of(Variant.FP16, Variant.INT8, Variant.QDELTA)) {
+      List<ModelVersion> lineage = lineage(all, v.lineage(model));
+      assertThat(lineage).extracting(ModelVersion::getVersion).as("versions of %s", v.lineage(model))
+          .containsExactlyElementsOf(numbers);
+      ModelVersion newest = lineage.get(lineage.size() - 1);
+      assertThat(newest.getLabelsOrThrow("variant")).isEqualTo(v.id());
+      assertThat(newest.getSizeBytes()).isEqualTo(newest.getOnnx().size());
+      assertThat(newest.getSha256()).isEqualTo(ModelVersions.sha256(newest.getOnnx().toByteArray()));
+      // measured as ONNX Runtime runs it on the slice the gate judged on
+      assertThat(newest.getMetricsOrThrow(VariantVersions.ACCURACY_CHANGE)).isBetween(-0.02, 0.02);
+      assertThat(fp32.get(fp32.size() - 1).getMetricsMap()).containsKey("variant." + v.id() + ".accuracy_change");
+    }
+    ModelVersion full = fp32.get(fp32.size() - 1);
+    assertThat((double) lineage(all, Variant.FP16.lineage(model)).get(fp32.size() - 1).getSizeBytes() / full.getSizeBytes())
+        .isLessThan(0.55);
+    assertThat((double) lineage(all, Variant.INT8.lineage(model)).get(fp32.size() - 1).getSizeBytes() / full.getSizeBytes())
+        .isLessThan(0.3);
+    List<ModelVersion> qdelta = lineage(all, Variant.QDELTA.lineage(model));
+    for (int i = 1; i < qdelta.size(); i++) {
+      byte[] base = qdelta.get(i - 1).getOnnx().toByteArray();
+      byte[] next = qdelta.get(i).getOnnx().toByteArray();
+      byte[] delta = DeltaCodec.encode(base, next);
+      assertThat(DeltaCodec.decode(base, delta, next.length)).isEqualTo(next);
+      assertThat((double) delta.length / next.length).as("qdelta update %d", i + 1).isLessThan(0.25);
+    }
+    assertThat(last.getQdeltaPublishedOnnx()).as("the checkpoint keeps what the next qdelta version updates")
+        .isEqualTo(qdelta.get(qdelta.size() - 1).getOnnx());
   }
 
   private static <T> List<T> read(String topic, TopicReader.Parser<T> parser) throws Exception {
