@@ -222,7 +222,10 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
     return m;
   }
 
-  /** One variant's devices: how many run its newest version, and per version its size, devices and accuracy. */
+  /**
+   * One variant's devices: how many run its newest version, and per version its size and the
+   * devices on it as the run ended, with their accuracy (a device measures only what it runs).
+   */
   private static Map<String, Object> variantFigures(String lineage, long newest, List<ModelVersion> published,
       Fleet.Snapshot f) {
     Map<String, Object> m = new LinkedHashMap<>();
