@@ -14,6 +14,7 @@ import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.data.Split;
 import dev.distill.contract.model.Architecture;
 import dev.distill.contract.model.TeacherVersion;
+import dev.distill.contract.model.Variant;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.platform.ingest.DatasetProducer;
 import dev.distill.platform.lifecycle.GracefulShutdown;
@@ -21,10 +22,12 @@ import dev.distill.trainer.service.TrainerSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -74,6 +77,11 @@ final class DemoCommand implements Callable<Integer> {
       description = "Report folder (default: $DISTILL_HOME/reports/demo-<date>-<time>).")
   Path report;
 
+  @Option(names = "--variants", defaultValue = "fp32,fp16,int8,sparse", split = ",", paramLabel = "IDS",
+      description = "The distilled student's variants the devices run, dealt round robin (default: ${DEFAULT-VALUE}; "
+          + "fp32 alone is the single full-precision fleet).")
+  List<String> variants;
+
   @Option(names = "--follow", description = "Keep everything running after the results, for more samples (Ctrl-C stops).")
   boolean follow;
 
@@ -84,9 +92,11 @@ final class DemoCommand implements Callable<Integer> {
     if (devices < 1) {
       throw new UserError("--devices must be at least 1");
     }
+    List<Variant> chosen = variants(variants, devices);
     long started = System.nanoTime();
     System.out.println("distill demo: " + d.cliName() + " through a real Kafka broker, the three services and "
-        + devices + " simulated devices on this machine");
+        + devices + " simulated devices on this machine, running " + chosen.stream().map(Variant::id)
+        .collect(Collectors.joining(", ")));
     System.out.println("logs:    " + Logging.logFile());
 
     DataHome home = DataHome.resolve();
@@ -104,7 +114,8 @@ final class DemoCommand implements Callable<Integer> {
     Optional<Path> manifest = TeacherCommand.isPixelsTeacher(teacher) ? Optional.empty()
         : Optional.of(teacher.dir().resolve(dev.distill.contract.model.TeacherManifest.FILE));
     Pipeline.Settings settings = new Pipeline.Settings(d, devices, student, versionEvery(total),
-        TAIL_COMMIT, Duration.ofSeconds(1), Paths.demo(), TeacherCommand.store().root(), teacher.teacherId(), manifest);
+        TAIL_COMMIT, Duration.ofSeconds(1), Paths.demo(), TeacherCommand.store().root(), teacher.teacherId(), manifest,
+        chosen);
     LabelledImages deviceData = HeldOut.images(train, total, Pipeline.VALIDATION_FRACTION);
     System.out.printf(Locale.ROOT, "plan:    stream %,d training samples; both students consider a version every "
         + "%,d samples; devices get the distilled one%n", total, settings.versionEverySamples());
@@ -176,6 +187,25 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  /** The ids of {@code --variants}, each once; a bad id or too few devices to run them all is the user's error. */
+  static List<Variant> variants(List<String> ids, int devices) {
+    Set<Variant> out = new LinkedHashSet<>();
+    for (String id : ids) {
+      try {
+        out.add(Variant.parse(id));
+      } catch (IllegalArgumentException e) {
+        throw new UserError("--variants: " + e.getMessage());
+      }
+    }
+    if (out.isEmpty()) {
+      throw new UserError("--variants: name at least one of fp32, fp16, int8, sparse");
+    }
+    if (devices < out.size()) {
+      throw new UserError("--devices " + devices + " cannot run " + out.size() + " variants: each needs a device");
+    }
+    return List.copyOf(out);
+  }
+
   private static String since(long started) {
     return Progress.clock(Duration.ofNanos(System.nanoTime() - started).toSeconds());
   }
@@ -207,7 +237,7 @@ final class DemoCommand implements Callable<Integer> {
     out.add("  student    " + trainer(s.student()));
     out.add("  baseline   " + trainer(s.baseline()));
     out.add("  rollout    " + rollout(s.rollout()));
-    out.add("  fleet      " + fleet(s.fleet()));
+    s.fleets().forEach((v, f) -> out.add(String.format(Locale.ROOT, "  fleet %-5s%s", v.id(), fleet(f))));
     out.add("  elapsed    " + since(started));
     return out;
   }
@@ -217,7 +247,8 @@ final class DemoCommand implements Callable<Integer> {
     return String.format(Locale.ROOT, "[%s] produced %,d/%,d scored %,d | student %,d v%d | baseline %,d v%d | %s",
         since(started), s.produced(), total,
         s.scored(), s.student().samplesTrained(), s.student().publishedVersion(), s.baseline().samplesTrained(),
-        s.baseline().publishedVersion(), fleet(s.fleet()));
+        s.baseline().publishedVersion(), s.fleets().entrySet().stream()
+            .map(e -> e.getKey().id() + " " + fleet(e.getValue())).collect(Collectors.joining(" | ")));
   }
 
   private static String trainer(dev.distill.trainer.service.Progress t) {

@@ -9,6 +9,7 @@ import dev.distill.contract.data.Dataset;
 import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.model.TeacherManifest;
 import dev.distill.contract.model.TeacherVersion;
+import dev.distill.contract.model.Variant;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.OffsetRange;
 import dev.distill.contract.proto.SoftTarget;
@@ -63,7 +64,7 @@ final class PipelineSection implements Section {
         : Optional.of(teacher.dir().resolve(TeacherManifest.FILE));
     Pipeline.Settings settings = new Pipeline.Settings(Dataset.MNIST, devices, student, versionEvery,
         Duration.ofSeconds(5), Duration.ofSeconds(1), ctx.scratch("freshness"), TeacherCommand.store().root(),
-        teacher.teacherId(), manifest);
+        teacher.teacherId(), manifest, List.of(Variant.FP32)); // freshness and update sizes of the fp32 lineage
     List<Poll> polls = new CopyOnWriteArrayList<>();
     ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "bench-fleet-poll");

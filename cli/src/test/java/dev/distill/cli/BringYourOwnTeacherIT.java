@@ -11,6 +11,7 @@ import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.data.Split;
 import dev.distill.contract.model.TeacherManifest;
 import dev.distill.contract.model.TeacherVersion;
+import dev.distill.contract.model.Variant;
 import dev.distill.contract.onnx.OnnxGraphReader;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.platform.lifecycle.GracefulShutdown;
@@ -47,7 +48,7 @@ class BringYourOwnTeacherIT extends IsolatedHome {
     // one candidate, at the end of the stream: judged on the whole slice the device also sees
     Pipeline.Settings settings = new Pipeline.Settings(Dataset.FASHION_MNIST, 1, STUDENT, SAMPLES,
         Duration.ofMinutes(10), Duration.ofSeconds(1), home.resolve("demo"), TeacherCommand.store().root(),
-        teacher.teacherId(), Optional.of(teacher.dir().resolve(TeacherManifest.FILE)));
+        teacher.teacherId(), Optional.of(teacher.dir().resolve(TeacherManifest.FILE)), List.of(Variant.FP32));
     try (GracefulShutdown shutdown = GracefulShutdown.onSignal("byom-it", Duration.ofSeconds(30))) {
       Pipeline p = Pipeline.start(settings, deviceData, shutdown, line -> { });
       p.produce(train, SAMPLES, n -> { });

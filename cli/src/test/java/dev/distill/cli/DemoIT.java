@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * `distill demo` end to end, as a user runs it but small: a quick teacher trained here, 3,000
  * samples through the real broker, scorer, both trainers (a small student), the publisher and
- * five simulated devices; then the report it wrote is checked.
+ * five simulated devices over the four variants; then the report it wrote is checked.
  */
 class DemoIT extends IsolatedHome {
   @Test
@@ -32,8 +32,14 @@ class DemoIT extends IsolatedHome {
     JsonNode fleet = figures.get("fleet");
     long latest = fleet.get("latest_version").asLong();
     assertThat(latest).as("versions of the distilled student").isPositive();
-    assertThat(fleet.get("devices_on_latest").asInt()).as("devices on v%d: %s", latest, fleet).isEqualTo(5);
+    assertThat(fleet.get("devices_on_latest").asInt()).as("devices on their variant's newest: %s", fleet).isEqualTo(5);
     assertThat(fleet.get("notified_ms").get("count").asInt()).isGreaterThanOrEqualTo(5);
+    // five devices dealt over the default four variants, each on its own lineage at the student's version
+    JsonNode variants = fleet.get("variants");
+    assertThat(variants.fieldNames()).toIterable().containsExactly("fp32", "fp16", "int8", "sparse");
+    assertThat(variants.get("fp32").get("devices").asInt()).isEqualTo(2);
+    assertThat(variants.get("int8").get("lineage").asText()).isEqualTo("mnist-student.int8");
+    variants.forEach(v -> assertThat(v.get("latest_version").asLong()).as("%s", v).isEqualTo(latest));
 
     JsonNode student = figures.get("student").get("versions");
     JsonNode newest = student.get(student.size() - 1);

@@ -6,6 +6,7 @@ import dev.distill.cli.report.Report;
 import dev.distill.client.sim.Fleet;
 import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.model.TeacherVersion;
+import dev.distill.contract.model.Variant;
 import dev.distill.contract.proto.ModelVersion;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,11 +15,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The demo's results, computed from what the run produced: every published version's ONNX file
  * is run on the test split, the teacher's errors are those measured when it was trained (on the
- * same split), the fleet's figures are what the simulated devices measured.
+ * same split), the fleet's figures are what the simulated devices measured, per variant they run.
  *
  * @param preamble lines printed over the table (what the rows are)
  * @param summary  lines printed under the table
@@ -39,7 +41,6 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
     Pipeline.Settings s = p.settings();
     List<Evaluated> student = evaluate(p.versions(s.studentModel()), test);
     List<Evaluated> baseline = evaluate(p.versions(s.baselineModel()), test);
-    Fleet.Snapshot fleet = p.fleetSnapshot();
     int teacherErrors = Integer.parseInt(teacher.info().getOrDefault("test_errors", "-1"));
     int teacherCount = Integer.parseInt(teacher.info().getOrDefault("test_count", Integer.toString(test.count())));
     String teacherArch = teacher.info().getOrDefault("architecture", "?");
@@ -65,8 +66,31 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
                 TABLE_ROWS) : ""));
 
     long latest = student.isEmpty() ? 0 : student.get(student.size() - 1).version().getVersion();
+    Map<Variant, Fleet.Snapshot> fleets = p.fleetSnapshots();
     List<Long> notified = new ArrayList<>();
-    fleet.notifiedMs().forEach((v, l) -> notified.addAll(l));
+    Map<Long, List<Long>> notifiedPerVersion = new TreeMap<>();
+    Map<Long, Integer> devicesPerVersion = new TreeMap<>();
+    int devices = 0;
+    int onLatest = 0;
+    Map<String, Object> variants = new LinkedHashMap<>();
+    List<String> fleetLines = new ArrayList<>();
+    for (Map.Entry<Variant, Fleet.Snapshot> e : fleets.entrySet()) {
+      String lineage = e.getKey().lineage(s.studentModel());
+      Fleet.Snapshot f = e.getValue();
+      List<ModelVersion> published = p.versions(lineage);
+      long newest = published.isEmpty() ? 0 : published.get(published.size() - 1).getVersion();
+      variants.put(e.getKey().id(), variantFigures(lineage, newest, published, f));
+      fleetLines.add(String.format(Locale.ROOT, "fleet %s: %d of %d devices run %s v%d%s", e.getKey().id(),
+          f.devicesOn(newest), f.devices(), lineage, newest, Optional.ofNullable(f.accuracyPerVersion().get(newest))
+              .map(acc -> ", on-device accuracy " + percent(acc)).orElse("")));
+      devices += f.devices();
+      onLatest += f.devicesOn(newest);
+      f.devicesPerVersion().forEach((v, n) -> devicesPerVersion.merge(v, n, Integer::sum));
+      f.notifiedMs().forEach((v, l) -> {
+        notified.addAll(l);
+        notifiedPerVersion.computeIfAbsent(v, k -> new ArrayList<>()).addAll(l);
+      });
+    }
     notified.sort(null);
 
     Map<String, Object> figures = new LinkedHashMap<>();
@@ -83,16 +107,20 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
     figures.put("teacher", t);
     figures.put("student", modelFigures(s.studentModel(), s.studentArchitecture(), student));
     figures.put("baseline", modelFigures(s.baselineModel(), s.studentArchitecture(), baseline));
+    // the whole fleet, every variant's devices; a version number is the same training step in every variant
     Map<String, Object> f = new LinkedHashMap<>();
-    f.put("devices", fleet.devices());
+    f.put("devices", devices);
     f.put("latest_version", latest);
-    f.put("devices_on_latest", fleet.devicesOn(latest));
-    f.put("devices_per_version", fleet.devicesPerVersion());
-    f.put("on_device_accuracy_per_version", fleet.accuracyPerVersion());
+    f.put("devices_on_latest", onLatest);
+    f.put("devices_per_version", devicesPerVersion);
+    // a mean over variants would blur what each measures: this is the fp32 fleet's, as before variants
+    Optional.ofNullable(fleets.get(Variant.FP32))
+        .ifPresent(fp32 -> f.put("on_device_accuracy_per_version", fp32.accuracyPerVersion()));
     f.put("rollout_waves", p.waves());
     f.put("notified_ms", Map.of("p50", percentile(notified, 0.50), "p95", percentile(notified, 0.95),
         "max", notified.isEmpty() ? -1 : notified.get(notified.size() - 1), "count", notified.size()));
-    f.put("notified_ms_per_version", fleet.notifiedMs());
+    f.put("notified_ms_per_version", notifiedPerVersion);
+    f.put("variants", variants);
     fleetProblem.ifPresent(problem -> f.put("problem", problem));
     figures.put("fleet", f);
 
@@ -124,9 +152,7 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
               + "baseline v%d %,d (after %,d and %,d samples)", a.version().getVersion(), a.errors(), b.version().getVersion(),
           b.errors(), a.version().getSamplesSeen(), b.version().getSamplesSeen()));
     }
-    summary.add(String.format(Locale.ROOT, "fleet: %d of %d devices run %s v%d%s", fleet.devicesOn(latest),
-        fleet.devices(), s.studentModel(), latest, Optional.ofNullable(fleet.accuracyPerVersion().get(latest))
-            .map(acc -> " (on-device accuracy " + percent(acc) + ")").orElse("")));
+    summary.addAll(fleetLines);
     fleetProblem.ifPresent(problem -> summary.add("fleet: " + problem));
     if (!notified.isEmpty()) {
       summary.add(String.format(Locale.ROOT, "publish -> device notified: p50 %s, p95 %s over %d notifications "
@@ -190,6 +216,32 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
       row.put("sha256", v.getSha256());
       row.put("size_bytes", v.getOnnx().size());
       row.put("created_at_ms", v.getCreatedAtMs());
+      list.add(row);
+    }
+    m.put(VERSIONS, list);
+    return m;
+  }
+
+  /**
+   * One variant's devices: how many run its newest version, and per version its size and the
+   * devices on it as the run ended, with their accuracy (a device measures only what it runs).
+   */
+  private static Map<String, Object> variantFigures(String lineage, long newest, List<ModelVersion> published,
+      Fleet.Snapshot f) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("lineage", lineage);
+    m.put("devices", f.devices());
+    m.put("latest_version", newest);
+    m.put("devices_on_latest", f.devicesOn(newest));
+    // absent until a device on it has measured its whole evaluation window
+    Optional.ofNullable(f.accuracyPerVersion().get(newest)).ifPresent(a -> m.put("on_device_accuracy_on_latest", a));
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (ModelVersion v : published) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("version", v.getVersion());
+      row.put("size_bytes", v.getOnnx().size());
+      row.put("devices", f.devicesOn(v.getVersion()));
+      Optional.ofNullable(f.accuracyPerVersion().get(v.getVersion())).ifPresent(a -> row.put("on_device_accuracy", a));
       list.add(row);
     }
     m.put(VERSIONS, list);

@@ -4,6 +4,7 @@ import dev.distill.client.http.PublisherException;
 import dev.distill.client.sim.Fleet;
 import dev.distill.contract.data.Dataset;
 import dev.distill.contract.data.LabelledImages;
+import dev.distill.contract.model.Variant;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.Rollout;
 import dev.distill.contract.proto.Sample;
@@ -24,8 +25,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -37,7 +42,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * The whole system in this JVM: a real KRaft broker, the teacher-scorer, two student-trainers
  * (the distilled student, and a baseline with the same architecture, samples and steps trained
  * on hard labels only), the edge-publisher and a simulated fleet that runs the distilled
- * student. Each part is the service itself, configured as its deployment would configure it;
+ * student, each device one of its variants. Each part is the service itself, configured as its deployment would configure it;
  * only ports ("0"), folders and a few timings are the demo's.
  *
  * <p>Parts are registered with the caller's {@link GracefulShutdown}, which closes them in
@@ -57,10 +62,23 @@ public final class Pipeline {
    * @param versionEverySamples a candidate version every this many samples ...
    * @param versionEvery       ... or after this long with new samples (commits a tail shorter than the above)
    * @param waveDuration       shortest rollout wave (the service default, minutes, suits a real fleet)
+   * @param variants           the distilled student's variants the trainer publishes and the devices run, the
+   *                           devices dealt round robin over them; the baseline is published in fp32 alone
    */
   public record Settings(Dataset dataset, int devices, String studentArchitecture, long versionEverySamples,
       Duration versionEvery, Duration waveDuration, Path workDir, Path teacherStore, String teacherId,
-      Optional<Path> teacherManifest) {
+      Optional<Path> teacherManifest, List<Variant> variants) {
+    public Settings {
+      variants = List.copyOf(new LinkedHashSet<>(variants));
+      if (variants.isEmpty()) {
+        throw new IllegalArgumentException("at least one variant");
+      }
+      // a variant without devices would be published and rolled out to nobody: its rollout never ends
+      if (devices < variants.size()) {
+        throw new IllegalArgumentException(devices + " devices cannot run " + variants.size() + " variants");
+      }
+    }
+
     public String studentModel() {
       return dataset.cliName() + "-student";
     }
@@ -72,7 +90,7 @@ public final class Pipeline {
 
   /** What runs now, for the status block. */
   public record Status(long produced, long scored, long deadLetters, Progress student, Progress baseline,
-      int studentVersions, int baselineVersions, Optional<Rollout> rollout, Fleet.Snapshot fleet) {}
+      int studentVersions, int baselineVersions, Optional<Rollout> rollout, Map<Variant, Fleet.Snapshot> fleets) {}
 
   /** The parts failed or stalled; the message says which and why. */
   public static final class PipelineException extends RuntimeException {
@@ -90,13 +108,13 @@ public final class Pipeline {
   private final TrainerService student;
   private final ChildTrainer baseline;
   private final PublisherService publisher;
-  private final Fleet fleet;
+  private final Fleets fleets;
   private final VersionLog versions;
   private final AtomicLong produced = new AtomicLong();
   private volatile boolean stopping;
 
   Pipeline(Settings settings, KafkaSettings kafka, EmbeddedKafka broker, ScorerService scorer,
-      TrainerService student, ChildTrainer baseline, PublisherService publisher, Fleet fleet, VersionLog versions) {
+      TrainerService student, ChildTrainer baseline, PublisherService publisher, Fleets fleets, VersionLog versions) {
     this.settings = settings;
     this.kafka = kafka;
     this.broker = broker;
@@ -104,7 +122,7 @@ public final class Pipeline {
     this.student = student;
     this.baseline = baseline;
     this.publisher = publisher;
-    this.fleet = fleet;
+    this.fleets = fleets;
     this.versions = versions;
   }
 
@@ -145,7 +163,7 @@ public final class Pipeline {
     return new Status(produced.get(), (long) scorer.metrics().softTargetsCount(),
         (long) scorer.metrics().deadLettersCount(), student.progress(), baselineProgress(),
         versions.of(settings.studentModel()).size(), versions.of(settings.baselineModel()).size(),
-        publisher.view().rollout(settings.studentModel()), fleet.snapshot());
+        publisher.view().rollout(settings.studentModel()), fleets.snapshots());
   }
 
   /** The child trainer's progress as Kafka (committed state) and its metrics (live count) tell it. */
@@ -201,35 +219,53 @@ public final class Pipeline {
   }
 
   /**
-   * Waits until every device runs the distilled student's newest version, at most {@code timeout}.
+   * Waits until every device runs its variant's newest version ({@link VersionLog#latest} of its
+   * lineage), at most {@code timeout}.
    *
-   * @return empty when they all do; otherwise why not (the rollout's state and reason)
+   * @return empty when they all do; otherwise, per lineage that is not there, why not (the
+   *     rollout's state and reason)
    */
   public Optional<String> awaitFleet(Duration timeout) throws InterruptedException {
-    long latest = versions.latest(settings.studentModel());
-    if (latest == 0) {
+    // the trainer publishes every variant beside the fp32 version, which awaitTrained has seen
+    if (versions.latest(settings.studentModel()) == 0) {
       return Optional.of("no version of " + settings.studentModel() + " was published");
     }
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
+    while (true) {
       checkRunning();
-      if (fleet.snapshot().devicesOn(latest) == settings.devices()) {
+      List<String> missing = new ArrayList<>();
+      for (Variant v : fleets.variants()) {
+        String lineage = fleets.lineage(v);
+        long latest = versions.latest(lineage);
+        Fleet.Snapshot f = fleets.snapshot(v);
+        Optional<Rollout> r = publisher.view().rollout(lineage);
+        boolean failed = r.isPresent() && r.get().getTargetVersion() == latest
+            && (r.get().getState() == Rollout.State.ROLLED_BACK || r.get().getState() == Rollout.State.ABORTED);
+        if (latest == 0) {
+          missing.add("no version of " + lineage + " was published");
+        } else if (failed) {
+          // final: no device will move to a version its rollout gave up on
+          return Optional.of("the rollout of " + lineage + " v" + latest + " was " + state(r.get()) + ": "
+              + r.get().getReason());
+        } else if (f.devicesOn(latest) < f.devices()) {
+          missing.add(f.devicesOn(latest) + " of " + f.devices() + " devices run " + lineage + " v" + latest
+              + r.map(x -> "; rollout of v" + x.getTargetVersion() + " " + x.getState() + " at wave "
+                  + (x.getCurrentWave() + 1) + "/" + x.getWavesCount()
+                  + (x.getReason().isEmpty() ? "" : " (" + x.getReason() + ")")).orElse(""));
+        }
+      }
+      if (missing.isEmpty()) {
         return Optional.empty();
       }
-      Optional<Rollout> r = publisher.view().rollout(settings.studentModel());
-      if (r.isPresent() && r.get().getTargetVersion() == latest
-          && (r.get().getState() == Rollout.State.ROLLED_BACK || r.get().getState() == Rollout.State.ABORTED)) {
-        return Optional.of("the rollout of v" + latest + " was " + r.get().getState().name().toLowerCase()
-            .replace('_', ' ') + ": " + r.get().getReason());
+      if (System.nanoTime() >= deadline) {
+        return Optional.of("after " + timeout.toSeconds() + " s: " + String.join("; ", missing));
       }
       Thread.sleep(250);
     }
-    Fleet.Snapshot f = fleet.snapshot();
-    String state = publisher.view().rollout(settings.studentModel())
-        .map(r -> "; rollout of v" + r.getTargetVersion() + " " + r.getState() + " at wave " + (r.getCurrentWave() + 1)
-            + "/" + r.getWavesCount() + (r.getReason().isEmpty() ? "" : " (" + r.getReason() + ")")).orElse("");
-    return Optional.of(f.devicesOn(latest) + " of " + settings.devices() + " devices run v" + latest + " after "
-        + timeout.toSeconds() + " s" + state);
+  }
+
+  private static String state(Rollout r) {
+    return r.getState().name().toLowerCase(Locale.ROOT).replace('_', ' ');
   }
 
   private void checkRunning() {
@@ -272,8 +308,14 @@ public final class Pipeline {
     return versions.of(model);
   }
 
+  /** The first variant's fleet: all the devices where the run has only fp32. */
   public Fleet.Snapshot fleetSnapshot() {
-    return fleet.snapshot();
+    return fleets.snapshot(fleets.variants().get(0));
+  }
+
+  /** Each variant's devices now, in the order of {@link Settings#variants()}. */
+  public Map<Variant, Fleet.Snapshot> fleetSnapshots() {
+    return fleets.snapshots();
   }
 
   public List<Double> waves() {

@@ -1,8 +1,8 @@
 package dev.distill.cli.demo;
 
 import dev.distill.client.http.PublisherException;
-import dev.distill.client.sim.Fleet;
 import dev.distill.contract.data.LabelledImages;
+import dev.distill.contract.model.Variant;
 import dev.distill.kafka.EmbeddedKafka;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
@@ -22,18 +22,24 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
  * How {@link Pipeline#start} brings the parts up, in the order they depend on each other: the
  * broker and its topics, the teacher-scorer, the demo's keys, both trainers, the edge-publisher
- * (awaited until it has read its state topics) and the fleet. Each part is configured through the
+ * (awaited until it has read its state topics) and a fleet per variant. Each part is configured through the
  * same settings its deployment reads, so the demo runs the services as they ship.
  */
 final class PipelineWiring {
+  /** The trainer's variants besides fp32, a comma list of ids; empty for fp32 alone. */
+  static final String VARIANTS = "DISTILL_TRAINER_VARIANTS";
+
   private PipelineWiring() {}
 
   /** Starts every part, registering each with {@code shutdown} as it comes up; see {@link Pipeline#start}. */
@@ -68,13 +74,17 @@ final class PipelineWiring {
     say.accept("keys           demo root " + keys.rootKeyId() + " certifies the publisher's and the trainer's keys (in "
         + s.workDir().resolve("keys") + ")");
 
+    Map<String, String> studentEnv = trainerEnv(s, bootstrap, s.studentModel(), keys.trainerEnv());
+    studentEnv.put(VARIANTS, s.variants().stream().filter(v -> v != Variant.FP32).map(Variant::id)
+        .collect(Collectors.joining(",")));
     TrainerService student = shutdown.register("student-trainer", new TrainerService(TrainerSettings.read(
-        ConfigReader.from(trainerEnv(s, bootstrap, s.studentModel(), keys.trainerEnv())))).start());
+        ConfigReader.from(studentEnv))).start());
     say.accept("student-trainer " + s.studentModel() + ": " + s.studentArchitecture() + ", distilled (alpha "
         + student.settings().alpha() + ")  (metrics :" + student.httpPort() + ")");
     // same network, samples, batches and seed; only the loss differs: hard labels alone
     Map<String, String> baselineEnv = trainerEnv(s, bootstrap, s.baselineModel(), keys.trainerEnv());
     baselineEnv.put("DISTILL_TRAINER_ALPHA", "0");
+    baselineEnv.put(VARIANTS, ""); // the baseline is a yardstick for the student's fp32 versions: no device runs it
     TrainerSettings.read(ConfigReader.from(baselineEnv)); // a bad setting fails here, not in the child
     ChildTrainer baseline = shutdown.register("baseline-trainer",
         ChildTrainer.start(s.baselineModel(), baselineEnv, s.workDir().resolve("baseline-trainer.log")));
@@ -93,9 +103,10 @@ final class PipelineWiring {
     pubEnv.putAll(keys.publisherEnv());
     pubEnv.put(PublisherConfig.ARTIFACT_DIR, pub.resolve("artifacts").toString());
     pubEnv.put(PublisherConfig.MIN_WAVE_DURATION, s.waveDuration().toMillis() + "ms");
-    // each device measures a version on its share of the held-out images: a first wave of one
-    // device has that many labels, fewer than the service's default 200
-    int window = Math.max(1, deviceData.count() / s.devices());
+    // each device measures a version on its share of the held-out images (each variant's fleet
+    // shares them all out): a first wave of one device has that many labels, fewer than the
+    // service's default 200
+    int window = Math.max(1, deviceData.count() / Collections.max(Fleets.split(s.devices(), s.variants()).values()));
     pubEnv.put(PublisherConfig.MIN_LABELLED, Integer.toString(Math.min(200, window)));
     PublisherService publisher = shutdown.register("edge-publisher",
         PublisherService.start(PublisherConfig.read(ConfigReader.from(pubEnv)), Clock.systemUTC()));
@@ -112,13 +123,15 @@ final class PipelineWiring {
     say.accept("console        " + publisher.adminUri() + "/console/#token=" + adminToken
         + "  (open it to watch the pipeline, the students and the rollouts; --follow keeps it up after the run)");
 
-    Fleet fleet = shutdown.register("fleet", Fleet.builder(publisher.apiUri(), publisher.adminUri(), adminToken, s.studentModel())
-        .count(s.devices()).data(deviceData).evaluationWindow(window)
-        .dir(s.workDir().resolve("devices")).build().start());
-    say.accept("fleet          " + s.devices() + " simulated devices run " + s.studentModel()
-        + " (ONNX Runtime), each on its slice of the " + deviceData.count()
+    Fleets fleets = shutdown.register("fleet", Fleets.start(s, publisher.apiUri(), publisher.adminUri(), adminToken,
+        deviceData, window, s.workDir().resolve("devices")));
+    for (Variant v : fleets.variants()) {
+      say.accept(String.format(Locale.ROOT, "fleet          %d simulated devices run %s (%s; ONNX Runtime)",
+          fleets.snapshot(v).devices(), fleets.lineage(v), v.description()));
+    }
+    say.accept("               each on its slice of the " + deviceData.count()
         + " held-out training images (never trained on; not the test split)");
-    return new Pipeline(s, kafka, broker, scorer, student, baseline, publisher, fleet, versions);
+    return new Pipeline(s, kafka, broker, scorer, student, baseline, publisher, fleets, versions);
   }
 
   private static Map<String, String> trainerEnv(Pipeline.Settings s, String bootstrap, String model,

@@ -14,6 +14,7 @@ import dev.distill.contract.data.Dataset;
 import dev.distill.contract.data.Datasets;
 import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.data.Split;
+import dev.distill.contract.model.Variant;
 import dev.distill.contract.proto.AuditRecord;
 import dev.distill.platform.config.ConfigReader;
 import dev.distill.platform.config.KafkaSettings;
@@ -124,7 +125,7 @@ class ConsoleBrowserIT {
     // versions only every VERSION_EVERY samples (no tail commit), so the test decides when one comes
     Pipeline.Settings settings = new Pipeline.Settings(Dataset.MNIST, DEVICES, STUDENT, VERSION_EVERY,
         Duration.ofMinutes(10), WAVE, home.resolve("demo"), home.resolve("teachers"), Dataset.MNIST.cliName(),
-        Optional.empty());
+        Optional.empty(), List.of(Variant.FP32));
     model = settings.studentModel();
     shutdown = GracefulShutdown.onSignal("console-it", Duration.ofSeconds(30));
     List<String> said = new CopyOnWriteArrayList<>();

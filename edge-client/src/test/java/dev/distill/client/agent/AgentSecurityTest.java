@@ -7,6 +7,7 @@ import dev.distill.client.agent.FakeArtifactServer.Mode;
 import dev.distill.client.agent.UpdateRejectedException.Reason;
 import dev.distill.client.http.PublisherClient;
 import dev.distill.client.sim.Students;
+import dev.distill.contract.model.Variant;
 import dev.distill.contract.ota.Ed25519Keys;
 import dev.distill.contract.ota.ImageSigner;
 import dev.distill.contract.ota.ImageStatement;
@@ -24,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -180,6 +182,34 @@ class AgentSecurityTest {
     assertThat(agent.activeSlot()).contains(installed);
     assertThat(agent.infer(probe, 1)[0]).containsExactly(answer);
     assertThat(Files.readAllBytes(installed.file())).isEqualTo(v2);
+  }
+
+  @Test
+  void anInt8DeviceRefusesAManifestForAnotherVariantOfTheSameBytesAndKeepsItsVersion() throws Exception {
+    String int8 = Variant.INT8.lineage(MODEL);
+    serveThreeVersions();
+    DeviceAgent device = new DeviceAgent(new DeviceAgent.Settings("dev-1", "token", int8,
+        new ManifestVerifier(root.trust()), dir.resolve("int8"), 64L << 20, Duration.ofHours(1), false),
+        new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)), server.uri()),
+        new OrtRuntime(1), scheduler, Runnable::run, Clock.systemUTC());
+    try (device) {
+      assertThat(device.apply(variantAssignment(int8, int8, 1, v1)).result()).isEqualTo(DeviceAgent.Result.INSTALLED);
+      // signed by the publisher and the trainer alike, but for the fp32 or fp16 lineage: a swap of variants
+      for (String other : List.of(Variant.FP32.lineage(MODEL), Variant.FP16.lineage(MODEL))) {
+        assertThat(rejection(device, variantAssignment(int8, other, 2, v2))).as(other).isEqualTo(Reason.WRONG_MODEL);
+      }
+      assertThat(device.activeVersion()).isEqualTo(1);
+      assertThat(Files.readAllBytes(device.activeSlot().orElseThrow().file())).isEqualTo(v1);
+    }
+  }
+
+  /** An assignment for a device of {@code device} whose signed manifest and image statement name {@code signedFor}. */
+  Assignment variantAssignment(String device, String signedFor, long version, byte[] artifact) {
+    long now = System.currentTimeMillis();
+    String sha = Students.sha256(artifact);
+    var m = new Manifest(signedFor, version, sha, artifact.length, now, now + 3_600_000, "r1", false, 0);
+    return new Assignment("dev-1", device, version, sha, artifact.length, "r1", false,
+        signer.sign(m, trainer.sign(ImageStatement.of(m))), OtaApi.path(OtaApi.ARTIFACT, sha), 60, now, "r1/" + version);
   }
 
   @Test
