@@ -77,7 +77,7 @@ final class DemoCommand implements Callable<Integer> {
       description = "Report folder (default: $DISTILL_HOME/reports/demo-<date>-<time>).")
   Path report;
 
-  @Option(names = "--variants", defaultValue = "fp32,fp16,int8,sparse", split = ",", paramLabel = "IDS",
+  @Option(names = "--variants", defaultValue = "fp32,fp16,int8,qdelta", split = ",", paramLabel = "IDS",
       description = "The distilled student's variants the devices run, dealt round robin (default: ${DEFAULT-VALUE}; "
           + "fp32 alone is the single full-precision fleet).")
   List<String> variants;
@@ -198,7 +198,7 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     if (out.isEmpty()) {
-      throw new UserError("--variants: name at least one of fp32, fp16, int8, sparse");
+      throw new UserError("--variants: name at least one of fp32, fp16, int8, qdelta");
     }
     if (devices < out.size()) {
       throw new UserError("--devices " + devices + " cannot run " + out.size() + " variants: each needs a device");

@@ -5,6 +5,7 @@ import dev.distill.bench.Section;
 import dev.distill.bench.ota.UpdateSizes;
 import dev.distill.cli.demo.HeldOut;
 import dev.distill.cli.demo.Pipeline;
+import dev.distill.cli.report.OnnxEvaluation;
 import dev.distill.contract.data.Dataset;
 import dev.distill.contract.data.LabelledImages;
 import dev.distill.contract.model.TeacherManifest;
@@ -20,6 +21,7 @@ import dev.distill.trainer.validation.SampleHash;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,7 +66,7 @@ final class PipelineSection implements Section {
         : Optional.of(teacher.dir().resolve(TeacherManifest.FILE));
     Pipeline.Settings settings = new Pipeline.Settings(Dataset.MNIST, devices, student, versionEvery,
         Duration.ofSeconds(5), Duration.ofSeconds(1), ctx.scratch("freshness"), TeacherCommand.store().root(),
-        teacher.teacherId(), manifest, List.of(Variant.FP32)); // freshness and update sizes of the fp32 lineage
+        teacher.teacherId(), manifest, List.of(Variant.FP32)); // the devices run fp32; the trainer publishes every variant
     List<Poll> polls = new CopyOnWriteArrayList<>();
     ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "bench-fleet-poll");
@@ -91,7 +93,15 @@ final class PipelineSection implements Section {
       List<ModelVersion> versions = p.versions(settings.studentModel());
       List<long[]> targets = softTargets(p);
       report(ctx, settings, rate, versions, targets, polls);
-      UpdateSizes.report(ctx, versions.stream().map(v -> v.getOnnx().toByteArray()).toList(),
+      Map<Variant, List<byte[]>> lineages = new EnumMap<>(Variant.class);
+      for (Variant v : Variant.values()) {
+        List<ModelVersion> published = p.versions(v.lineage(settings.studentModel()));
+        if (!published.isEmpty()) {
+          lineages.put(v, published.stream().map(m -> m.getOnnx().toByteArray()).toList());
+        }
+      }
+      LabelledImages test = ctx.mnistTest();
+      UpdateSizes.report(ctx, lineages, onnx -> (double) OnnxEvaluation.of(onnx, test).errors() / test.count(),
           "published by the trainer of " + student + " every " + versionEvery + " samples");
     } finally {
       poller.shutdownNow();

@@ -34,7 +34,7 @@ class DemoCommandTest {
   void anUnknownVariantIsTheUsersErrorNamingTheVariantsThereAre() {
     assertThatThrownBy(() -> DemoCommand.variants(List.of("fp32", "int4"), 20))
         .isInstanceOf(UserError.class)
-        .hasMessage("--variants: no variant 'int4': fp32, fp16, int8 or sparse");
+        .hasMessage("--variants: no variant 'int4': fp32, fp16, int8 or qdelta");
   }
 
   @Test

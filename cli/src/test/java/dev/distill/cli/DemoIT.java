@@ -36,7 +36,7 @@ class DemoIT extends IsolatedHome {
     assertThat(fleet.get("notified_ms").get("count").asInt()).isGreaterThanOrEqualTo(5);
     // five devices dealt over the default four variants, each on its own lineage at the student's version
     JsonNode variants = fleet.get("variants");
-    assertThat(variants.fieldNames()).toIterable().containsExactly("fp32", "fp16", "int8", "sparse");
+    assertThat(variants.fieldNames()).toIterable().containsExactly("fp32", "fp16", "int8", "qdelta");
     assertThat(variants.get("fp32").get("devices").asInt()).isEqualTo(2);
     assertThat(variants.get("int8").get("lineage").asText()).isEqualTo("mnist-student.int8");
     variants.forEach(v -> assertThat(v.get("latest_version").asLong()).as("%s", v).isEqualTo(latest));

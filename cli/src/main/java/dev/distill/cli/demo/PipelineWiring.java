@@ -27,7 +27,6 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -37,7 +36,7 @@ import org.apache.kafka.clients.admin.Admin;
  * same settings its deployment reads, so the demo runs the services as they ship.
  */
 final class PipelineWiring {
-  /** The trainer's variants besides fp32, a comma list of ids; empty for fp32 alone. */
+  /** The trainer's variants besides fp32, a comma list of ids; {@code none} for fp32 alone. */
   static final String VARIANTS = "DISTILL_TRAINER_VARIANTS";
 
   private PipelineWiring() {}
@@ -75,8 +74,7 @@ final class PipelineWiring {
         + s.workDir().resolve("keys") + ")");
 
     Map<String, String> studentEnv = trainerEnv(s, bootstrap, s.studentModel(), keys.trainerEnv());
-    studentEnv.put(VARIANTS, s.variants().stream().filter(v -> v != Variant.FP32).map(Variant::id)
-        .collect(Collectors.joining(",")));
+    // the trainer publishes every variant (its default), whichever of them the devices run
     TrainerService student = shutdown.register("student-trainer", new TrainerService(TrainerSettings.read(
         ConfigReader.from(studentEnv))).start());
     say.accept("student-trainer " + s.studentModel() + ": " + s.studentArchitecture() + ", distilled (alpha "
@@ -84,7 +82,7 @@ final class PipelineWiring {
     // same network, samples, batches and seed; only the loss differs: hard labels alone
     Map<String, String> baselineEnv = trainerEnv(s, bootstrap, s.baselineModel(), keys.trainerEnv());
     baselineEnv.put("DISTILL_TRAINER_ALPHA", "0");
-    baselineEnv.put(VARIANTS, ""); // the baseline is a yardstick for the student's fp32 versions: no device runs it
+    baselineEnv.put(VARIANTS, TrainerSettings.NO_VARIANTS); // the baseline is a yardstick for the student's fp32 versions: no device runs it
     TrainerSettings.read(ConfigReader.from(baselineEnv)); // a bad setting fails here, not in the child
     ChildTrainer baseline = shutdown.register("baseline-trainer",
         ChildTrainer.start(s.baselineModel(), baselineEnv, s.workDir().resolve("baseline-trainer.log")));

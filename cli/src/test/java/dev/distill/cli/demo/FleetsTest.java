@@ -17,14 +17,14 @@ class FleetsTest {
   void twentyDevicesOverFourVariantsAreFiveEach() {
     assertThat(Fleets.split(20, List.of(Variant.values())))
         .containsExactly(entry(Variant.FP32, 5), entry(Variant.FP16, 5),
-            entry(Variant.INT8, 5), entry(Variant.SPARSE, 5));
+            entry(Variant.INT8, 5), entry(Variant.QDELTA, 5));
   }
 
   @Test
   void theRemainderGoesToTheVariantsListedFirst() {
-    assertThat(Fleets.split(6, List.of(Variant.INT8, Variant.FP32, Variant.SPARSE, Variant.FP16)))
+    assertThat(Fleets.split(6, List.of(Variant.INT8, Variant.FP32, Variant.QDELTA, Variant.FP16)))
         .containsExactly(entry(Variant.INT8, 2), entry(Variant.FP32, 2),
-            entry(Variant.SPARSE, 1), entry(Variant.FP16, 1));
+            entry(Variant.QDELTA, 1), entry(Variant.FP16, 1));
   }
 
   @Test

@@ -61,6 +61,8 @@ public record TrainerSettings(String modelName, Architecture architecture, Optio
   /** A student small enough for a microcontroller-class device: about 100k weights, 400 kB. */
   public static final String EDGE_ARCHITECTURE = "mlp:784-128-10";
   public static final String DEVICE = "DISTILL_TRAINER_DEVICE";
+  /** {@code DISTILL_TRAINER_VARIANTS} for fp32 alone. */
+  public static final String NO_VARIANTS = "none";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
   public static TrainerSettings read(ConfigReader r) {
@@ -142,9 +144,13 @@ public record TrainerSettings(String modelName, Architecture architecture, Optio
         seed, stall, service, kafka, images, variants);
   }
 
-  /** {@code DISTILL_TRAINER_VARIANTS}: what is published besides fp32 (empty: only fp32). */
+  /** {@code DISTILL_TRAINER_VARIANTS}: what is published besides fp32 ({@value #NO_VARIANTS}: only fp32). */
   private static VariantVersions.Settings variants(ConfigReader r) {
+    // an empty variable reads as unset (the default), so fp32 alone needs a word of its own
     String list = r.string("DISTILL_TRAINER_VARIANTS", "fp16,int8,qdelta");
+    if (list.trim().equals(NO_VARIANTS)) {
+      list = "";
+    }
     double step = r.doubleValue("DISTILL_TRAINER_QDELTA_STEP", 1.0, 0.01, 100);
     List<Variant> variants = new ArrayList<>();
     for (String id : list.split(",")) {
