@@ -18,15 +18,26 @@ public final class BenchReport {
   private final List<String> notes = new CopyOnWriteArrayList<>();
   private final Map<String, String> context = new LinkedHashMap<>();
 
-  /** Adds a ratio row: side A over side B, from interleaved rounds. */
+  /** Adds a ratio row: side A over side B, from interleaved rounds; the goal, if any, is a floor. */
   public Row ratio(String section, String name, Paired p, String aLabel, String bLabel, String sideUnit, Double goal) {
+    return ratio(section, name, p, aLabel, bLabel, sideUnit, goal, true);
+  }
+
+  /** Adds a ratio row whose goal is a ceiling (a size, where smaller is better). */
+  public Row ratioAtMost(String section, String name, Paired p, String aLabel, String bLabel, String sideUnit,
+      double goal) {
+    return ratio(section, name, p, aLabel, bLabel, sideUnit, goal, false);
+  }
+
+  private Row ratio(String section, String name, Paired p, String aLabel, String bLabel, String sideUnit, Double goal,
+      boolean floor) {
     Spread a = p.sideA();
     Spread b = p.sideB();
     String detail = String.format(Locale.ROOT, "%s %s / %s %s (%s; medians, min-max)", aLabel, range(a), bLabel, range(b),
         sideUnit);
     Spread r = p.ratio();
-    Row row = new Row(section, name, r, "x", detail, goal == null ? null : ">= " + fmt(goal),
-        goal == null ? null : r.median() >= goal, p.ratios());
+    Row row = new Row(section, name, r, "x", detail, goal == null ? null : (floor ? ">= " : "<= ") + fmt(goal),
+        goal == null ? null : floor ? r.median() >= goal : r.median() <= goal, p.ratios());
     rows.add(row);
     return row;
   }

@@ -44,4 +44,16 @@ class BenchReportTest {
     BufferedImage png = ImageIO.read(dir.resolve("bench.png").toFile());
     assertEquals(1100, png.getWidth());
   }
+
+  @Test
+  void aSizeRatiosGoalIsACeiling() {
+    BenchReport report = new BenchReport();
+    Paired small = new Paired(new double[] {7, 8, 7}, new double[] {100, 100, 100});
+    Row under = report.ratioAtMost("ota", "delta / full", small, "delta", "full", "bytes", 0.1);
+    Row over = report.ratioAtMost("ota", "delta / full", small, "delta", "full", "bytes", 0.05);
+    assertEquals("<= 0.100", under.goal());
+    assertTrue(under.met());
+    assertFalse(over.met());
+    assertFalse(report.ratio("ota", "delta / full", small, "delta", "full", "bytes", 0.1).met());
+  }
 }

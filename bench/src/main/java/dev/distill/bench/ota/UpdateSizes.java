@@ -93,7 +93,7 @@ public final class UpdateSizes {
     }
     List<byte[]> qdelta = lineages.get(Variant.QDELTA);
     if (sameLength(qdelta, fp32, Variant.QDELTA)) {
-      ctx.report().ratio(SECTION, "qdelta delta (quantized steps) / fp32 full", new Paired(deltas(qdelta), full),
+      ctx.report().ratioAtMost(SECTION, "qdelta delta (quantized steps) / fp32 full", new Paired(deltas(qdelta), full),
           "qdelta delta", "fp32", "bytes", SIZE_GOAL);
       errorChange(ctx, "qdelta", tail(qdelta), fullError, testError, true);
     } else {
@@ -103,7 +103,7 @@ public final class UpdateSizes {
     for (int i = 1; i < fp32.size(); i++) {
       topK.add(TopKUpdate.apply(topK.get(i - 1), fp32.get(i), TOP_K).onnx());
     }
-    ctx.report().ratio(SECTION, String.format(Locale.ROOT, "top-%.0f%% sparse delta / fp32 full", 100 * TOP_K),
+    ctx.report().ratioAtMost(SECTION, String.format(Locale.ROOT, "top-%.0f%% sparse delta / fp32 full", 100 * TOP_K),
         new Paired(deltas(topK), full), "sparse delta", "fp32", "bytes", SIZE_GOAL);
     errorChange(ctx, String.format(Locale.ROOT, "top-%.0f%% sparse", 100 * TOP_K), tail(topK), fullError, testError,
         true);
