@@ -16,6 +16,8 @@ import dev.distill.trainer.version.ModelVersions;
 import dev.distill.trainer.version.VariantVersions;
 import dev.distill.trainer.version.PromotionGate;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Commits a candidate in one transaction: the version (if the gate passed it, signed with the
- * trainer's image key when one is configured), the gate's decision on the candidates topic
+ * trainer's image key when one is configured) and its variants, the gate's decision on the candidates topic
  * (published or not, with its reason), a checkpoint of the full resume state and of the
  * published version's weights, and the consumed offsets. The committed model state therefore
  * always matches the committed offsets: a crash anywhere loses no sample and trains none twice,
@@ -43,14 +45,18 @@ final class CandidateCommitter {
    * @param publishedMetrics what the published version measured when it was published
    * @param publishedWeights the published version's weights (empty when none is published): the
    *     versions themselves no longer carry them, so every checkpoint carries them forward
+   * @param qdeltaOnnx the qdelta lineage's newest artifact, which the next qdelta version updates;
+   *     made on the commit thread, so complete once the commit has settled
    */
   record Committed(long publishedVersion, long samplesTrained, long rejectedTotal,
-      Map<String, Double> publishedMetrics, ByteString publishedWeights, ByteString qdeltaOnnx) {
-    static final Committed NONE = new Committed(0, 0, 0, Map.of(), ByteString.EMPTY, ByteString.EMPTY);
+      Map<String, Double> publishedMetrics, ByteString publishedWeights, CompletableFuture<ByteString> qdeltaOnnx) {
+    static final Committed NONE = new Committed(0, 0, 0, Map.of(), ByteString.EMPTY,
+        CompletableFuture.completedFuture(ByteString.EMPTY));
 
     static Committed of(TrainerCheckpoint c) {
       return new Committed(c.getPublishedVersion(), c.getSamplesTrained(), c.getCandidatesRejected(),
-          Map.copyOf(c.getPublishedMetricsMap()), c.getPublishedWeights(), c.getQdeltaPublishedOnnx());
+          Map.copyOf(c.getPublishedMetricsMap()), c.getPublishedWeights(),
+          CompletableFuture.completedFuture(c.getQdeltaPublishedOnnx()));
     }
   }
 
@@ -86,24 +92,10 @@ final class CandidateCommitter {
     Map<String, Double> publishedMetrics = publish ? c.metrics() : before.publishedMetrics();
     ByteString publishedWeights = publish ? ByteString.copyFrom(ResumeState.fromBytes(resume).weightsOnly().toBytes())
         : before.publishedWeights();
-    ByteString qdeltaOnnx = before.qdeltaOnnx();
-    if (publish) {
-      ModelVersion mv = ModelVersions.build(learner.network(), new ModelVersions.Lineage(settings.modelName(),
-          version, before.publishedVersion(), c.teacher().id(), c.teacher().version(), c.teacher().temperature(),
-          settings.alpha(), c.ranges(), c.samplesTrained(), c.metrics(), labels(learner, c.decision())), c.at());
-      VariantVersions.Published all = variants(mv, before.qdeltaOnnx(), c.validation());
-      send(topics.studentModels(), signed(all.fp32()));
-      for (ModelVersion variant : all.variants()) {
-        send(topics.studentModels(), signed(variant), variant.getModelName());
-      }
-      if (!all.qdeltaOnnx().isEmpty()) {
-        qdeltaOnnx = all.qdeltaOnnx();
-      }
-    }
     send(topics.candidates(), decision(settings.modelName(), settings.consumerGroup(), c,
         publish ? version : 0, before.publishedVersion()));
     long rejected = before.rejectedTotal() + (c.decision().verdict() == PromotionGate.Verdict.REJECT ? 1 : 0);
-    TrainerCheckpoint checkpoint = TrainerCheckpoint.newBuilder()
+    TrainerCheckpoint.Builder checkpoint = TrainerCheckpoint.newBuilder()
         .setModelName(settings.modelName())
         .setPublishedVersion(version)
         .setSamplesTrained(c.samplesTrained())
@@ -114,11 +106,35 @@ final class CandidateCommitter {
         .setCreatedAtMs(c.at().toEpochMilli())
         .setCandidatesRejected(rejected)
         .setArchitecture(settings.architecture().spec())
-        .setQdeltaPublishedOnnx(qdeltaOnnx)
-        .build();
-    send(topics.trainerCheckpoints(), checkpoint);
-    outbox.commit(offsets);
-    return new Committed(version, c.samplesTrained(), rejected, publishedMetrics, publishedWeights, qdeltaOnnx);
+        .setQdeltaPublishedOnnx(before.qdeltaOnnx().join());
+    CompletableFuture<ByteString> qdelta = new CompletableFuture<>();
+    if (!publish) {
+      send(topics.trainerCheckpoints(), checkpoint.build());
+      qdelta.complete(checkpoint.getQdeltaPublishedOnnx());
+      outbox.commit(offsets);
+    } else {
+      ModelVersion mv = ModelVersions.build(learner.network(), new ModelVersions.Lineage(settings.modelName(),
+          version, before.publishedVersion(), c.teacher().id(), c.teacher().version(), c.teacher().temperature(),
+          settings.alpha(), c.ranges(), c.samplesTrained(), c.metrics(), labels(learner, c.decision())), c.at());
+      List<Example> validation = List.copyOf(c.validation());
+      // the variants are made and measured on the commit thread, while training goes on: the
+      // network is exported above, and what follows reads only the bytes and this copy of the slice
+      outbox.commit(offsets, () -> {
+        VariantVersions.Published all = variants(mv, checkpoint.getQdeltaPublishedOnnx(), validation);
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+        records.add(record(topics.studentModels(), signed(all.fp32()), settings.modelName()));
+        for (ModelVersion variant : all.variants()) {
+          records.add(record(topics.studentModels(), signed(variant), variant.getModelName()));
+        }
+        if (!all.qdeltaOnnx().isEmpty()) {
+          checkpoint.setQdeltaPublishedOnnx(all.qdeltaOnnx());
+        }
+        records.add(record(topics.trainerCheckpoints(), checkpoint.build(), settings.modelName()));
+        qdelta.complete(checkpoint.getQdeltaPublishedOnnx());
+        return records;
+      });
+    }
+    return new Committed(version, c.samplesTrained(), rejected, publishedMetrics, publishedWeights, qdelta);
   }
 
   /**
@@ -170,11 +186,11 @@ final class CandidateCommitter {
 
   /** Sends within the open transaction, keyed by the model's name. */
   private <V> void send(Topic<String, V> topic, V value) {
-    send(topic, value, settings.modelName());
+    outbox.send(record(topic, value, settings.modelName()));
   }
 
-  private <V> void send(Topic<String, V> topic, V value, String key) {
-    outbox.send(new ProducerRecord<>(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value)));
+  private static <V> ProducerRecord<String, byte[]> record(Topic<String, V> topic, V value, String key) {
+    return new ProducerRecord<>(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value));
   }
 
   private Map<String, String> labels(StudentLearner learner, PromotionGate.Decision decision) {

@@ -2,11 +2,13 @@ package dev.distill.trainer.service;
 
 import dev.distill.platform.topics.Topics;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -82,11 +84,22 @@ final class Outbox implements AutoCloseable {
    * offsets, and returns while it commits; {@link #settled} says when it has.
    */
   void commit(Map<TopicPartition, Long> nextOffsets) {
+    commit(nextOffsets, List::of);
+  }
+
+  /**
+   * Like {@link #commit(Map)}, but the transaction's last records are made on the commit thread
+   * first: work the caller's thread should not wait for (a version's variants, measured in ONNX
+   * Runtime) still commits atomically with everything else. {@code last} must not touch what the
+   * caller goes on changing.
+   */
+  void commit(Map<TopicPartition, Long> nextOffsets, Supplier<List<ProducerRecord<String, byte[]>>> last) {
     begin();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     nextOffsets.forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o)));
     open = false;
     inFlight = CompletableFuture.runAsync(() -> {
+      last.get().forEach(producer::send);
       producer.sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata(consumerGroup));
       producer.commitTransaction();
     }, committer);

@@ -39,7 +39,8 @@ class CandidateCommitterTest {
   private final CandidateCommitter committer = new CandidateCommitter(settings, outbox);
   /** v3 is published, trained on 1,000 samples. */
   private final CandidateCommitter.Committed before = new CandidateCommitter.Committed(3, 1_000, 2,
-      Map.of(PromotionGate.ACCURACY, 0.91), ByteString.copyFromUtf8("v3 weights"), ByteString.EMPTY);
+      Map.of(PromotionGate.ACCURACY, 0.91), ByteString.copyFromUtf8("v3 weights"),
+      java.util.concurrent.CompletableFuture.completedFuture(ByteString.EMPTY));
 
   @AfterEach
   void close() {

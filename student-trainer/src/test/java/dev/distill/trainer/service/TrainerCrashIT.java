@@ -2,6 +2,9 @@ package dev.distill.trainer.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.distill.contract.model.Variant;
+import dev.distill.contract.onnx.OnnxGraphReader;
+import dev.distill.contract.ota.QuantizedUpdate;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.TrainerCheckpoint;
 import dev.distill.kafka.EmbeddedKafka;
@@ -138,6 +141,18 @@ class TrainerCrashIT {
       assertThat(versions.get(i).getParentVersion()).isEqualTo((long) i);
     }
     assertThat(versions).extracting(ModelVersion::getSamplesSeen).isSorted();
+    // the qdelta lineage chains across the kill: each version is a quantized update of the one
+    // published before it, which the restarted trainer took from the last committed checkpoint
+    List<ModelVersion> qdelta = TopicReader.read(broker.bootstrapServers(), s.kafka().topics().studentModels().name(),
+        ModelVersion::parseFrom).stream().filter(v -> v.getModelName().equals(Variant.QDELTA.lineage(s.modelName())))
+        .toList();
+    assertThat(qdelta).extracting(ModelVersion::getVersion)
+        .containsExactlyElementsOf(versions.stream().map(ModelVersion::getVersion).toList());
+    for (int i = 1; i < qdelta.size(); i++) {
+      assertThat(OnnxGraphReader.read(qdelta.get(i).getOnnx().toByteArray()).metadata())
+          .as("qdelta v%d is an update of v%d", i + 1, i)
+          .containsEntry(QuantizedUpdate.BASE_KEY, qdelta.get(i - 1).getSha256());
+    }
     assertThat(versions.get(versions.size() - 1).getVersion())
         .isEqualTo(checkpoints.get(checkpoints.size() - 1).getPublishedVersion());
     assertThat(Files.readString(LOGS.resolve("trainer-2.log")))
