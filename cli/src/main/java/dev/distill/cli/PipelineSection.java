@@ -76,12 +76,13 @@ final class PipelineSection implements Section {
     try (GracefulShutdown shutdown = GracefulShutdown.onSignal("bench-freshness", Duration.ofSeconds(30))) {
       Pipeline p = Pipeline.start(settings, HeldOut.images(train, samples, Pipeline.VALIDATION_FRACTION), shutdown,
           line -> ctx.progress("%s", line));
-      poller.scheduleAtFixedRate(() -> {
+      Runnable poll = () -> {
         Map<Long, Integer> now = new TreeMap<>(p.fleetSnapshot().devicesPerVersion());
         if (polls.isEmpty() || !polls.get(polls.size() - 1).perVersion().equals(now)) {
           polls.add(new Poll(System.currentTimeMillis(), now));
         }
-      }, 0, POLL.toMillis(), TimeUnit.MILLISECONDS);
+      };
+      poller.scheduleAtFixedRate(poll, 0, POLL.toMillis(), TimeUnit.MILLISECONDS);
       ctx.progress("streaming %,d samples at %.0f/s, a version every %,d samples, to %d devices running %s", samples,
           rate, versionEvery, devices, student);
       long sent = p.produce(train, samples, rate, n -> { }).sent();
@@ -89,6 +90,9 @@ final class PipelineSection implements Section {
       Optional<String> problem = p.awaitFleet(Duration.ofMinutes(4));
       poller.shutdown();
       poller.awaitTermination(5, TimeUnit.SECONDS);
+      // the fleet's last move can fall between the poller's last run and its shutdown: without
+      // this poll, the samples of the versions that move completed would count as never arrived
+      poll.run();
       problem.ifPresent(why -> ctx.report().note(FRESHNESS, "the fleet did not reach the newest version: " + why));
       List<ModelVersion> versions = p.versions(settings.studentModel());
       List<long[]> targets = softTargets(p);

@@ -9,7 +9,9 @@ import dev.distill.client.agent.UpdateRejectedException.Reason;
 import dev.distill.client.http.PublisherClient;
 import dev.distill.client.sim.Students;
 import dev.distill.contract.model.Variant;
+import dev.distill.contract.onnx.WeightQuantizer;
 import dev.distill.contract.ota.DeltaCodec;
+import dev.distill.contract.ota.QuantizedUpdate;
 import dev.distill.contract.ota.ImageSigner;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.publisher.PublisherConfig;
@@ -39,11 +41,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class VariantSecurityTest {
   static final String INT8 = Variant.INT8.lineage("m");
+  static final String QDELTA = Variant.QDELTA.lineage("m");
 
   @TempDir Path dir;
   final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+  byte[] fp32v1;
+  byte[] fp32v2;
   byte[] v1;
   byte[] v2;
+  String lineage = INT8;
 
   PublisherService publisher;
   PublisherClient client;
@@ -55,11 +61,19 @@ class VariantSecurityTest {
     Random r = new Random(8);
     float[] w1 = Students.gaussian(r, 784 * 64, 0.05);
     float[] w2 = Students.gaussian(r, 64 * 10, 0.1);
-    v1 = Students.mlp(w1, new float[64], w2, new float[10], 784, 64, 10, 1);
+    fp32v1 = Students.mlp(w1, new float[64], w2, new float[10], 784, 64, 10, 1);
     for (int i = 0; i < w1.length; i += 7) {
       w1[i] += 1e-4f; // a small update: a delta far smaller than the artifact
     }
-    v2 = Students.mlp(w1, new float[64], w2, new float[10], 784, 64, 10, 2);
+    fp32v2 = Students.mlp(w1, new float[64], w2, new float[10], 784, 64, 10, 2);
+    v1 = WeightQuantizer.quantize(fp32v1, Variant.INT8);
+    v2 = WeightQuantizer.quantize(fp32v2, Variant.INT8);
+  }
+
+  /** The qdelta lineage instead: v1 the fp32 artifact, v2 a quantized update of it towards the trained v2. */
+  private void qdeltaVersions() {
+    v1 = fp32v1;
+    v2 = QuantizedUpdate.apply(fp32v1, fp32v2, 1.0).onnx();
   }
 
   @AfterEach
@@ -73,19 +87,19 @@ class VariantSecurityTest {
     scheduler.shutdownNow();
   }
 
-  /** The publisher, and one polling device registered for {@code m.int8} that runs v1. */
-  private ImageSigner startWithInt8DeviceOnV1() throws Exception {
+  /** The publisher, and one polling device registered for {@link #lineage} that runs v1. */
+  private ImageSigner startWithDeviceOnV1() throws Exception {
     publisher = PublisherService.startInMemory(TestPublishers.config(dir, Map.of(
         PublisherConfig.WAVES, "100%", PublisherConfig.MIN_WAVE_DURATION, "0s")), Clock.systemUTC());
     client = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)), publisher.apiUri());
-    String token = TestPublishers.admin(publisher).register("dev-int8", INT8).token();
-    agent = new DeviceAgent(new DeviceAgent.Settings("dev-int8", token, INT8, TestPublishers.verifier(publisher),
+    String token = TestPublishers.admin(publisher).register("dev-variant", lineage).token();
+    agent = new DeviceAgent(new DeviceAgent.Settings("dev-variant", token, lineage, TestPublishers.verifier(publisher),
         dir.resolve("device"), 64L << 20, Duration.ofMillis(200), false), client, new OrtRuntime(1), scheduler,
         Executors.newSingleThreadExecutor(), Clock.systemUTC());
     agent.onOutcome(outcomes::add).start();
     ImageSigner trainer = TestPublishers.trainer(dir);
-    publisher.ingest(Students.version(INT8, 1, v1, trainer), System.currentTimeMillis());
-    TestPublishers.await("m.int8 v1 installed", Duration.ofSeconds(30), () -> agent.activeVersion() == 1);
+    publisher.ingest(Students.version(lineage, 1, v1, trainer), System.currentTimeMillis());
+    TestPublishers.await(lineage + " v1 installed", Duration.ofSeconds(30), () -> agent.activeVersion() == 1);
     return trainer;
   }
 
@@ -105,7 +119,7 @@ class VariantSecurityTest {
 
   @Test
   void anInt8DeviceInstallsItsSignedVersionAndTheNextAsADelta() throws Exception {
-    ImageSigner trainer = startWithInt8DeviceOnV1();
+    ImageSigner trainer = startWithDeviceOnV1();
     long afterFull = client.downloadedBytes();
     assertThat(afterFull).isEqualTo(v1.length);
 
@@ -119,7 +133,7 @@ class VariantSecurityTest {
 
   @Test
   void bytesTheTrainerSignedForAnotherVariantAreRefusedByAnInt8Device() throws Exception {
-    ImageSigner trainer = startWithInt8DeviceOnV1();
+    ImageSigner trainer = startWithDeviceOnV1();
 
     // the same bytes and version, published as m.int8 with the trainer's genuine statement for m, then for m.fp16
     long version = 2;
@@ -137,7 +151,7 @@ class VariantSecurityTest {
   @Test
   void aTamperedInt8ArtifactInTheStoreIsRefusedAndTheDeviceKeepsItsVersion() throws Exception {
     plant("sha256", Students.sha256(v2), v2);
-    ImageSigner trainer = startWithInt8DeviceOnV1();
+    ImageSigner trainer = startWithDeviceOnV1();
 
     publisher.ingest(Students.version(INT8, 2, v2, trainer), System.currentTimeMillis());
 
@@ -148,7 +162,7 @@ class VariantSecurityTest {
   @Test
   void aTamperedDeltaBetweenInt8VersionsIsNotInstalledTheGenuineArtifactIs() throws Exception {
     plant("deltas", Students.sha256(v1) + "-" + Students.sha256(v2), DeltaCodec.encode(v1, v2));
-    ImageSigner trainer = startWithInt8DeviceOnV1();
+    ImageSigner trainer = startWithDeviceOnV1();
     long afterFull = client.downloadedBytes();
 
     publisher.ingest(Students.version(INT8, 2, v2, trainer), System.currentTimeMillis());
@@ -163,9 +177,38 @@ class VariantSecurityTest {
   void aTamperedDeltaAndArtifactBetweenInt8VersionsAreRefusedAndTheDeviceKeepsItsVersion() throws Exception {
     plant("deltas", Students.sha256(v1) + "-" + Students.sha256(v2), DeltaCodec.encode(v1, v2));
     plant("sha256", Students.sha256(v2), v2);
-    ImageSigner trainer = startWithInt8DeviceOnV1();
+    ImageSigner trainer = startWithDeviceOnV1();
 
     publisher.ingest(Students.version(INT8, 2, v2, trainer), System.currentTimeMillis());
+
+    awaitRefusal(outcomes, 2, Reason.HASH_MISMATCH);
+    assertStillRunsV1();
+  }
+
+  @Test
+  void aQdeltaDeviceInstallsTheNextVersionFromStepCounts() throws Exception {
+    lineage = QDELTA;
+    qdeltaVersions();
+    ImageSigner trainer = startWithDeviceOnV1();
+    long afterFull = client.downloadedBytes();
+
+    publisher.ingest(Students.version(QDELTA, 2, v2, trainer), System.currentTimeMillis());
+    TestPublishers.await("m.qdelta v2 installed", Duration.ofSeconds(30), () -> agent.activeVersion() == 2);
+
+    assertThat(Files.readAllBytes(agent.activeSlot().orElseThrow().file())).isEqualTo(v2);
+    assertThat(client.downloadedBytes() - afterFull).as("step counts, not floats").isLessThan(v2.length / 20);
+    assertThat(outcomes).extracting(DeviceAgent.Outcome::result).doesNotContain(DeviceAgent.Result.REJECTED);
+  }
+
+  @Test
+  void aTamperedQdeltaDeltaAndArtifactAreRefusedAndTheDeviceKeepsItsVersion() throws Exception {
+    lineage = QDELTA;
+    qdeltaVersions();
+    plant("deltas", Students.sha256(v1) + "-" + Students.sha256(v2), DeltaCodec.encode(v1, v2));
+    plant("sha256", Students.sha256(v2), v2);
+    ImageSigner trainer = startWithDeviceOnV1();
+
+    publisher.ingest(Students.version(QDELTA, 2, v2, trainer), System.currentTimeMillis());
 
     awaitRefusal(outcomes, 2, Reason.HASH_MISMATCH);
     assertStillRunsV1();
