@@ -80,9 +80,9 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
       List<ModelVersion> published = p.versions(lineage);
       long newest = published.isEmpty() ? 0 : published.get(published.size() - 1).getVersion();
       variants.put(e.getKey().id(), variantFigures(lineage, newest, published, f));
-      fleetLines.add(String.format(Locale.ROOT, "fleet %s: %d of %d devices run %s v%d%s", e.getKey().id(),
+      fleetLines.add(String.format(Locale.ROOT, "fleet %s: %d of %d devices run %s v%d%s; %s downloaded", e.getKey().id(),
           f.devicesOn(newest), f.devices(), lineage, newest, Optional.ofNullable(f.accuracyPerVersion().get(newest))
-              .map(acc -> ", on-device accuracy " + percent(acc)).orElse("")));
+              .map(acc -> ", on-device accuracy " + percent(acc)).orElse(""), megabytes(f.downloadedBytes())));
       devices += f.devices();
       onLatest += f.devicesOn(newest);
       f.devicesPerVersion().forEach((v, n) -> devicesPerVersion.merge(v, n, Integer::sum));
@@ -233,6 +233,7 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
     m.put("devices", f.devices());
     m.put("latest_version", newest);
     m.put("devices_on_latest", f.devicesOn(newest));
+    m.put("downloaded_bytes", f.downloadedBytes());
     // absent until a device on it has measured its whole evaluation window
     Optional.ofNullable(f.accuracyPerVersion().get(newest)).ifPresent(a -> m.put("on_device_accuracy_on_latest", a));
     List<Map<String, Object>> list = new ArrayList<>();
@@ -277,5 +278,9 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
   private static String trim(float f) {
     String s = Float.toString(f);
     return s.endsWith(".0") ? s.substring(0, s.length() - 2) : s;
+  }
+
+  private static String megabytes(long bytes) {
+    return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
   }
 }

@@ -50,9 +50,10 @@ public final class Fleet implements AutoCloseable {
    * @param accuracyPerVersion mean on-device accuracy of the devices on each version (devices whose
    *     evaluation window is complete)
    * @param notifiedMs per version, ms from publication to each device's first notification of it
+   * @param downloadedBytes artifact and delta bytes the fleet's devices downloaded, in all
    */
   public record Snapshot(int devices, Map<Long, Integer> devicesPerVersion, Map<Long, Double> accuracyPerVersion,
-      Map<Long, List<Long>> notifiedMs) {
+      Map<Long, List<Long>> notifiedMs, long downloadedBytes) {
     public int devicesOn(long version) {
       return devicesPerVersion.getOrDefault(version, 0);
     }
@@ -253,7 +254,7 @@ public final class Fleet implements AutoCloseable {
     acc.forEach((v, s) -> accuracy.put(v, s[0] / s[1]));
     Map<Long, List<Long>> lat = new TreeMap<>();
     notified.forEach((v, l) -> lat.put(v, List.copyOf(l)));
-    return new Snapshot(devices.size(), perVersion, accuracy, lat);
+    return new Snapshot(devices.size(), perVersion, accuracy, lat, client.downloadedBytes());
   }
 
   @Override
