@@ -31,11 +31,19 @@ import java.util.Map;
  * transformed target. {@code "DSDELTA1"} deltas (XOR for every matched tensor, no mode bytes)
  * still decode. Decoding rebuilds the target byte for byte and checks its sha256, so a wrong base
  * or a corrupt delta is detected, never installed.
+ *
+ * <p>A device several versions behind may get a chain ({@link #encode(List)}): {@code "DSCHAIN1"},
+ * the same base sha256, target sha256 and target length, the number of deltas (4 bytes), then each
+ * delta (of either format above) after its length (4 bytes), the first from the base and each
+ * next from the version the one before gives.
  */
 public final class DeltaCodec {
   public static final String MEDIA_TYPE = "application/vnd.distill.delta";
   private static final byte[] MAGIC_V1 = "DSDELTA1".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] MAGIC = "DSDELTA2".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MAGIC_CHAIN = "DSCHAIN1".getBytes(StandardCharsets.US_ASCII);
+  /** A chain spans at most this many versions: the publisher's lineage depth is far below it. */
+  public static final int MAX_HOPS = 16;
   private static final int HEADER = MAGIC.length + 32 + 32 + 8;
   /** Decoding refuses to allocate more than this: a delta cannot make a device run out of memory. */
   public static final long MAX_TARGET_BYTES = 1L << 30;
@@ -86,6 +94,41 @@ public final class DeltaCodec {
     return out.array();
   }
 
+  /**
+   * The smallest update along a lineage: from {@code path.get(0)} (the base) to its last element
+   * (the target), either one delta or, through the versions between, a chain of the deltas
+   * between consecutive ones. A quantized update travels as step counts only from the version it
+   * was made from, so to a device two versions behind a chain of two step-count deltas is a tenth
+   * of one XOR delta.
+   *
+   * @param path the base, the versions between in order, the target
+   */
+  public static byte[] encode(List<byte[]> path) {
+    if (path.size() < 2 || path.size() > MAX_HOPS + 1) {
+      throw new IllegalArgumentException("a path of 2 to " + (MAX_HOPS + 1) + " versions, not " + path.size());
+    }
+    byte[] base = path.get(0);
+    byte[] target = path.get(path.size() - 1);
+    byte[] direct = encode(base, target);
+    if (path.size() == 2) {
+      return direct;
+    }
+    List<byte[]> hops = new java.util.ArrayList<>();
+    int bytes = HEADER + 4;
+    for (int i = 1; i < path.size(); i++) {
+      byte[] hop = encode(path.get(i - 1), path.get(i));
+      hops.add(hop);
+      bytes += 4 + hop.length;
+    }
+    if (bytes >= direct.length) {
+      return direct;
+    }
+    ByteBuffer out = ByteBuffer.allocate(bytes);
+    out.put(MAGIC_CHAIN).put(sha256(base)).put(sha256(target)).putLong(target.length).putInt(hops.size());
+    hops.forEach(h -> out.putInt(h.length).put(h));
+    return out.array();
+  }
+
   /** The sha256 (hex) of the base a delta applies to, or throws when it is no delta. */
   public static String baseSha256(byte[] delta) throws DeltaException {
     checkHeader(delta);
@@ -97,6 +140,9 @@ public final class DeltaCodec {
    *     naming a longer target is refused before anything is allocated
    */
   public static byte[] decode(byte[] base, byte[] delta, long maxTargetBytes) throws DeltaException {
+    if (delta.length >= HEADER && Arrays.equals(Arrays.copyOf(delta, MAGIC_CHAIN.length), MAGIC_CHAIN)) {
+      return decodeChain(base, delta, maxTargetBytes);
+    }
     boolean v1 = checkHeader(delta);
     ByteBuffer in = ByteBuffer.wrap(delta);
     in.position(MAGIC.length);
@@ -123,6 +169,50 @@ public final class DeltaCodec {
       throw new DeltaException("delta does not reproduce the target's sha256");
     }
     return target;
+  }
+
+  /**
+   * Decodes each hop from the version the one before gave. A version between may be a little
+   * larger than the target; it is allowed twice the target's length, still bounded.
+   */
+  private static byte[] decodeChain(byte[] base, byte[] delta, long maxTargetBytes) throws DeltaException {
+    ByteBuffer in = ByteBuffer.wrap(delta);
+    in.position(MAGIC_CHAIN.length);
+    byte[] baseSha = new byte[32];
+    byte[] targetSha = new byte[32];
+    in.get(baseSha).get(targetSha);
+    long length = in.getLong();
+    if (!Arrays.equals(baseSha, sha256(base))) {
+      throw new DeltaException("delta was made from another base than the installed artifact");
+    }
+    if (length < 0 || length > Math.min(maxTargetBytes, MAX_TARGET_BYTES)) {
+      throw new DeltaException("delta names a target of " + length + " bytes, at most " + maxTargetBytes + " expected");
+    }
+    int hops = in.remaining() >= 4 ? in.getInt() : -1;
+    if (hops < 2 || hops > MAX_HOPS) {
+      throw new DeltaException("a chain of " + hops + " deltas: 2 to " + MAX_HOPS + " expected");
+    }
+    byte[] current = base;
+    for (int i = 0; i < hops; i++) {
+      int n = in.remaining() >= 4 ? in.getInt() : -1;
+      if (n < HEADER || n > in.remaining()) {
+        throw new DeltaException("delta " + (i + 1) + " of the chain is cut short");
+      }
+      byte[] hop = new byte[n];
+      in.get(hop);
+      if (Arrays.equals(Arrays.copyOf(hop, MAGIC_CHAIN.length), MAGIC_CHAIN)) {
+        throw new DeltaException("a chain inside a chain");
+      }
+      long limit = i == hops - 1 ? maxTargetBytes : Math.min(2 * maxTargetBytes, MAX_TARGET_BYTES);
+      current = decode(current, hop, limit);
+    }
+    if (in.hasRemaining()) {
+      throw new DeltaException(in.remaining() + " bytes after the chain's last delta");
+    }
+    if (!Arrays.equals(sha256(current), targetSha)) {
+      throw new DeltaException("delta does not reproduce the target's sha256");
+    }
+    return current;
   }
 
   private static byte[] decodeV1(byte[] base, byte[] transformed, long length) throws DeltaException {
@@ -178,7 +268,7 @@ public final class DeltaCodec {
   private static boolean checkHeader(byte[] delta) throws DeltaException {
     if (delta.length >= HEADER) {
       byte[] magic = Arrays.copyOf(delta, MAGIC.length);
-      if (Arrays.equals(magic, MAGIC)) {
+      if (Arrays.equals(magic, MAGIC) || Arrays.equals(magic, MAGIC_CHAIN)) {
         return false;
       }
       if (Arrays.equals(magic, MAGIC_V1)) {

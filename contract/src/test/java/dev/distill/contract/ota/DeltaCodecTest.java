@@ -8,6 +8,7 @@ import dev.distill.contract.onnx.OnnxModel;
 import com.github.luben.zstd.Zstd;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -161,5 +162,62 @@ class DeltaCodecTest {
     byte[] v1 = ByteBuffer.allocate(80 + frame.length).put("DSDELTA1".getBytes(StandardCharsets.US_ASCII))
         .put(DeltaCodec.sha256(base)).put(DeltaCodec.sha256(target)).putLong(target.length).put(frame).array();
     assertThat(DeltaCodec.decode(base, v1, target.length)).isEqualTo(target);
+  }
+
+  /** Four versions of a quantized-update lineage of a 784-64-10 network, each moved a little. */
+  private static List<byte[]> qdeltaLineage(Random r) {
+    float[] w1 = gaussian(r, 784 * 64, 0.05);
+    float[] w2 = gaussian(r, 64 * 10, 0.1);
+    List<byte[]> out = new java.util.ArrayList<>();
+    out.add(mlp(w1, new float[64], w2, new float[10], 784, 64, 10, 1));
+    for (int v = 2; v <= 4; v++) {
+      w1 = nudged(r, w1, 1e-3);
+      out.add(QuantizedUpdate.apply(out.get(out.size() - 1), mlp(w1, new float[64], w2, new float[10], 784, 64, 10, v),
+          1.0).onnx());
+    }
+    return out;
+  }
+
+  @Test
+  void aDeviceVersionsBehindGetsAChainOfStepDeltasSmallerThanOneDeltaAndExact() throws Exception {
+    List<byte[]> v = qdeltaLineage(new Random(9));
+    byte[] direct = DeltaCodec.encode(v.get(0), v.get(3));
+    byte[] best = DeltaCodec.encode(v);
+
+    assertThat(new String(best, 0, 8, StandardCharsets.US_ASCII)).isEqualTo("DSCHAIN1");
+    assertThat(best.length).isLessThan(direct.length / 2);
+    assertThat(DeltaCodec.decode(v.get(0), best, v.get(3).length)).isEqualTo(v.get(3));
+    assertThat(DeltaCodec.baseSha256(best)).isEqualTo(DeltaCodec.baseSha256(direct));
+  }
+
+  @Test
+  void whereAChainIsNoSmallerTheDirectDeltaIsSent() throws Exception {
+    Random r = new Random(10);
+    float[] w = gaussian(r, 64 * 32, 0.05);
+    List<byte[]> path = List.of(
+        mlp(w, new float[32], new float[320], new float[10], 64, 32, 10, 1),
+        mlp(nudged(r, w, 1e-2), new float[32], new float[320], new float[10], 64, 32, 10, 2),
+        mlp(nudged(r, w, 2e-2), new float[32], new float[320], new float[10], 64, 32, 10, 3));
+    // plain versions: every hop is an XOR delta as large as the direct one
+    assertThat(DeltaCodec.encode(path)).isEqualTo(DeltaCodec.encode(path.get(0), path.get(2)));
+  }
+
+  @Test
+  void aChainWithATamperedHopOrAnotherBaseOrNestingIsRefused() throws Exception {
+    List<byte[]> v = qdeltaLineage(new Random(11));
+    byte[] chain = DeltaCodec.encode(v);
+    byte[] tampered = chain.clone();
+    tampered[tampered.length - 7] ^= 0x10;
+    assertThatThrownBy(() -> DeltaCodec.decode(v.get(0), tampered, v.get(3).length))
+        .isInstanceOf(DeltaCodec.DeltaException.class);
+    assertThatThrownBy(() -> DeltaCodec.decode(v.get(1), chain, v.get(3).length)).hasMessageContaining("another base");
+    assertThatThrownBy(() -> DeltaCodec.decode(v.get(0), chain, v.get(3).length - 1)).hasMessageContaining("at most");
+    // a chain whose first hop is itself a chain
+    byte[] inner = DeltaCodec.encode(v.subList(0, 3));
+    byte[] last = DeltaCodec.encode(v.get(2), v.get(3));
+    byte[] nested = ByteBuffer.allocate(84 + 8 + inner.length + last.length).put("DSCHAIN1".getBytes(StandardCharsets.US_ASCII))
+        .put(DeltaCodec.sha256(v.get(0))).put(DeltaCodec.sha256(v.get(3))).putLong(v.get(3).length).putInt(2)
+        .putInt(inner.length).put(inner).putInt(last.length).put(last).array();
+    assertThatThrownBy(() -> DeltaCodec.decode(v.get(0), nested, v.get(3).length)).hasMessageContaining("chain inside");
   }
 }

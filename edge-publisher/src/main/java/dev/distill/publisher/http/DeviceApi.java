@@ -133,13 +133,12 @@ final class DeviceApi {
       if (!store.has(target)) {
         throw new ApiException(ErrorCode.UNKNOWN_ARTIFACT, "no artifact " + target);
       }
-      if (!withinLineage(view, base, target, deltaMaxDepth)) {
-        throw new ApiException(ErrorCode.DELTA_UNAVAILABLE, "deltas are served only from one of the " + deltaMaxDepth
-            + " versions the target was trained on top of: download the full artifact");
-      }
+      List<String> path = lineagePath(view, base, target, deltaMaxDepth).orElseThrow(() -> new ApiException(
+          ErrorCode.DELTA_UNAVAILABLE, "deltas are served only from one of the " + deltaMaxDepth
+              + " versions the target was trained on top of: download the full artifact"));
       // an evicted delta between lookup and open is computed again, once
       for (int attempt = 0; ; attempt++) {
-        Path delta = delta(base, target);
+        Path delta = delta(path);
         try {
           serve(ctx, delta, "\"" + base + "-" + target + "\"", DeltaCodec.MEDIA_TYPE, true);
           return;
@@ -152,10 +151,10 @@ final class DeviceApi {
     });
   }
 
-  private Path delta(String base, String target) throws IOException {
+  private Path delta(List<String> path) throws IOException {
     try {
-      return store.delta(base, target).orElseThrow(() -> new ApiException(ErrorCode.DELTA_UNAVAILABLE,
-          "no delta from " + base + ": download the full artifact"));
+      return store.delta(path).orElseThrow(() -> new ApiException(ErrorCode.DELTA_UNAVAILABLE,
+          "no delta from " + path.get(0) + ": download the full artifact"));
     } catch (ArtifactStore.DeltaBusyException e) {
       throw new ApiException(ErrorCode.TOO_MANY_REQUESTS, e.getMessage() + ": retry later or download the full artifact",
           DELTA_RETRY_AFTER_SECONDS);
@@ -169,15 +168,26 @@ final class DeviceApi {
    * make the publisher compute n² of them.
    */
   static boolean withinLineage(FleetView view, String baseSha, String targetSha, int maxDepth) {
+    return lineagePath(view, baseSha, targetSha, maxDepth).isPresent();
+  }
+
+  /**
+   * The artifacts from the base to the target along the target's parents (base first), when the
+   * base is one of its {@code maxDepth} nearest ancestors: the versions a chain of deltas passes.
+   */
+  static Optional<List<String>> lineagePath(FleetView view, String baseSha, String targetSha, int maxDepth) {
     VersionInfo v = view.versionBySha(targetSha).orElse(null);
+    List<String> back = new ArrayList<>();
     for (int depth = 0; v != null && depth <= maxDepth; depth++) {
+      back.add(v.sha256());
       if (depth > 0 && v.sha256().equals(baseSha)) {
-        return true;
+        java.util.Collections.reverse(back);
+        return Optional.of(List.copyOf(back));
       }
       long parent = v.metadata().getParentVersion();
       v = parent <= 0 ? null : view.version(v.model(), parent).orElse(null);
     }
-    return false;
+    return Optional.empty();
   }
 
   /** The current assignment of a device: the same on every replica for the same state. */

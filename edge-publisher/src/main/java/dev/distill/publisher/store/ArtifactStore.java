@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BinaryOperator;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -66,7 +67,7 @@ public final class ArtifactStore {
   private final Path artifacts;
   private final Path deltas;
   private final DeltaLimits limits;
-  private final BinaryOperator<byte[]> encoder;
+  private final Function<List<byte[]>, byte[]> encoder;
   private final Semaphore computations;
   private final AtomicInteger computing = new AtomicInteger();
   private final AtomicInteger peakComputing = new AtomicInteger();
@@ -81,11 +82,15 @@ public final class ArtifactStore {
   }
 
   public ArtifactStore(Path dir, DeltaLimits limits) {
-    this(dir, limits, DeltaCodec::encode);
+    this(dir, limits, (Function<List<byte[]>, byte[]>) DeltaCodec::encode);
   }
 
   // VisibleForTesting: a test encoder can hold a computation open
   ArtifactStore(Path dir, DeltaLimits limits, BinaryOperator<byte[]> encoder) {
+    this(dir, limits, (Function<List<byte[]>, byte[]>) path -> encoder.apply(path.get(0), path.get(path.size() - 1)));
+  }
+
+  private ArtifactStore(Path dir, DeltaLimits limits, Function<List<byte[]>, byte[]> encoder) {
     this.artifacts = dir.resolve("sha256");
     this.deltas = dir.resolve("deltas");
     this.limits = limits;
@@ -208,9 +213,23 @@ public final class ArtifactStore {
    * @throws DeltaBusyException when it is not cached and every computation slot is taken
    */
   public Optional<Path> delta(String base, String target) throws IOException, DeltaBusyException {
-    if (!has(base) || !has(target)) {
+    return delta(List.of(base, target));
+  }
+
+  /**
+   * The update from {@code path.get(0)} to its last element, through the versions between
+   * ({@link DeltaCodec#encode(List)}: one delta, or a chain when that is smaller), computed once
+   * and cached under the pair's name as {@link #delta(String, String)}; each computation holds the
+   * path's artifacts in memory.
+   *
+   * @param path the base, the versions between in order, the target: the same pair always with the same path
+   */
+  public Optional<Path> delta(List<String> path) throws IOException, DeltaBusyException {
+    if (path.size() < 2 || !path.stream().allMatch(this::has)) {
       return Optional.empty();
     }
+    String base = path.get(0);
+    String target = path.get(path.size() - 1);
     String name = base + "-" + target;
     Path file = deltas.resolve(name);
     synchronized (cached) {
@@ -231,7 +250,7 @@ public final class ArtifactStore {
       }
       try {
         peakComputing.accumulateAndGet(computing.incrementAndGet(), Math::max);
-        Optional<Path> out = compute(name, file, base, target);
+        Optional<Path> out = compute(name, file, path);
         mine.complete(out);
         return out;
       } finally {
@@ -246,8 +265,12 @@ public final class ArtifactStore {
     }
   }
 
-  private Optional<Path> compute(String name, Path file, String base, String target) throws IOException {
-    byte[] delta = encoder.apply(Files.readAllBytes(artifacts.resolve(base)), Files.readAllBytes(artifacts.resolve(target)));
+  private Optional<Path> compute(String name, Path file, List<String> path) throws IOException {
+    List<byte[]> versions = new ArrayList<>(path.size());
+    for (String sha : path) {
+      versions.add(Files.readAllBytes(artifacts.resolve(sha)));
+    }
+    byte[] delta = encoder.apply(versions);
     if (delta.length > limits.cacheBytes()) {
       return Optional.empty();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.publisher.state.FleetView;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DeltaLineageTest {
@@ -41,5 +42,17 @@ class DeltaLineageTest {
     assertThat(DeviceApi.withinLineage(view, sha("m", 2), sha("m", 3), 3)).as("a sibling").isFalse();
     assertThat(DeviceApi.withinLineage(view, sha("other", 2), sha("m", 3), 3)).as("another model").isFalse();
     assertThat(DeviceApi.withinLineage(view, sha("m", 1), "f".repeat(64), 3)).as("an unknown target").isFalse();
+  }
+
+  @Test
+  void theLineagePathRunsFromTheBaseThroughTheVersionsBetweenToTheTarget() {
+    version("m", 1, 0);
+    version("m", 2, 1);
+    version("m", 3, 1); // retrained from 1: the path skips 2
+    version("m", 4, 3);
+    assertThat(DeviceApi.lineagePath(view, sha("m", 1), sha("m", 4), 3))
+        .contains(List.of(sha("m", 1), sha("m", 3), sha("m", 4)));
+    assertThat(DeviceApi.lineagePath(view, sha("m", 3), sha("m", 4), 3)).contains(List.of(sha("m", 3), sha("m", 4)));
+    assertThat(DeviceApi.lineagePath(view, sha("m", 2), sha("m", 4), 3)).isEmpty();
   }
 }

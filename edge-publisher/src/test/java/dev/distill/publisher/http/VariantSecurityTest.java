@@ -47,9 +47,11 @@ class VariantSecurityTest {
   final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   byte[] fp32v1;
   byte[] fp32v2;
+  byte[] fp32v3;
   byte[] v1;
   byte[] v2;
   String lineage = INT8;
+  String token;
 
   PublisherService publisher;
   PublisherClient client;
@@ -66,6 +68,10 @@ class VariantSecurityTest {
       w1[i] += 1e-4f; // a small update: a delta far smaller than the artifact
     }
     fp32v2 = Students.mlp(w1, new float[64], w2, new float[10], 784, 64, 10, 2);
+    for (int i = 3; i < w1.length; i += 7) {
+      w1[i] -= 1e-4f;
+    }
+    fp32v3 = Students.mlp(w1, new float[64], w2, new float[10], 784, 64, 10, 3);
     v1 = WeightQuantizer.quantize(fp32v1, Variant.INT8);
     v2 = WeightQuantizer.quantize(fp32v2, Variant.INT8);
   }
@@ -92,7 +98,7 @@ class VariantSecurityTest {
     publisher = PublisherService.startInMemory(TestPublishers.config(dir, Map.of(
         PublisherConfig.WAVES, "100%", PublisherConfig.MIN_WAVE_DURATION, "0s")), Clock.systemUTC());
     client = new PublisherClient(PublisherClient.newHttpClient(Executors.newFixedThreadPool(1)), publisher.apiUri());
-    String token = TestPublishers.admin(publisher).register("dev-variant", lineage).token();
+    token = TestPublishers.admin(publisher).register("dev-variant", lineage).token();
     agent = new DeviceAgent(new DeviceAgent.Settings("dev-variant", token, lineage, TestPublishers.verifier(publisher),
         dir.resolve("device"), 64L << 20, Duration.ofMillis(200), false), client, new OrtRuntime(1), scheduler,
         Executors.newSingleThreadExecutor(), Clock.systemUTC());
@@ -212,5 +218,23 @@ class VariantSecurityTest {
 
     awaitRefusal(outcomes, 2, Reason.HASH_MISMATCH);
     assertStillRunsV1();
+  }
+
+  @Test
+  void aQdeltaDeviceTwoVersionsBehindGetsAChainOfStepCounts() throws Exception {
+    lineage = QDELTA;
+    qdeltaVersions();
+    byte[] v3 = QuantizedUpdate.apply(v2, fp32v3, 1.0).onnx();
+    ImageSigner trainer = startWithDeviceOnV1();
+    agent.close(); // a device that was away while v2 and v3 came out
+    agent = null;
+
+    publisher.ingest(Students.version(QDELTA, 2, v2, trainer), System.currentTimeMillis());
+    publisher.ingest(Students.version(QDELTA, 3, v3, trainer), System.currentTimeMillis());
+    byte[] update = client.delta(Students.sha256(v3), Students.sha256(v1), token, v3.length + 1024).orElseThrow();
+
+    assertThat(new String(update, 0, 8, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("DSCHAIN1");
+    assertThat(DeltaCodec.decode(v1, update, v3.length)).isEqualTo(v3);
+    assertThat(update.length).as("two deltas of step counts").isLessThan(v3.length / 10);
   }
 }
