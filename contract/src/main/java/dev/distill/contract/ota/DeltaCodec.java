@@ -145,17 +145,9 @@ public final class DeltaCodec {
     }
     boolean v1 = checkHeader(delta);
     ByteBuffer in = ByteBuffer.wrap(delta);
-    in.position(MAGIC.length);
-    byte[] baseSha = new byte[32];
-    byte[] targetSha = new byte[32];
-    in.get(baseSha).get(targetSha);
-    long length = in.getLong();
-    if (!Arrays.equals(baseSha, sha256(base))) {
-      throw new DeltaException("delta was made from another base than the installed artifact");
-    }
-    if (length < 0 || length > Math.min(maxTargetBytes, MAX_TARGET_BYTES)) {
-      throw new DeltaException("delta names a target of " + length + " bytes, at most " + maxTargetBytes + " expected");
-    }
+    Header h = Header.read(in, base, maxTargetBytes);
+    long length = h.length();
+    byte[] targetSha = h.targetSha();
     // a v2 body is the target plus its mode bytes: one per tensor, and a tensor takes more than 4 bytes
     long bodyLimit = v1 ? length : 4 + length + length / 4;
     byte[] body;
@@ -177,17 +169,9 @@ public final class DeltaCodec {
    */
   private static byte[] decodeChain(byte[] base, byte[] delta, long maxTargetBytes) throws DeltaException {
     ByteBuffer in = ByteBuffer.wrap(delta);
-    in.position(MAGIC_CHAIN.length);
-    byte[] baseSha = new byte[32];
-    byte[] targetSha = new byte[32];
-    in.get(baseSha).get(targetSha);
-    long length = in.getLong();
-    if (!Arrays.equals(baseSha, sha256(base))) {
-      throw new DeltaException("delta was made from another base than the installed artifact");
-    }
-    if (length < 0 || length > Math.min(maxTargetBytes, MAX_TARGET_BYTES)) {
-      throw new DeltaException("delta names a target of " + length + " bytes, at most " + maxTargetBytes + " expected");
-    }
+    Header h = Header.read(in, base, maxTargetBytes);
+    long length = h.length();
+    byte[] targetSha = h.targetSha();
     int hops = in.remaining() >= 4 ? in.getInt() : -1;
     if (hops < 2 || hops > MAX_HOPS) {
       throw new DeltaException("a chain of " + hops + " deltas: 2 to " + MAX_HOPS + " expected");
@@ -262,6 +246,25 @@ public final class DeltaCodec {
       }
     }
     return target;
+  }
+
+  /** What every layout starts with after its magic: the base's and the target's sha256, the target's length. */
+  private record Header(byte[] targetSha, long length) {
+    /** Reads it from {@code in} past the magic, refusing another base and a target above the expected length. */
+    static Header read(ByteBuffer in, byte[] base, long maxTargetBytes) throws DeltaException {
+      in.position(MAGIC.length);
+      byte[] baseSha = new byte[32];
+      byte[] targetSha = new byte[32];
+      in.get(baseSha).get(targetSha);
+      long length = in.getLong();
+      if (!Arrays.equals(baseSha, sha256(base))) {
+        throw new DeltaException("delta was made from another base than the installed artifact");
+      }
+      if (length < 0 || length > Math.min(maxTargetBytes, MAX_TARGET_BYTES)) {
+        throw new DeltaException("delta names a target of " + length + " bytes, at most " + maxTargetBytes + " expected");
+      }
+      return new Header(targetSha, length);
+    }
   }
 
   /** @return whether the v1 layout */
