@@ -181,7 +181,8 @@ public record PublisherConfig(
         r.doubleValue(MIN_ACCURACY, 0.0, 0.0, 1.0),
         r.longValue(MIN_LABELLED, 200, 0, Long.MAX_VALUE),
         r.bool(AUTO, true));
-    int deltaDepth = r.intValue(DELTA_MAX_DEPTH, 3, 0, 1000);
+    // a delta from further back is a chain of one delta per version between (DeltaCodec.MAX_HOPS at most)
+    int deltaDepth = r.intValue(DELTA_MAX_DEPTH, 8, 0, dev.distill.contract.ota.DeltaCodec.MAX_HOPS);
     long deltaCache = r.longValue(DELTA_CACHE_BYTES, ArtifactStore.DeltaLimits.DEFAULT.cacheBytes(), 0, Long.MAX_VALUE);
     int deltaComputations = r.intValue(DELTA_MAX_COMPUTATIONS, ArtifactStore.DeltaLimits.DEFAULT.maxComputations(), 1, 64);
     int maxStreams = r.intValue(SSE_MAX_STREAMS, 20_000, 0, 1_000_000);

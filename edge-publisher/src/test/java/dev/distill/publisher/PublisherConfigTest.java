@@ -83,7 +83,7 @@ class PublisherConfigTest {
   @Test
   void deltaStreamAndReportBoundsHaveDefaultsAndAreValidated() {
     PublisherConfig c = PublisherConfig.read(ConfigReader.from(Map.of(PublisherConfig.ADMIN_TOKEN, "a-long-enough-admin-token")));
-    assertThat(c.deltaMaxDepth()).isEqualTo(3);
+    assertThat(c.deltaMaxDepth()).isEqualTo(8);
     assertThat(c.deltaLimits().cacheBytes()).isEqualTo(256L << 20);
     assertThat(c.deltaLimits().maxComputations()).isEqualTo(2);
     assertThat(c.maxStreams()).isEqualTo(20_000);

@@ -3,12 +3,14 @@ package dev.distill.client.agent;
 import dev.distill.client.agent.UpdateRejectedException.Reason;
 import dev.distill.client.http.DownloadException;
 import dev.distill.client.http.PublisherClient;
+import dev.distill.client.http.DeltaBusyException;
 import dev.distill.client.http.PublisherException;
 import dev.distill.contract.ota.DeltaCodec;
 import dev.distill.contract.ota.Manifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,8 @@ import org.slf4j.LoggerFactory;
 final class ArtifactFetcher {
   private static final Logger log = LoggerFactory.getLogger(ArtifactFetcher.class);
   private static final int DOWNLOAD_ATTEMPTS = 3;
+  private static final int DELTA_ATTEMPTS = 4;
+  private static final Duration MAX_DELTA_WAIT = Duration.ofSeconds(10);
 
   private final PublisherClient client;
   private final String deviceId;
@@ -34,9 +38,14 @@ final class ArtifactFetcher {
     this.dir = dir;
   }
 
-  /** The delta from the active artifact if the publisher has one, else the full artifact, resumably. */
+  /**
+   * The delta from the active artifact if the publisher has one, else the full artifact,
+   * resumably. A publisher busy computing deltas is asked again after its Retry-After (at most
+   * {@value #DELTA_ATTEMPTS} times, each wait at most {@link #MAX_DELTA_WAIT}): the full artifact
+   * costs a device many times the delta's bytes.
+   */
   byte[] fetch(Manifest m, Slots.Slot current) throws UpdateRejectedException {
-    if (current != null) {
+    for (int attempt = 1; current != null && attempt <= DELTA_ATTEMPTS; attempt++) {
       try {
         Optional<byte[]> delta = client.delta(m.sha256(), current.sha256(), token, m.length() + 1024);
         if (delta.isPresent()) {
@@ -45,8 +54,15 @@ final class ArtifactFetcher {
             return bytes;
           }
         }
+        break;
+      } catch (DeltaBusyException e) {
+        if (attempt == DELTA_ATTEMPTS || !pause(e.retryAfter())) {
+          log.debug("{}: {}; downloading the full artifact", deviceId, e.getMessage());
+          break;
+        }
       } catch (DeltaCodec.DeltaException | IOException | PublisherException e) {
         log.debug("{}: delta unusable ({}), downloading the full artifact", deviceId, e.getMessage());
+        break;
       }
     }
     Path part = dir.resolve("download").resolve(m.sha256() + ".part");
@@ -83,6 +99,17 @@ final class ArtifactFetcher {
       throw new UpdateRejectedException(Reason.HASH_MISMATCH, "artifact hashes to " + sha + ", the manifest signs " + m.sha256());
     }
     return bytes;
+  }
+
+  /** @return false when interrupted (the agent is stopping) */
+  private static boolean pause(Duration retryAfter) {
+    try {
+      Thread.sleep(Math.min(retryAfter.toMillis(), MAX_DELTA_WAIT.toMillis()));
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   void clean(String sha) {

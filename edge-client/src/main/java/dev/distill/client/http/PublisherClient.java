@@ -234,11 +234,17 @@ public final class PublisherClient {
   }
 
   /** The delta from an installed artifact, or empty when the publisher has none (fall back to the full one). */
-  public Optional<byte[]> delta(String targetSha256, String baseSha256, String token, long maxBytes) throws PublisherException {
+  public Optional<byte[]> delta(String targetSha256, String baseSha256, String token, long maxBytes)
+      throws PublisherException, DeltaBusyException {
     URI u = uri(OtaApi.path(OtaApi.DELTA, targetSha256) + "?from=" + baseSha256);
     try {
       HttpResponse<Flow.Publisher<List<ByteBuffer>>> resp = http.send(auth(HttpRequest.newBuilder(u), token)
           .timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofPublisher());
+      if (resp.statusCode() == 429) {
+        drain(resp.body(), 4096, (b, n) -> { }, new long[1]);
+        long seconds = resp.headers().firstValue("Retry-After").map(PublisherClient::seconds).orElse(5L);
+        throw new DeltaBusyException(Duration.ofSeconds(seconds));
+      }
       java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
       boolean fits = drain(resp.body(), resp.statusCode() == 200 ? maxBytes : 4096, (b, n) -> body.write(b, 0, n), new long[1]);
       return resp.statusCode() == 200 && fits ? Optional.of(body.toByteArray()) : Optional.empty();
@@ -247,6 +253,15 @@ public final class PublisherClient {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new PublisherException(0, "INTERRUPTED", "interrupted");
+    }
+  }
+
+  /** A Retry-After in seconds; anything else (an HTTP date, garbage) counts as 5 s. */
+  private static long seconds(String value) {
+    try {
+      return Math.max(0, Long.parseLong(value.trim()));
+    } catch (NumberFormatException e) {
+      return 5;
     }
   }
 

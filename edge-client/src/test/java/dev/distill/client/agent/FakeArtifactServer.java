@@ -25,6 +25,8 @@ public final class FakeArtifactServer implements AutoCloseable {
   private final HttpServer server;
   private final Map<String, byte[]> bodies = new ConcurrentHashMap<>();
   private final Map<String, Mode> modes = new ConcurrentHashMap<>();
+  private final Map<String, byte[]> deltas = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> busy = new ConcurrentHashMap<>();
   public final AtomicInteger requests = new AtomicInteger();
   private volatile byte[] keys = "{\"keys\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
@@ -64,11 +66,37 @@ public final class FakeArtifactServer implements AutoCloseable {
     modes.put(sha256, mode);
   }
 
+  /**
+   * Serves {@code delta} to {@code target} from any base, after answering the first {@code busyFirst}
+   * requests for it with {@code 429} and {@code Retry-After: 1}, as a publisher whose delta
+   * computations are all taken does.
+   */
+  public void putDelta(String target, byte[] delta, int busyFirst) {
+    deltas.put(target, delta);
+    busy.put(target, new AtomicInteger(busyFirst));
+  }
+
   private void artifact(HttpExchange ex) throws IOException {
     requests.incrementAndGet();
     String path = ex.getRequestURI().getPath();
     String sha = path.substring("/v1/artifacts/".length());
     byte[] body = bodies.get(sha);
+    String deltaTarget = sha.endsWith("/delta") ? sha.substring(0, sha.length() - "/delta".length()) : null;
+    if (deltaTarget != null && deltas.containsKey(deltaTarget)) {
+      if (busy.get(deltaTarget).getAndDecrement() > 0) {
+        byte[] err = "{\"code\":\"TOO_MANY_REQUESTS\",\"message\":\"busy\"}".getBytes();
+        ex.getResponseHeaders().set("Retry-After", "1");
+        ex.sendResponseHeaders(429, err.length);
+        ex.getResponseBody().write(err);
+        ex.close();
+        return;
+      }
+      byte[] d = deltas.get(deltaTarget);
+      ex.sendResponseHeaders(200, d.length);
+      ex.getResponseBody().write(d);
+      ex.close();
+      return;
+    }
     if (sha.endsWith("/delta") || body == null) {
       byte[] err = "{\"code\":\"DELTA_UNAVAILABLE\",\"message\":\"none\"}".getBytes();
       ex.sendResponseHeaders(404, err.length);

@@ -225,11 +225,13 @@ public final class ArtifactStore {
    * @param path the base, the versions between in order, the target: the same pair always with the same path
    */
   public Optional<Path> delta(List<String> path) throws IOException, DeltaBusyException {
-    if (path.size() < 2 || !path.stream().allMatch(this::has)) {
+    if (path.size() < 2 || !has(path.get(0)) || !has(path.get(path.size() - 1))) {
       return Optional.empty();
     }
     String base = path.get(0);
     String target = path.get(path.size() - 1);
+    // a version between whose artifact was pruned is left out: a chain may hop over it
+    List<String> present = path.stream().filter(this::has).toList();
     String name = base + "-" + target;
     Path file = deltas.resolve(name);
     synchronized (cached) {
@@ -250,7 +252,7 @@ public final class ArtifactStore {
       }
       try {
         peakComputing.accumulateAndGet(computing.incrementAndGet(), Math::max);
-        Optional<Path> out = compute(name, file, path);
+        Optional<Path> out = compute(name, file, present);
         mine.complete(out);
         return out;
       } finally {
