@@ -172,6 +172,8 @@ final class Lab implements AutoCloseable {
     // versions come from the sample count only: every one marks the same point of every run
     env.put("DISTILL_TRAINER_VERSION_EVERY", "10m");
     env.put("DISTILL_TRAINER_GATE_MARGIN", "1");
+    // the paper's results are the fp32 versions': no fp16, int8 or qdelta variants beside them
+    env.put("DISTILL_TRAINER_VARIANTS", TrainerSettings.NO_VARIANTS);
     env.putAll(common);
     env.putAll(arm.trainer());
     TrainerSettings settings = TrainerSettings.read(ConfigReader.from(env));
@@ -223,7 +225,10 @@ final class Lab implements AutoCloseable {
       long end = c.endOffsets(List.of(tp)).get(tp);
       while (c.position(tp) < end) {
         for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-          versions.add(ModelVersion.parseFrom(r.value()));
+          ModelVersion v = ModelVersion.parseFrom(r.value());
+          if (v.getModelName().equals(arm.name())) { // the arm's own lineage only, whatever else the topic holds
+            versions.add(v);
+          }
         }
       }
     }
