@@ -44,7 +44,9 @@ public record Topics(
   /**
    * Models travel inline (ONNX bytes): a 784-800-800-10 student is about 5 MB. A trainer
    * checkpoint holds the resume state (three times the model with Adam's moments) and the
-   * published version's weights. Producers must allow as much.
+   * published version's weights (and, with the qdelta variant, that lineage's newest artifact):
+   * about five times the model; the trainer checks at start that its student fits. Producers must
+   * allow as much.
    */
   public static final int MODEL_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
   /**

@@ -2,6 +2,7 @@ package dev.distill.trainer.service;
 
 import ai.onnxruntime.OrtException;
 import com.google.protobuf.ByteString;
+import dev.distill.contract.model.Variant;
 import dev.distill.contract.proto.CandidateDecision;
 import dev.distill.contract.proto.ModelVersion;
 import dev.distill.contract.proto.OffsetRange;
@@ -68,6 +69,31 @@ final class CandidateCommitter {
   record Candidate(PromotionGate.Decision decision, Map<String, Double> metrics, long samplesTrained,
       List<OffsetRange> ranges, Intake.Teacher teacher, Instant at, List<Example> validation) {}
 
+  /**
+   * Fails when this trainer's checkpoints could not be written: a checkpoint carries the resume
+   * state (the weights and the optimizer's state), the published version's weights and, when the
+   * trainer publishes qdelta, that lineage's newest artifact (the weights again, as ONNX), all in
+   * one record of at most {@link Topics#MODEL_MAX_MESSAGE_BYTES}. Checked at start, so that a
+   * student too large for it says so at once instead of at its first commit.
+   *
+   * @param resumeBytes the size of the learner's resume state
+   * @param weightsBytes the size of its weights alone ({@link ResumeState#weightsOnly})
+   */
+  static void checkFits(TrainerSettings settings, long resumeBytes, long weightsBytes) {
+    boolean qdelta = settings.variants().variants().contains(Variant.QDELTA);
+    long estimate = resumeBytes + weightsBytes + (qdelta ? weightsBytes : 0) + CHECKPOINT_SLACK_BYTES;
+    if (estimate > Topics.MODEL_MAX_MESSAGE_BYTES) {
+      throw new IllegalStateException(String.format(Locale.ROOT,
+          "student %s is too large for its checkpoint: about %,d bytes%s, and a record holds at most %,d; "
+              + "use a smaller student%s", settings.architecture().spec(), estimate,
+          qdelta ? " with the qdelta variant's artifact" : "", Topics.MODEL_MAX_MESSAGE_BYTES,
+          qdelta ? " or leave qdelta out of DISTILL_TRAINER_VARIANTS" : ""));
+    }
+  }
+
+  /** Offsets, metrics and the record's own framing: far less than this. */
+  static final long CHECKPOINT_SLACK_BYTES = 1L << 20;
+
   private final TrainerSettings settings;
   private final Topics topics;
   private final Outbox outbox;
@@ -106,7 +132,9 @@ final class CandidateCommitter {
         .setCreatedAtMs(c.at().toEpochMilli())
         .setCandidatesRejected(rejected)
         .setArchitecture(settings.architecture().spec())
-        .setQdeltaPublishedOnnx(before.qdeltaOnnx().join());
+        // a trainer no longer publishing qdelta drops its base: a later one starts the lineage afresh
+        .setQdeltaPublishedOnnx(settings.variants().variants().contains(Variant.QDELTA) ? before.qdeltaOnnx().join()
+            : ByteString.EMPTY);
     CompletableFuture<ByteString> qdelta = new CompletableFuture<>();
     if (!publish) {
       send(topics.trainerCheckpoints(), checkpoint.build());

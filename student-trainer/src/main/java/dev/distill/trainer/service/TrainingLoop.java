@@ -6,6 +6,7 @@ import dev.distill.trainer.engine.TrainingEngine;
 import dev.distill.trainer.model.Network;
 import dev.distill.trainer.stream.Example;
 import dev.distill.trainer.stream.StepResult;
+import dev.distill.trainer.stream.ResumeState;
 import dev.distill.trainer.stream.StudentLearner;
 import dev.distill.trainer.validation.PublishedReference;
 import dev.distill.trainer.validation.SliceMetrics;
@@ -113,6 +114,8 @@ final class TrainingLoop {
       intake = new Intake(settings.inputs(), settings.teacher(), settings.architecture().classes(),
           topics.softTargetsDlq().name(), outbox, metrics.deadLetters);
       committer = new CandidateCommitter(settings, outbox);
+      byte[] resume = learner.resumeState();
+      CandidateCommitter.checkFits(settings, resume.length, ResumeState.fromBytes(resume).weightsOnly().toBytes().length);
       // fences a previous incarnation and aborts its open transaction before offsets are read
       outbox.fence();
       restore();

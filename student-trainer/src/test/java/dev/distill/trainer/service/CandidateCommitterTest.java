@@ -122,6 +122,50 @@ class CandidateCommitterTest {
     assertThat(d.getReason()).isEqualTo(publish.reason());
   }
 
+  @Test
+  void aTrainerThatNoLongerPublishesQdeltaDropsTheLineagesBaseFromItsCheckpoint() throws Exception {
+    TrainerSettings fp32Only = TrainerSettings.read(ConfigReader.from(Map.of("DISTILL_TRAINER_MODEL_NAME", "digits",
+        "DISTILL_TRAINER_CONSUMER_GROUP", "trainer-a", "DISTILL_TRAINER_VARIANTS", TrainerSettings.NO_VARIANTS)));
+    CandidateCommitter.Committed withBase = new CandidateCommitter.Committed(3, 1_000, 2, Map.of(),
+        ByteString.copyFromUtf8("v3 weights"),
+        java.util.concurrent.CompletableFuture.completedFuture(ByteString.copyFromUtf8("qdelta v3 onnx")));
+    producer.initTransactions();
+    for (TrainerSettings s : List.of(settings, fp32Only)) {
+      new CandidateCommitter(s, outbox).commit(withBase, null, new byte[] {9},
+          candidate(PromotionGate.Decision.reject("worse"), Map.of(), 1_100), Map.of(SOFT_TARGETS, 42L));
+      assertThat(outbox.settled(true)).isTrue();
+    }
+
+    List<TrainerCheckpoint> checkpoints = producer.history().stream()
+        .filter(r -> r.topic().equals(topics.trainerCheckpoints().name()))
+        .map(r -> {
+          try {
+            return TrainerCheckpoint.parseFrom(r.value());
+          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+          }
+        }).toList();
+    assertThat(checkpoints).extracting(c -> c.getQdeltaPublishedOnnx().toStringUtf8())
+        .as("carried forward while qdelta is published, dropped once it is not").containsExactly("qdelta v3 onnx", "");
+  }
+
+  @Test
+  void aStudentWhoseCheckpointWouldNotFitARecordIsRefusedAtStartWithWhatToDo() {
+    long max = Topics.MODEL_MAX_MESSAGE_BYTES;
+    long weights = 13L << 20; // 13 MiB of weights, 39 MiB of resume state with Adam's moments
+    TrainerSettings fp32Only = TrainerSettings.read(ConfigReader.from(Map.of("DISTILL_TRAINER_MODEL_NAME", "digits",
+        "DISTILL_TRAINER_VARIANTS", "fp16,int8")));
+
+    CandidateCommitter.checkFits(fp32Only, 3 * weights, weights); // 52 MiB and a little: fits
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CandidateCommitter.checkFits(settings, 3 * weights, weights))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("too large for its checkpoint")
+        .hasMessageContaining(String.format(java.util.Locale.ROOT, "%,d", max))
+        .hasMessageContaining("leave qdelta out of DISTILL_TRAINER_VARIANTS");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CandidateCommitter.checkFits(fp32Only, 4 * weights, weights))
+        .hasMessageContaining("use a smaller student").hasMessageNotContaining("qdelta");
+  }
+
   /** Commits a candidate that needs no network (it is not published) and waits for the commit to settle. */
   private CandidateCommitter.Committed commit(PromotionGate.Decision decision, Map<String, Double> metrics,
       long samples) {
