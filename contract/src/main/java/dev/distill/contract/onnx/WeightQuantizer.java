@@ -36,7 +36,8 @@ import java.util.Set;
  *       since trained weights centre on zero; the error of a weight is at most {@code scale/2}.
  * </ul>
  *
- * Smaller tensors (biases, normalisation statistics, shape constants) stay as they are: they
+ * Smaller tensors (for int8 every rank-1 tensor too: biases and normalisation statistics, which
+ * fp16 halves once they reach {@value #MIN_FP16} values; shape constants) stay as they are: they
  * weigh little, and some are read as exact values. The output's metadata gains
  * {@code distill.variant}; producer, opsets and all other metadata are kept. The same input gives
  * the same bytes.

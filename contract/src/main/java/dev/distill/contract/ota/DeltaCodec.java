@@ -110,7 +110,8 @@ public final class DeltaCodec {
     byte[] base = path.get(0);
     byte[] target = path.get(path.size() - 1);
     byte[] direct = encode(base, target);
-    if (path.size() == 2) {
+    // a device decodes a version between only up to twice the target's length (decodeChain)
+    if (path.size() == 2 || path.stream().anyMatch(v -> v.length > 2L * target.length)) {
       return direct;
     }
     List<byte[]> hops = new java.util.ArrayList<>();

@@ -256,14 +256,20 @@ public final class PublisherClient {
     }
   }
 
-  /** A Retry-After in seconds; anything else (an HTTP date, garbage) counts as 5 s. */
-  private static long seconds(String value) {
+  /**
+   * A Retry-After in seconds, at most an hour (a larger figure, up to the overflow of a
+   * Duration's milliseconds, is the publisher's mistake); anything else (an HTTP date, garbage)
+   * counts as 5 s.
+   */
+  static long seconds(String value) {
     try {
-      return Math.max(0, Long.parseLong(value.trim()));
+      return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Long.parseLong(value.trim())));
     } catch (NumberFormatException e) {
       return 5;
     }
   }
+
+  static final long MAX_RETRY_AFTER_SECONDS = 3600;
 
   static HttpRequest.Builder auth(HttpRequest.Builder b, String token) {
     return b.header("Authorization", "Bearer " + token);

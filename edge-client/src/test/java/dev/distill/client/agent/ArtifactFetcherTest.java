@@ -54,6 +54,7 @@ class ArtifactFetcherTest {
     byte[] got = new ArtifactFetcher(client, "dev", "token", dir).fetch(manifest, installed);
 
     assertThat(got).isEqualTo(v2);
+    assertThat(server.deltaRequests.get()).as("two refusals, then the delta").isEqualTo(3);
     // the delta, and two refusals of a few dozen bytes each
     assertThat(client.downloadedBytes()).isBetween((long) delta.length, delta.length + 200L);
   }
@@ -65,6 +66,7 @@ class ArtifactFetcherTest {
     byte[] got = new ArtifactFetcher(client, "dev", "token", dir).fetch(manifest, installed);
 
     assertThat(got).isEqualTo(v2);
+    assertThat(server.deltaRequests.get()).as("asked four times before downloading the whole").isEqualTo(4);
     assertThat(client.downloadedBytes()).as("the whole artifact after four refusals").isBetween((long) v2.length,
         v2.length + 400L);
   }

@@ -28,6 +28,8 @@ public final class FakeArtifactServer implements AutoCloseable {
   private final Map<String, byte[]> deltas = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> busy = new ConcurrentHashMap<>();
   public final AtomicInteger requests = new AtomicInteger();
+  /** Requests for a delta, refused or served. */
+  public final AtomicInteger deltaRequests = new AtomicInteger();
   private volatile byte[] keys = "{\"keys\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   public FakeArtifactServer() throws IOException {
@@ -82,6 +84,9 @@ public final class FakeArtifactServer implements AutoCloseable {
     String sha = path.substring("/v1/artifacts/".length());
     byte[] body = bodies.get(sha);
     String deltaTarget = sha.endsWith("/delta") ? sha.substring(0, sha.length() - "/delta".length()) : null;
+    if (deltaTarget != null) {
+      deltaRequests.incrementAndGet();
+    }
     if (deltaTarget != null && deltas.containsKey(deltaTarget)) {
       if (busy.get(deltaTarget).getAndDecrement() > 0) {
         byte[] err = "{\"code\":\"TOO_MANY_REQUESTS\",\"message\":\"busy\"}".getBytes();

@@ -158,6 +158,9 @@ final class DeviceApi {
     } catch (ArtifactStore.DeltaBusyException e) {
       throw new ApiException(ErrorCode.TOO_MANY_REQUESTS, e.getMessage() + ": retry later or download the full artifact",
           DELTA_RETRY_AFTER_SECONDS);
+    } catch (NoSuchFileException e) {
+      // retention removed a version on the path while the delta was being computed
+      throw new ApiException(ErrorCode.DELTA_UNAVAILABLE, "a version on the delta's path is gone: download the full artifact");
     }
   }
 
@@ -174,6 +177,9 @@ final class DeviceApi {
   /**
    * The artifacts from the base to the target along the target's parents (base first), when the
    * base is one of its {@code maxDepth} nearest ancestors: the versions a chain of deltas passes.
+   * A parent the model's lineage never received stands for the newest version below it: a
+   * variant's versions name the fp32 version's parent, and a variant that could not be made for
+   * one number skips it.
    */
   static Optional<List<String>> lineagePath(FleetView view, String baseSha, String targetSha, int maxDepth) {
     VersionInfo v = view.versionBySha(targetSha).orElse(null);
@@ -185,7 +191,8 @@ final class DeviceApi {
         return Optional.of(List.copyOf(back));
       }
       long parent = v.metadata().getParentVersion();
-      v = parent <= 0 ? null : view.version(v.model(), parent).orElse(null);
+      v = parent <= 0 || parent >= v.metadata().getVersion() ? null
+          : view.versionAtOrBelow(v.model(), parent).orElse(null);
     }
     return Optional.empty();
   }

@@ -158,6 +158,12 @@ public final class FleetView {
     return Optional.ofNullable(versions.getOrDefault(model, new TreeMap<>()).get(version));
   }
 
+  /** The model's newest version numbered {@code version} or less. */
+  public synchronized Optional<VersionInfo> versionAtOrBelow(String model, long version) {
+    var byVersion = versions.get(model);
+    return byVersion == null ? Optional.empty() : Optional.ofNullable(byVersion.floorEntry(version)).map(Map.Entry::getValue);
+  }
+
   public synchronized Optional<VersionInfo> latestVersion(String model) {
     var byVersion = versions.get(model);
     return byVersion == null || byVersion.isEmpty() ? Optional.empty() : Optional.of(byVersion.lastEntry().getValue());

@@ -55,4 +55,15 @@ class DeltaLineageTest {
     assertThat(DeviceApi.lineagePath(view, sha("m", 3), sha("m", 4), 3)).contains(List.of(sha("m", 3), sha("m", 4)));
     assertThat(DeviceApi.lineagePath(view, sha("m", 2), sha("m", 4), 3)).isEmpty();
   }
+
+  @Test
+  void aParentTheLineageNeverReceivedStandsForTheNewestVersionBelowIt() {
+    version("m.qdelta", 4, 3);
+    version("m.qdelta", 6, 5); // the variant of v5 could not be made: v6 names the fp32 parent, 5
+    version("m.qdelta", 7, 6);
+    assertThat(DeviceApi.lineagePath(view, sha("m.qdelta", 4), sha("m.qdelta", 7), 3))
+        .contains(List.of(sha("m.qdelta", 4), sha("m.qdelta", 6), sha("m.qdelta", 7)));
+    assertThat(DeviceApi.lineagePath(view, sha("m.qdelta", 4), sha("m.qdelta", 6), 3))
+        .contains(List.of(sha("m.qdelta", 4), sha("m.qdelta", 6)));
+  }
 }
