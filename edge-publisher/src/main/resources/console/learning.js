@@ -1,5 +1,6 @@
 // #/learning: every version of a student with its provenance, its validation figures by version as a
-// chart, and the promotion gate's verdict and reason for every candidate. A `model` event for the
+// chart, the validation accuracy change of each of its variants (fp16, int8, qdelta: lineages of their
+// own, also in the model picker), and the promotion gate's verdict and reason for every candidate. A `model` event for the
 // model shown fetches it again, so a version published now appears without a reload.
 
 import { get } from './api.js';
@@ -16,6 +17,23 @@ function offsets(v) {
 
 function metric(m, name) {
   return m && m[name] !== undefined ? percent(m[name]) : '–';
+}
+
+// a change of accuracy (a fraction) in percentage points, signed
+function points(x) {
+  return `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)} pt`;
+}
+
+// the trainer's `variant.<id>.accuracy_change` metrics of an fp32 version: each variant's validation
+// accuracy minus the version's own, on the same slice in ONNX Runtime
+const VARIANT_CHANGE = /^variant\.(.+)\.accuracy_change$/;
+
+function variantChanges(v) {
+  const parts = Object.entries(v.metrics || {})
+    .map(([k, x]) => [VARIANT_CHANGE.exec(k), x])
+    .filter(([m]) => m)
+    .map(([m, x]) => `${m[1]} ${points(x)}`);
+  return parts.length ? parts.join(', ') : '–';
 }
 
 export function show(main, query, showError) {
@@ -55,6 +73,12 @@ export function show(main, query, showError) {
       ['Data (offsets)', offsets],
       ['Val. accuracy', (v) => metric(v.metrics, 'validation_accuracy'), 'num'],
       ['Val. agreement', (v) => metric(v.metrics, 'validation_agreement'), 'num'],
+      // an fp32 version lists its variants' changes; a variant's version its own change against fp32
+      ...(vs.some((v) => Object.keys(v.metrics || {}).some((k) => VARIANT_CHANGE.test(k)))
+        ? [['Variants (val. acc. change)', variantChanges]] : []),
+      ...(vs.some((v) => v.metrics?.accuracy_change !== undefined)
+        ? [['Val. acc. vs fp32', (v) => (v.metrics?.accuracy_change === undefined ? '–' : points(v.metrics.accuracy_change)), 'num']]
+        : []),
     ], vs, (v) => ({ 'data-version': v.version }), 'No version published yet.'));
 
     const asc = [...vs].reverse();

@@ -78,8 +78,8 @@ final class DemoCommand implements Callable<Integer> {
   Path report;
 
   @Option(names = "--variants", defaultValue = "fp32,fp16,int8,qdelta", split = ",", paramLabel = "IDS",
-      description = "The distilled student's variants the devices run, dealt round robin (default: ${DEFAULT-VALUE}; "
-          + "fp32 alone is the single full-precision fleet).")
+      description = "The distilled student's variants the devices run, dealt round robin, and the trainer publishes "
+          + "besides fp32 (default: ${DEFAULT-VALUE}; fp32 alone is the single full-precision fleet).")
   List<String> variants;
 
   @Option(names = "--follow", description = "Keep everything running after the results, for more samples (Ctrl-C stops).")

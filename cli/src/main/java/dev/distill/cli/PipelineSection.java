@@ -66,7 +66,8 @@ final class PipelineSection implements Section {
         : Optional.of(teacher.dir().resolve(TeacherManifest.FILE));
     Pipeline.Settings settings = new Pipeline.Settings(Dataset.MNIST, devices, student, versionEvery,
         Duration.ofSeconds(5), Duration.ofSeconds(1), ctx.scratch("freshness"), TeacherCommand.store().root(),
-        teacher.teacherId(), manifest, List.of(Variant.FP32)); // the devices run fp32; the trainer publishes every variant
+        teacher.teacherId(), manifest, List.of(Variant.FP32))
+        .publishingAll(); // the devices run fp32; the update sizes take every lineage the trainer publishes
     List<Poll> polls = new CopyOnWriteArrayList<>();
     ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "bench-fleet-poll");

@@ -82,7 +82,8 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
       variants.put(e.getKey().id(), variantFigures(lineage, newest, published, f));
       fleetLines.add(String.format(Locale.ROOT, "fleet %s: %d of %d devices run %s v%d%s; %s downloaded", e.getKey().id(),
           f.devicesOn(newest), f.devices(), lineage, newest, Optional.ofNullable(f.accuracyPerVersion().get(newest))
-              .map(acc -> ", on-device accuracy " + percent(acc)).orElse(""), megabytes(f.downloadedBytes())));
+              .map(acc -> ", on-device accuracy " + percent(acc) + measuredBy(f, newest)).orElse(""),
+          megabytes(f.downloadedBytes())));
       devices += f.devices();
       onLatest += f.devicesOn(newest);
       f.devicesPerVersion().forEach((v, n) -> devicesPerVersion.merge(v, n, Integer::sum));
@@ -236,6 +237,7 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
     m.put("downloaded_bytes", f.downloadedBytes());
     // absent until a device on it has measured its whole evaluation window
     Optional.ofNullable(f.accuracyPerVersion().get(newest)).ifPresent(a -> m.put("on_device_accuracy_on_latest", a));
+    m.put("devices_measured_latest", f.measuredOn(newest));
     List<Map<String, Object>> list = new ArrayList<>();
     for (ModelVersion v : published) {
       Map<String, Object> row = new LinkedHashMap<>();
@@ -278,6 +280,12 @@ public record DemoResults(Report report, List<String> preamble, List<String> sum
   private static String trim(float f) {
     String s = Float.toString(f);
     return s.endsWith(".0") ? s.substring(0, s.length() - 2) : s;
+  }
+
+  /** Says so when not every device on {@code version} has measured it: the mean is then over fewer images. */
+  private static String measuredBy(Fleet.Snapshot f, long version) {
+    int measured = f.measuredOn(version);
+    return measured < f.devicesOn(version) ? " (measured by " + measured + " of them)" : "";
   }
 
   private static String megabytes(long bytes) {

@@ -62,21 +62,52 @@ public final class Pipeline {
    * @param versionEverySamples a candidate version every this many samples ...
    * @param versionEvery       ... or after this long with new samples (commits a tail shorter than the above)
    * @param waveDuration       shortest rollout wave (the service default, minutes, suits a real fleet)
-   * @param variants           the distilled student's variants the trainer publishes and the devices run, the
-   *                           devices dealt round robin over them; the baseline is published in fp32 alone
+   * @param variants           the distilled student's variants the devices run, the devices dealt round robin
+   *                           over them
+   * @param published          the variants the student's trainer publishes: those the devices run, or more
+   *                           ({@link #publishingAll}); the baseline is published in fp32 alone
    */
   public record Settings(Dataset dataset, int devices, String studentArchitecture, long versionEverySamples,
       Duration versionEvery, Duration waveDuration, Path workDir, Path teacherStore, String teacherId,
-      Optional<Path> teacherManifest, List<Variant> variants) {
+      Optional<Path> teacherManifest, List<Variant> variants, List<Variant> published) {
     public Settings {
       variants = List.copyOf(new LinkedHashSet<>(variants));
+      published = List.copyOf(new LinkedHashSet<>(published));
       if (variants.isEmpty()) {
         throw new IllegalArgumentException("at least one variant");
       }
-      // a variant without devices would be published and rolled out to nobody: its rollout never ends
+      // a variant without devices would be rolled out to nobody: each rollout waits for reports until it times out
       if (devices < variants.size()) {
         throw new IllegalArgumentException(devices + " devices cannot run " + variants.size() + " variants");
       }
+      if (!published.containsAll(variants) || !published.contains(Variant.FP32)) {
+        throw new IllegalArgumentException("the trainer publishes fp32 and every variant the devices run, not "
+            + published + " for " + variants);
+      }
+    }
+
+    /** The trainer publishes the variants the devices run, no more. */
+    public Settings(Dataset dataset, int devices, String studentArchitecture, long versionEverySamples,
+        Duration versionEvery, Duration waveDuration, Path workDir, Path teacherStore, String teacherId,
+        Optional<Path> teacherManifest, List<Variant> variants) {
+      this(dataset, devices, studentArchitecture, versionEverySamples, versionEvery, waveDuration, workDir,
+          teacherStore, teacherId, teacherManifest, variants, withFp32(variants));
+    }
+
+    private static List<Variant> withFp32(List<Variant> variants) {
+      LinkedHashSet<Variant> out = new LinkedHashSet<>(variants);
+      out.add(Variant.FP32);
+      return List.copyOf(out);
+    }
+
+    /**
+     * The same, with the trainer publishing every variant whatever the devices run (the bench
+     * measures every lineage's updates; the variants no device runs get rollouts that wait for
+     * reports until their wave times out).
+     */
+    public Settings publishingAll() {
+      return new Settings(dataset, devices, studentArchitecture, versionEverySamples, versionEvery, waveDuration,
+          workDir, teacherStore, teacherId, teacherManifest, variants, List.of(Variant.values()));
     }
 
     public String studentModel() {
@@ -220,13 +251,13 @@ public final class Pipeline {
 
   /**
    * Waits until every device runs its variant's newest version ({@link VersionLog#latest} of its
-   * lineage), at most {@code timeout}.
+   * lineage) and has measured it on its whole evaluation window, at most {@code timeout}.
    *
    * @return empty when they all do; otherwise, per lineage that is not there, why not (the
    *     rollout's state and reason)
    */
   public Optional<String> awaitFleet(Duration timeout) throws InterruptedException {
-    // the trainer publishes every variant beside the fp32 version, which awaitTrained has seen
+    // the trainer publishes the devices' variants beside the fp32 version, which awaitTrained has seen
     if (versions.latest(settings.studentModel()) == 0) {
       return Optional.of("no version of " + settings.studentModel() + " was published");
     }
@@ -252,6 +283,10 @@ public final class Pipeline {
               + r.map(x -> "; rollout of v" + x.getTargetVersion() + " " + x.getState() + " at wave "
                   + (x.getCurrentWave() + 1) + "/" + x.getWavesCount()
                   + (x.getReason().isEmpty() ? "" : " (" + x.getReason() + ")")).orElse(""));
+        } else if (f.measuredOn(latest) < f.devices()) {
+          // each variant's accuracy is then the mean over the same held-out images
+          missing.add(f.measuredOn(latest) + " of " + f.devices() + " devices have measured " + lineage + " v" + latest
+              + " on all their held-out images");
         }
       }
       if (missing.isEmpty()) {

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -74,7 +75,8 @@ final class PipelineWiring {
         + s.workDir().resolve("keys") + ")");
 
     Map<String, String> studentEnv = trainerEnv(s, bootstrap, s.studentModel(), keys.trainerEnv());
-    // the trainer publishes every variant (its default), whichever of them the devices run
+    List<String> variantIds = s.published().stream().filter(v -> v != Variant.FP32).map(Variant::id).toList();
+    studentEnv.put(VARIANTS, variantIds.isEmpty() ? TrainerSettings.NO_VARIANTS : String.join(",", variantIds));
     TrainerService student = shutdown.register("student-trainer", new TrainerService(TrainerSettings.read(
         ConfigReader.from(studentEnv))).start());
     say.accept("student-trainer " + s.studentModel() + ": " + s.studentArchitecture() + ", distilled (alpha "

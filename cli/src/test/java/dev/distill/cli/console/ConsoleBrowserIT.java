@@ -125,7 +125,7 @@ class ConsoleBrowserIT {
     // versions only every VERSION_EVERY samples (no tail commit), so the test decides when one comes
     Pipeline.Settings settings = new Pipeline.Settings(Dataset.MNIST, DEVICES, STUDENT, VERSION_EVERY,
         Duration.ofMinutes(10), WAVE, home.resolve("demo"), home.resolve("teachers"), Dataset.MNIST.cliName(),
-        Optional.empty(), List.of(Variant.FP32));
+        Optional.empty(), List.of(Variant.FP32)).publishingAll(); // the learning page shows the variants' changes
     model = settings.studentModel();
     shutdown = GracefulShutdown.onSignal("console-it", Duration.ofSeconds(30));
     List<String> said = new CopyOnWriteArrayList<>();
@@ -223,8 +223,10 @@ class ConsoleBrowserIT {
     await("v" + next + " appears on the learning page", () -> present("#versions tr[data-version='" + next + "']"));
     assertThat(browser.executeScript("return window.__sameDocument === true")).as("the page was not reloaded")
         .isEqualTo(true);
+    // the trainer publishes the student's variants too: each one's validation accuracy change is on the row
     assertThat(browser.findElement(By.cssSelector("#versions tr[data-version='" + next + "']")).getText())
-        .contains("v" + next);
+        .contains("v" + next).containsPattern("fp16 [+−]\\d+\\.\\d\\d pt")
+        .containsPattern("int8 [+−]\\d+\\.\\d\\d pt").containsPattern("qdelta [+−]\\d+\\.\\d\\d pt");
     screenshot("learning"); // again, with two versions or more on the chart
   }
 

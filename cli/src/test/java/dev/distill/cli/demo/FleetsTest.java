@@ -45,6 +45,17 @@ class FleetsTest {
         .containsExactly(Variant.INT8, Variant.FP32);
   }
 
+  @Test
+  void theTrainerPublishesTheDevicesVariantsAndFp32OrEveryVariantWhenAsked() {
+    Pipeline.Settings int8Only = settings(2, List.of(Variant.INT8));
+    assertThat(int8Only.published()).containsExactly(Variant.INT8, Variant.FP32);
+    assertThat(int8Only.publishingAll().published()).containsExactly(Variant.values());
+    assertThat(int8Only.publishingAll().variants()).as("the devices' variants are kept").containsExactly(Variant.INT8);
+    assertThatThrownBy(() -> new Pipeline.Settings(Dataset.MNIST, 2, "mlp:784-128-10", 500, Duration.ofSeconds(30),
+        Duration.ofSeconds(1), Path.of("work"), Path.of("teachers"), "mnist", Optional.empty(), List.of(Variant.INT8),
+        List.of(Variant.FP32))).hasMessageContaining("every variant the devices run");
+  }
+
   private static Pipeline.Settings settings(int devices, List<Variant> variants) {
     return new Pipeline.Settings(Dataset.MNIST, devices, "mlp:784-128-10", 500, Duration.ofSeconds(30),
         Duration.ofSeconds(1), Path.of("work"), Path.of("teachers"), "mnist", Optional.empty(), variants);

@@ -49,13 +49,20 @@ public final class Fleet implements AutoCloseable {
    * @param devicesPerVersion installed version (0 = none) to number of devices
    * @param accuracyPerVersion mean on-device accuracy of the devices on each version (devices whose
    *     evaluation window is complete)
+   * @param measuredPerVersion per version, the devices on it whose evaluation window is complete
+   *     (those that {@code accuracyPerVersion} averages)
    * @param notifiedMs per version, ms from publication to each device's first notification of it
    * @param downloadedBytes artifact and delta bytes the fleet's devices downloaded, in all
    */
   public record Snapshot(int devices, Map<Long, Integer> devicesPerVersion, Map<Long, Double> accuracyPerVersion,
-      Map<Long, List<Long>> notifiedMs, long downloadedBytes) {
+      Map<Long, Integer> measuredPerVersion, Map<Long, List<Long>> notifiedMs, long downloadedBytes) {
     public int devicesOn(long version) {
       return devicesPerVersion.getOrDefault(version, 0);
+    }
+
+    /** The devices on {@code version} that have measured it on their whole evaluation window. */
+    public int measuredOn(long version) {
+      return measuredPerVersion.getOrDefault(version, 0);
     }
   }
 
@@ -251,10 +258,14 @@ public final class Fleet implements AutoCloseable {
       }
     }
     Map<Long, Double> accuracy = new TreeMap<>();
-    acc.forEach((v, s) -> accuracy.put(v, s[0] / s[1]));
+    Map<Long, Integer> measured = new TreeMap<>();
+    acc.forEach((v, s) -> {
+      accuracy.put(v, s[0] / s[1]);
+      measured.put(v, (int) s[1]);
+    });
     Map<Long, List<Long>> lat = new TreeMap<>();
     notified.forEach((v, l) -> lat.put(v, List.copyOf(l)));
-    return new Snapshot(devices.size(), perVersion, accuracy, lat, client.downloadedBytes());
+    return new Snapshot(devices.size(), perVersion, accuracy, measured, lat, client.downloadedBytes());
   }
 
   @Override
