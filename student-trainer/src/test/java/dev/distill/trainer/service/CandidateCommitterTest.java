@@ -153,16 +153,16 @@ class CandidateCommitterTest {
   void aStudentWhoseCheckpointWouldNotFitARecordIsRefusedAtStartWithWhatToDo() {
     long max = Topics.MODEL_MAX_MESSAGE_BYTES;
     long weights = 13L << 20; // 13 MiB of weights, 39 MiB of resume state with Adam's moments
-    TrainerSettings fp32Only = TrainerSettings.read(ConfigReader.from(Map.of("DISTILL_TRAINER_MODEL_NAME", "digits",
+    TrainerSettings withoutQdelta = TrainerSettings.read(ConfigReader.from(Map.of("DISTILL_TRAINER_MODEL_NAME", "digits",
         "DISTILL_TRAINER_VARIANTS", "fp16,int8")));
 
-    CandidateCommitter.checkFits(fp32Only, 3 * weights, weights); // 52 MiB and a little: fits
+    CandidateCommitter.checkFits(withoutQdelta, 3 * weights, weights); // 52 MiB and a little: fits
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> CandidateCommitter.checkFits(settings, 3 * weights, weights))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("too large for its checkpoint")
         .hasMessageContaining(String.format(java.util.Locale.ROOT, "%,d", max))
         .hasMessageContaining("leave qdelta out of DISTILL_TRAINER_VARIANTS");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CandidateCommitter.checkFits(fp32Only, 4 * weights, weights))
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CandidateCommitter.checkFits(withoutQdelta, 4 * weights, weights))
         .hasMessageContaining("use a smaller student").hasMessageNotContaining("qdelta");
   }
 
