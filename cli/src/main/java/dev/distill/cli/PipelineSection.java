@@ -3,6 +3,7 @@ package dev.distill.cli;
 import dev.distill.bench.BenchContext;
 import dev.distill.bench.Section;
 import dev.distill.bench.ota.UpdateSizes;
+import dev.distill.bench.ota.VariantInference;
 import dev.distill.cli.demo.HeldOut;
 import dev.distill.cli.demo.Pipeline;
 import dev.distill.cli.report.OnnxEvaluation;
@@ -108,9 +109,31 @@ final class PipelineSection implements Section {
       LabelledImages test = ctx.mnistTest();
       UpdateSizes.report(ctx, lineages, onnx -> (double) OnnxEvaluation.of(onnx, test).errors() / test.count(),
           "published by the trainer of " + student + " every " + versionEvery + " samples");
+      Map<Variant, byte[]> newest = new EnumMap<>(Variant.class);
+      long version = versions.isEmpty() ? 0 : versions.get(versions.size() - 1).getVersion();
+      for (Variant v : Variant.values()) {
+        p.versions(v.lineage(settings.studentModel())).stream().filter(m -> m.getVersion() == version).findFirst()
+            .ifPresent(m -> newest.put(v, m.getOnnx().toByteArray()));
+      }
+      VariantInference.report(ctx, newest, pixels(test, INFERENCE_IMAGES), test.pixelsPerImage(),
+          student + " v" + version);
     } finally {
       poller.shutdownNow();
     }
+  }
+
+  /** Test images the inference rows cycle through. */
+  private static final int INFERENCE_IMAGES = 1_000;
+
+  /** The first {@code n} images' pixels as floats 0..255, as the students take them. */
+  private static float[] pixels(LabelledImages images, int n) {
+    int count = Math.min(n, images.count());
+    float[] out = new float[count * images.pixelsPerImage()];
+    int off = images.imageOffset(0);
+    for (int j = 0; j < out.length; j++) {
+      out[j] = images.pixels()[off + j] & 0xff;
+    }
+    return out;
   }
 
   /** The demo's stored teacher; where there is none, a small one trained now (a minute, not the demo's 10-20). */

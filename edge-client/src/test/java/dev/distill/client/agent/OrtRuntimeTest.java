@@ -41,4 +41,58 @@ class OrtRuntimeTest {
     assertThatThrownBy(() -> new OrtRuntime(1).load(file))
         .hasMessageContaining("this agent feeds models with one input").hasMessageContaining("a").hasMessageContaining("b");
   }
+
+  @Test
+  void anInt8VariantsWeightsAreDequantizedOnceAtLoadAndItsLogitsAreThoseOfItsGraph() throws Exception {
+    java.util.Random r = new java.util.Random(3);
+    float[] w1 = new float[784 * 32];
+    for (int i = 0; i < w1.length; i++) {
+      w1[i] = (float) (r.nextGaussian() * 0.05);
+    }
+    float[] w2 = new float[32 * 10];
+    for (int i = 0; i < w2.length; i++) {
+      w2[i] = (float) (r.nextGaussian() * 0.1);
+    }
+    byte[] int8 = dev.distill.contract.onnx.WeightQuantizer.quantize(
+        dev.distill.client.sim.Students.mlp(w1, new float[32], w2, new float[10], 784, 32, 10, 1),
+        dev.distill.contract.model.Variant.INT8);
+    Path file = Files.write(dir.resolve("int8.onnx"), int8);
+    float[] image = new float[784];
+    for (int i = 0; i < image.length; i++) {
+      image[i] = r.nextInt(256);
+    }
+
+    // the graph the device's options leave after optimization: no DequantizeLinear runs per inference
+    ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+    Path optimized = dir.resolve("optimized.onnx");
+    float[] unfolded;
+    try (ai.onnxruntime.OrtSession.SessionOptions o = new ai.onnxruntime.OrtSession.SessionOptions()) {
+      o.addConfigEntry(OrtRuntime.FOLD_WEIGHT_DEQUANTIZATION, "1");
+      o.setOptimizedModelFilePath(optimized.toString());
+      env.createSession(file.toString(), o).close();
+    }
+    assertThat(ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(optimized)).getGraph().getNodeList())
+        .extracting(ai.onnx.proto.OnnxMl.NodeProto::getOpType)
+        .as("the int8 weights became float32 at load").doesNotContain("DequantizeLinear").contains("Gemm");
+    // ... which ONNX Runtime's defaults keep, to run at every inference
+    Path kept = dir.resolve("kept.onnx");
+    try (ai.onnxruntime.OrtSession.SessionOptions o = options(kept);
+        ai.onnxruntime.OrtSession plain = env.createSession(file.toString(), o);
+        ai.onnxruntime.OnnxTensor x = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(image),
+            new long[] {1, 784});
+        ai.onnxruntime.OrtSession.Result out = plain.run(java.util.Map.of(plain.getInputNames().iterator().next(), x))) {
+      unfolded = ((float[][]) out.get(0).getValue())[0];
+    }
+    assertThat(ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(kept)).getGraph().getNodeList())
+        .extracting(ai.onnx.proto.OnnxMl.NodeProto::getOpType).contains("DequantizeLinear");
+    try (ModelRuntime.LoadedModel m = new OrtRuntime(1).load(file)) {
+      assertThat(m.logits(image, 1)[0]).as("the same arithmetic, done once").containsExactly(unfolded, within(1e-5f));
+    }
+  }
+
+  private static ai.onnxruntime.OrtSession.SessionOptions options(Path optimized) throws Exception {
+    ai.onnxruntime.OrtSession.SessionOptions o = new ai.onnxruntime.OrtSession.SessionOptions();
+    o.setOptimizedModelFilePath(optimized.toString());
+    return o;
+  }
 }
