@@ -28,7 +28,7 @@ public final class OrtRuntime implements ModelRuntime {
    * ONNX Runtime's session option that lets constant folding fold a DequantizeLinear of an
    * initializer: distill's int8 variant is weight-only (int8 weights, float32 arithmetic), and
    * unfolded, the dequantization runs at every inference ({@code distill bench}: an int8 image
-   * took 2.4 times an fp32 one). Folded, the weights become float32 once, at load. It would
+   * took about 3 times an fp32 one). Folded, the weights become float32 once, at load. It would
    * also stop the fusion of a model quantized with activations (QDQ) into integer kernels, which
    * no student published by distill is.
    */
