@@ -115,8 +115,8 @@ final class PipelineSection implements Section {
         p.versions(v.lineage(settings.studentModel())).stream().filter(m -> m.getVersion() == version).findFirst()
             .ifPresent(m -> newest.put(v, m.getOnnx().toByteArray()));
       }
-      VariantInference.report(ctx, newest, pixels(test, INFERENCE_IMAGES), test.pixelsPerImage(),
-          student + " v" + version);
+      VariantInference.report(ctx, newest, test.floats(0, Math.min(INFERENCE_IMAGES, test.count())),
+          test.pixelsPerImage(), student + " v" + version);
     } finally {
       poller.shutdownNow();
     }
@@ -124,17 +124,6 @@ final class PipelineSection implements Section {
 
   /** Test images the inference rows cycle through. */
   private static final int INFERENCE_IMAGES = 1_000;
-
-  /** The first {@code n} images' pixels as floats 0..255, as the students take them. */
-  private static float[] pixels(LabelledImages images, int n) {
-    int count = Math.min(n, images.count());
-    float[] out = new float[count * images.pixelsPerImage()];
-    int off = images.imageOffset(0);
-    for (int j = 0; j < out.length; j++) {
-      out[j] = images.pixels()[off + j] & 0xff;
-    }
-    return out;
-  }
 
   /** The demo's stored teacher; where there is none, a small one trained now (a minute, not the demo's 10-20). */
   private static TeacherVersion teacher(BenchContext ctx) throws Exception {

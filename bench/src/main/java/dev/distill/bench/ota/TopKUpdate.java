@@ -1,10 +1,8 @@
 package dev.distill.bench.ota;
 
 import ai.onnx.proto.OnnxMl;
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.distill.contract.onnx.OnnxGraphReader;
+import dev.distill.contract.onnx.OnnxTensors;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -54,8 +52,8 @@ final class TopKUpdate {
     if (!(fraction > 0 && fraction <= 1)) {
       throw new IllegalArgumentException("the fraction of weights updated must be in (0, 1], not " + fraction);
     }
-    OnnxMl.ModelProto base = parse(published, "published");
-    OnnxMl.ModelProto next = parse(trained, "trained");
+    OnnxMl.ModelProto base = OnnxGraphReader.parse(published, "published");
+    OnnxMl.ModelProto next = OnnxGraphReader.parse(trained, "trained");
     Map<String, OnnxMl.TensorProto> baseTensors = new HashMap<>();
     base.getGraph().getInitializerList().forEach(t -> baseTensors.put(t.getName(), t));
     OnnxMl.GraphProto.Builder graph = next.getGraph().toBuilder();
@@ -66,18 +64,18 @@ final class TopKUpdate {
       if (t.getDataType() != OnnxMl.TensorProto.DataType.FLOAT_VALUE) {
         continue;
       }
-      float[] target = floats(t);
+      float[] target = OnnxTensors.floats(t);
       weights += target.length;
       OnnxMl.TensorProto b = baseTensors.get(t.getName());
       float[] from = b == null || b.getDataType() != t.getDataType() || !b.getDimsList().equals(t.getDimsList())
-          ? null : floats(b);
+          ? null : OnnxTensors.floats(b);
       if (from == null || from.length != target.length || target.length < SMALL_TENSOR) {
         changed += from == null || from.length != target.length ? target.length : differing(from, target);
         continue; // taken whole
       }
       float[] out = takeLargest(from, target, fraction);
       changed += differing(from, out);
-      graph.setInitializer(i, t.toBuilder().clearFloatData().setRawData(raw(out)).build());
+      graph.setInitializer(i, OnnxTensors.withFloats(t, out));
     }
     byte[] bytes = next.toBuilder().setGraph(graph).build().toByteArray();
     return new Result(bytes, changed, weights);
@@ -128,37 +126,5 @@ final class TopKUpdate {
       }
     }
     return n;
-  }
-
-  static float[] floats(OnnxMl.TensorProto t) {
-    if (!t.getRawData().isEmpty()) {
-      ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-      float[] out = new float[raw.remaining() / 4];
-      raw.asFloatBuffer().get(out);
-      return out;
-    }
-    float[] out = new float[t.getFloatDataCount()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = t.getFloatData(i);
-    }
-    return out;
-  }
-
-  private static ByteString raw(float[] values) {
-    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(values);
-    return ByteString.copyFrom(b.array());
-  }
-
-  private static OnnxMl.ModelProto parse(byte[] onnx, String which) {
-    try {
-      OnnxMl.ModelProto m = OnnxMl.ModelProto.parseFrom(onnx);
-      if (!m.hasGraph()) {
-        throw new IllegalArgumentException("the " + which + " model is not an ONNX model: it has no graph");
-      }
-      return m;
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException("the " + which + " model is not an ONNX model: " + e.getMessage(), e);
-    }
   }
 }

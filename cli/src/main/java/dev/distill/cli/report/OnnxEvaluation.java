@@ -37,11 +37,7 @@ public final class OnnxEvaluation {
       try (OrtSession session = ENV.createSession(onnx, options)) {
         for (int from = 0; from < images.count(); from += BATCH) {
           int n = Math.min(BATCH, images.count() - from);
-          float[] x = new float[n * d];
-          int off = images.imageOffset(from);
-          for (int j = 0; j < x.length; j++) {
-            x[j] = images.pixels()[off + j] & 0xff;
-          }
+          float[] x = images.floats(from, n);
           try (OnnxTensor input = OnnxTensor.createTensor(ENV, FloatBuffer.wrap(x), new long[] {n, d});
               OrtSession.Result result = session.run(Map.of(ModelInterface.INPUT, input))) {
             float[][] z = (float[][]) result.get(0).getValue();

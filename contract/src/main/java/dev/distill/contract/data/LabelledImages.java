@@ -50,6 +50,17 @@ public record LabelledImages(String dataset, String split, int rows, int cols, b
         return i * pixelsPerImage();
     }
 
+    /** Images {@code from} to {@code from + n - 1}, row-major, their pixels as floats 0..255 (raw values). */
+    public float[] floats(int from, int n) {
+        Objects.checkFromIndexSize(from, n, count());
+        int off = from * pixelsPerImage();
+        float[] out = new float[n * pixelsPerImage()];
+        for (int j = 0; j < out.length; j++) {
+            out[j] = pixels[off + j] & 0xff;
+        }
+        return out;
+    }
+
     /** The label of image {@code i}, 0..255. */
     public int label(int i) {
         return labels[i] & 0xff;

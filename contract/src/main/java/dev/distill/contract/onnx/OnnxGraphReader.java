@@ -62,6 +62,18 @@ public final class OnnxGraphReader {
   }
 
   /**
+   * {@link #parse(byte[])}, its refusal naming the model's role ("the published model is not an
+   * ONNX model ...").
+   */
+  public static OnnxMl.ModelProto parse(byte[] onnx, String role) {
+    try {
+      return parse(onnx);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("the " + role + " model is " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * @throws IllegalArgumentException when the bytes are not an ONNX model (or one without a graph)
    */
   static OnnxMl.ModelProto parse(byte[] onnx) {

@@ -5,7 +5,6 @@ import com.google.protobuf.ByteString;
 import dev.distill.contract.model.Variant;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -179,19 +178,9 @@ public final class WeightQuantizer {
     return n;
   }
 
-  /** A FLOAT tensor's values, whether stored as little-endian raw_data or as float_data. */
+  /** A FLOAT tensor's values, checked against its shape. */
   private static float[] floats(OnnxMl.TensorProto t) {
-    if (!t.getRawData().isEmpty()) {
-      FloatBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-      float[] out = new float[b.remaining()];
-      b.get(out);
-      return check(t, out);
-    }
-    float[] out = new float[t.getFloatDataCount()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = t.getFloatData(i);
-    }
-    return check(t, out);
+    return check(t, OnnxTensors.floats(t));
   }
 
   private static float[] check(OnnxMl.TensorProto t, float[] values) {

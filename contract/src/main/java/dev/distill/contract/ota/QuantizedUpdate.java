@@ -1,10 +1,8 @@
 package dev.distill.contract.ota;
 
 import ai.onnx.proto.OnnxMl;
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.distill.contract.onnx.OnnxGraphReader;
+import dev.distill.contract.onnx.OnnxTensors;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -59,8 +57,8 @@ public final class QuantizedUpdate {
     if (!(stepScale > 0 && Double.isFinite(stepScale))) {
       throw new IllegalArgumentException("the step scale must be positive, not " + stepScale);
     }
-    OnnxMl.ModelProto base = parse(published, "published");
-    OnnxMl.ModelProto next = parse(trained, "trained");
+    OnnxMl.ModelProto base = OnnxGraphReader.parse(published, "published");
+    OnnxMl.ModelProto next = OnnxGraphReader.parse(trained, "trained");
     Map<String, OnnxMl.TensorProto> baseTensors = new HashMap<>();
     base.getGraph().getInitializerList().forEach(t -> baseTensors.put(t.getName(), t));
     OnnxMl.GraphProto.Builder graph = next.getGraph().toBuilder();
@@ -72,7 +70,7 @@ public final class QuantizedUpdate {
       if (t.getDataType() != OnnxLayout.FLOAT) {
         continue;
       }
-      float[] target = floats(t);
+      float[] target = OnnxTensors.floats(t);
       weights += target.length;
       OnnxMl.TensorProto b = baseTensors.get(t.getName());
       if (b == null || b.getDataType() != OnnxLayout.FLOAT || !b.getDimsList().equals(t.getDimsList())
@@ -80,7 +78,7 @@ public final class QuantizedUpdate {
         changed += target.length; // taken whole
         continue;
       }
-      float[] from = floats(b);
+      float[] from = OnnxTensors.floats(b);
       float step = step(from, target, stepScale);
       float[] out = from.clone();
       if (step > 0) {
@@ -92,7 +90,7 @@ public final class QuantizedUpdate {
       for (int j = 0; j < out.length; j++) {
         changed += Float.floatToRawIntBits(out[j]) != Float.floatToRawIntBits(from[j]) ? 1 : 0;
       }
-      graph.setInitializer(i, t.toBuilder().clearFloatData().setRawData(raw(out)).build());
+      graph.setInitializer(i, OnnxTensors.withFloats(t, out));
     }
     OnnxMl.ModelProto.Builder model = next.toBuilder().setGraph(graph);
     List<OnnxMl.StringStringEntryProto> kept = model.getMetadataPropsList().stream()
@@ -142,39 +140,7 @@ public final class QuantizedUpdate {
     return out;
   }
 
-  private static float[] floats(OnnxMl.TensorProto t) {
-    if (!t.getRawData().isEmpty()) {
-      ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-      float[] out = new float[raw.remaining() / 4];
-      raw.asFloatBuffer().get(out);
-      return out;
-    }
-    float[] out = new float[t.getFloatDataCount()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = t.getFloatData(i);
-    }
-    return out;
-  }
-
-  private static ByteString raw(float[] values) {
-    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(values);
-    return ByteString.copyFrom(b.array());
-  }
-
   private static OnnxMl.StringStringEntryProto entry(String key, String value) {
     return OnnxMl.StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
-  }
-
-  private static OnnxMl.ModelProto parse(byte[] onnx, String which) {
-    try {
-      OnnxMl.ModelProto m = OnnxMl.ModelProto.parseFrom(onnx);
-      if (!m.hasGraph()) {
-        throw new IllegalArgumentException("the " + which + " model is not an ONNX model: it has no graph");
-      }
-      return m;
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException("the " + which + " model is not an ONNX model: " + e.getMessage(), e);
-    }
   }
 }

@@ -6,18 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.onnx.proto.OnnxMl;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.distill.contract.onnx.OnnxTensors;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class QuantizedUpdateTest {
   private static float[] tensor(byte[] onnx, int index) throws Exception {
-    OnnxMl.TensorProto t = OnnxMl.ModelProto.parseFrom(onnx).getGraph().getInitializer(index);
-    ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    float[] out = new float[raw.remaining() / 4];
-    raw.asFloatBuffer().get(out);
-    return out;
+    return OnnxTensors.floats(OnnxMl.ModelProto.parseFrom(onnx).getGraph().getInitializer(index));
   }
 
   /** The first float tensor of {@code n} values: the tests' models have one weight matrix of each size. */

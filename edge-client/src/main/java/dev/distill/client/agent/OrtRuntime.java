@@ -19,9 +19,19 @@ import java.util.Map;
 public final class OrtRuntime implements ModelRuntime {
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
   private final int threads;
+  private final boolean foldWeightDequantization;
 
   public OrtRuntime(int intraOpThreads) {
+    this(intraOpThreads, true);
+  }
+
+  /**
+   * @param foldWeightDequantization {@link #FOLD_WEIGHT_DEQUANTIZATION}: what devices do; off,
+   *     ONNX Runtime's defaults (the bench's comparison)
+   */
+  public OrtRuntime(int intraOpThreads, boolean foldWeightDequantization) {
     this.threads = intraOpThreads;
+    this.foldWeightDequantization = foldWeightDequantization;
   }
 
   /**
@@ -40,7 +50,9 @@ public final class OrtRuntime implements ModelRuntime {
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(threads);
       options.setInterOpNumThreads(1);
-      options.addConfigEntry(FOLD_WEIGHT_DEQUANTIZATION, "1");
+      if (foldWeightDequantization) {
+        options.addConfigEntry(FOLD_WEIGHT_DEQUANTIZATION, "1");
+      }
       session = env.createSession(onnx.toString(), options);
     }
     try {

@@ -51,7 +51,7 @@ public record OnnxSliceMetrics(int examples, int labelled, double accuracy, doub
           float[][] logits = logits(session, inputs, rows);
           for (int i = 0; i < rows.size(); i++) {
             Example e = rows.get(i);
-            int predicted = argmax(logits[i]);
+            int predicted = SliceMetrics.argmax(logits[i], 0, logits[i].length);
             agreed += predicted == e.teacherClass() ? 1 : 0;
             if (e.labelled()) {
               labelled++;
@@ -111,15 +111,5 @@ public record OnnxSliceMetrics(int examples, int labelled, double accuracy, doub
       default -> throw new IllegalArgumentException("input '" + input.name() + "' is " + input.dtype()
           + ", which the artifact evaluation does not feed");
     };
-  }
-
-  private static int argmax(float[] v) {
-    int best = 0;
-    for (int k = 1; k < v.length; k++) {
-      if (v[k] > v[best]) {
-        best = k;
-      }
-    }
-    return best;
   }
 }

@@ -90,7 +90,7 @@ public record SliceMetrics(int examples, int labelled, double accuracy, double a
     return m;
   }
 
-  private static int argmax(float[] v, int offset, int width) {
+  static int argmax(float[] v, int offset, int width) {
     int best = 0;
     for (int k = 1; k < width; k++) {
       if (v[offset + k] > v[offset + best]) {
