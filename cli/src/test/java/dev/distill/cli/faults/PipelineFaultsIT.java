@@ -14,6 +14,7 @@ import dev.distill.platform.config.KafkaSettings;
 import dev.distill.platform.ingest.DatasetProducer;
 import dev.distill.platform.ingest.KafkaClients;
 import dev.distill.platform.topics.Topic;
+import dev.distill.platform.topics.TopicAdmin;
 import dev.distill.platform.topics.TopicFollower;
 import dev.distill.platform.topics.Topics;
 import dev.distill.trainer.validation.SampleHash;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,6 +68,12 @@ class PipelineFaultsIT {
     Map<String, String> common = Map.of("DISTILL_HOME", home.toString(), "DISTILL_BOOTSTRAP_SERVERS",
         broker.bootstrapServers(), "DISTILL_PARTITIONS", "2", "DISTILL_HTTP_PORT", "0");
     kafka = KafkaSettings.read(ConfigReader.from(common));
+    // the topics exist before anything runs, as a deployment's topic resources make them: the
+    // services' own creation, racing the samples producer on a fresh single-node broker, once
+    // left distill.samples-1 without a leader for the whole stream (NOT_LEADER_OR_FOLLOWER, 300 s)
+    try (Admin admin = Admin.create(kafka.clientProperties())) {
+      TopicAdmin.ensure(admin, kafka.topics(), (short) 1);
+    }
     Map<String, String> scorerEnv = new HashMap<>(common);
     scorerEnv.putAll(Map.of("DISTILL_ORT_THREADS", "1", "DISTILL_STATE_DIR", home.resolve("scorer-state").toString()));
     Map<String, String> trainerEnv = new HashMap<>(common);
